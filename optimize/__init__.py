@@ -1,0 +1,1 @@
+"""crmsim optimisation: efficient customer portfolios and migration investments (consumes tables; no SimPy)."""

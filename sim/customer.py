@@ -1,0 +1,104 @@
+"""Per-customer episodes: SimPy processes started when an episode begins.
+
+An episode reads and writes its customer's entries in the market's arrays.
+Its random numbers come from the market's block for the month in which each
+decision falls (row = customer, columns reserved for episodes), so the same
+customer meets the same draws under every strategy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim import behaviour as bh
+from sim.stages import Cause, Stage
+
+if TYPE_CHECKING:
+    from sim.market import Market
+
+Episode = Generator[simpy.Event, Any, None]
+
+
+def referral(env: simpy.Environment, market: Market, referrer: int, delay: float) -> Episode:
+    """An advocate's referral reaches a new prospect after `delay` months (< 1)."""
+    yield env.timeout(delay)
+    market.admit_referral(referrer)
+
+
+def _judge(market: Market, j: int, p: Any, u_value: float, u_end: float) -> bool:
+    """After an accepted offer: does the customer value it?  If not, trust suffers and the tie may end.
+
+    Returns False when the relationship ended.
+    """
+    c = market.c
+    perceived = c.fit[j] + p.value_noise * (u_value - 0.5)
+    st = market.sc.satisfaction
+    if perceived >= p.poor_fit_threshold:
+        market.experience(j, st.success_value)
+        return True
+    # Seed 000: FITD limitations -- a poor fit, or value not recognised, damages the relationship.
+    c.credibility[j] *= 1.0 - p.trust_damage
+    c.self_orientation[j] += p.self_orientation_damage
+    market.experience(j, -st.failure_severity)
+    if u_end < p.dissolution_on_damage:
+        market.dissolve(j, Cause.POOR_FIT)
+        return False
+    return True
+
+
+def foot_in_the_door(env: simpy.Environment, market: Market, j: int) -> Episode:
+    """A foot-in-the-door sequence: a small offer, then larger ones while the customer says yes."""
+    c, p = market.c, market.sc.account_growth.foot_in_the_door
+    max_products = market.sc.firm.max_products
+    c.in_episode[j] = True
+    size, accepted, since = float(p.initial_size), 0, 0.0
+    for step in range(p.max_steps):
+        offer = min(int(round(size)), max_products - int(c.products[j]))
+        if offer <= 0 or c.stage[j] == Stage.DISSOLUTION:
+            break
+        c.cost[j] += p.offer_cost
+        yield env.timeout(p.decision_months)
+        if c.stage[j] == Stage.DISSOLUTION:
+            break
+        u = market.uniforms(j, step)
+        trust = c.trust(j)
+        accept = bh.fitd_acceptance(trust, c.fit[j], offer / max_products, accepted, since + p.decision_months, p)
+        if u[0] >= accept:
+            break  # a "no" ends the sequence
+        accepted += 1
+        c.products[j] += offer
+        if not _judge(market, j, p, u[1], u[2]):
+            break
+        size *= p.growth_factor
+        since = p.interval_months
+        yield env.timeout(p.interval_months)
+    c.in_episode[j] = False
+
+
+def all_at_once(env: simpy.Environment, market: Market, j: int) -> Episode:
+    """One comprehensive offer of the full range; the customer takes longer to decide."""
+    c, sc = market.c, market.sc
+    p = sc.account_growth.all_at_once
+    c.in_episode[j] = True
+    c.cost[j] += p.offer_cost
+    delay = -p.decision_months * math.log1p(-market.start_uniform(j))  # exponential decision time
+    yield env.timeout(delay)
+    if c.stage[j] != Stage.DISSOLUTION:
+        u = market.uniforms(j, 0)
+        accept = bh.all_at_once_acceptance(
+            c.trust(j), c.fit[j], c.wallet_rel[j], c.need_u[j], sc.firm.problem_solving_ability, p
+        )
+        if u[0] < accept:
+            c.products[j] = sc.firm.max_products
+            _judge(market, j, p, u[1], u[2])
+    c.in_episode[j] = False
+
+
+GROWTH: dict[str, Callable[[simpy.Environment, Market, int], Episode]] = {
+    "foot_in_the_door": foot_in_the_door,
+    "all_at_once": all_at_once,
+}

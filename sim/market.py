@@ -1,0 +1,303 @@
+"""The market: one SimPy process that advances every customer by one month at once.
+
+Dense, periodic behaviour (interactions, purchases, service encounters,
+satisfaction, commitment, share of wallet, ladder and stage moves, competitor
+offers, dissolution) is vectorised over the customer arrays.  Sparse episodes
+(growth-offer sequences, referrals) are started here as SimPy processes per
+customer (see :mod:`sim.customer`) and run between monthly steps.
+
+Random numbers: each month draws one block of uniforms with one row per
+customer and one column per purpose, from a generator seeded by (replication,
+month).  Customer k's draws for month t are therefore the same whatever the
+strategy or the number of other customers: common random numbers by design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+from scipy.special import ndtri
+
+from sim import behaviour as bh
+from sim import customer as episodes
+from sim.population import Customers
+from sim.records import Recorder
+from sim.scenario import Scenario
+from sim.stages import MARKOV_STAGE_OF_RUNG, Cause, Stage
+
+# Columns of the monthly uniform block.
+(
+    U_INTERACT,
+    U_BUY,
+    U_BASKET,
+    U_FAIL,
+    U_RESOLVE,
+    U_UP,
+    U_DOWN,
+    U_FAIL_DROP,
+    U_STAGE,
+    U_COMPETITOR,
+    U_SWITCH,
+    U_DISSOLVE,
+    U_REFER,
+    U_REFER_DELAY,
+    U_GROWTH,
+    U_GROWTH_DELAY,
+) = range(16)
+U_EPISODE = 16  # four steps x three uniforms for growth-offer decisions
+N_UNIFORMS = U_EPISODE + 12
+MARKOV_COLUMN = 0
+
+
+class Market:
+    """Customers, their scenario and the month's random numbers, advanced one month at a time."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        customers: Customers,
+        recorder: Recorder,
+        month_rng: Any,
+    ) -> None:
+        self.sc = scenario
+        self.c = customers
+        self.book = recorder
+        self.month_rng = month_rng  # month -> numpy Generator
+        self.block = np.empty((0, N_UNIFORMS))
+        self.month = -1
+        self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
+        self.stage_of_rung = np.asarray(MARKOV_STAGE_OF_RUNG, dtype=np.int8)
+        self.lost_referrals = 0
+        p = scenario.purchasing
+        self.p_buy = np.asarray(p.purchase_probability)
+        self.rung_share = np.asarray(p.share_of_wallet)
+        self.price_sensitivity = np.asarray(p.price_sensitivity)
+        self.premium = np.asarray(p.price_premium)
+        self.referral_rate = np.asarray(p.referral_rate)
+        self.thresholds = np.asarray(scenario.ladder.thresholds)
+        self.acquisition_cost = np.array([s.acquisition_cost for s in scenario.segments])
+        self.segment_median = np.array([s.wallet_median for s in scenario.segments])
+        if scenario.behaviour == "markov":
+            m = np.asarray(scenario.markov.transitions, dtype=float)
+            if m.shape[1] == m.shape[0]:
+                m = np.hstack([m, np.zeros((m.shape[0], 1))])
+            self.markov_cum = np.cumsum(m, axis=1)
+            self.markov_cum[:, -1] = 1.0
+            self.markov_margin = np.asarray(scenario.markov.margins)
+
+    # -- the SimPy process ------------------------------------------------
+
+    def run(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        """Advance all customers month by month until the horizon."""
+        step = self._markov_step if self.sc.behaviour == "markov" else self._agent_step
+        for t in range(self.sc.horizon_months):
+            if t > 0:
+                self._close_month(t - 1)
+            self._open_month(t)
+            step(env, t)
+            yield env.timeout(1.0)
+        self._close_month(self.sc.horizon_months - 1)
+
+    def _open_month(self, t: int) -> None:
+        c = self.c
+        self.month = t
+        self.block = self.month_rng(t).random((c.n, N_UNIFORMS))
+        c.revenue[:] = 0.0
+        c.cost[:] = 0.0
+        c.acquisition[:] = 0.0
+        self.book.state(t, c)
+
+    def _close_month(self, t: int) -> None:
+        c = self.c
+        n = c.n
+        margin = c.revenue[:n] * self._gross_margin() - c.cost[:n] - c.acquisition[:n]
+        c.clv[:n] += margin * self.discount**t
+        self.book.flows(t, n, c.revenue[:n], c.cost[:n], c.acquisition[:n], margin)
+
+    def _gross_margin(self) -> float:
+        # Markov margins are already net: revenue is booked as margin.
+        return 1.0 if self.sc.behaviour == "markov" else self.sc.firm.gross_margin
+
+    # -- shared helpers for episodes ---------------------------------------
+
+    def uniforms(self, j: int, step: int) -> np.ndarray:
+        """Three uniforms for customer j's growth-offer decision number `step` this month."""
+        col = U_EPISODE + 3 * (step % 4)
+        return self.block[j, col : col + 3]
+
+    def start_uniform(self, j: int) -> float:
+        """A uniform for the start of customer j's growth episode this month (e.g. its decision time)."""
+        return float(self.block[j, U_GROWTH_DELAY])
+
+    def dissolve(self, idx: Any, cause: Cause, t: int | None = None) -> None:
+        """End the relationships of customers `idx` (an index array, mask or int)."""
+        c = self.c
+        c.stage[idx] = Stage.DISSOLUTION
+        c.dissolved_month[idx] = self.month if t is None else t
+        c.cause[idx] = cause
+
+    def experience(self, j: Any, x: Any) -> None:
+        """Fold experiences `x` into the satisfaction of customers `j`."""
+        c, s = self.c, self.sc.satisfaction
+        c.satisfaction[j], c.experience_weight[j] = bh.update_satisfaction(
+            c.satisfaction[j], c.experience_weight[j], c.experiences[j], x, s.negativity_bias, s.primacy, s.floor_weight
+        )
+        c.experiences[j] += 1
+
+    def admit_referral(self, referrer: int) -> None:
+        """A referred prospect from the pool enters the market (or is counted as lost if the pool is empty)."""
+        c = self.c
+        c.referrals[referrer] += 1
+        if c.n >= c.capacity:
+            self.lost_referrals += 1
+            return
+        k = c.n
+        c.n += 1
+        c.entered[k] = self.month + 1  # first recorded next month
+        c.referred_by[k] = referrer
+
+    # -- Markov mode -------------------------------------------------------
+
+    def _markov_step(self, env: simpy.Environment, t: int) -> None:
+        c, n = self.c, self.c.n
+        alive = c.stage[:n] != Stage.DISSOLUTION
+        rung = c.rung[:n]
+        c.revenue[:n] = np.where(alive, self.markov_margin[rung], 0.0)
+        nxt = (self.block[:, MARKOV_COLUMN, None] > self.markov_cum[rung]).sum(axis=1)
+        out = alive & (nxt == self.markov_cum.shape[1] - 1)
+        stay = alive & ~out
+        c.rung[:n] = np.where(stay, nxt, rung)
+        c.stage[:n] = np.where(stay, self.stage_of_rung[c.rung[:n]], c.stage[:n])
+        self.dissolve(np.flatnonzero(out), Cause.MARKOV, t)
+
+    # -- agent mode --------------------------------------------------------
+
+    def _agent_step(self, env: simpy.Environment, t: int) -> None:
+        sc, c, u = self.sc, self.c, self.block
+        n = c.n
+        post, firm, tr = sc.posture, sc.firm, sc.trust
+        stage, rung = c.stage[:n], c.rung[:n]
+        alive = stage != Stage.DISSOLUTION
+        prospect = stage == Stage.AWARENESS
+        active = alive & ~prospect
+        cred, rel, intim = c.credibility[:n], c.reliability[:n], c.intimacy[:n]
+        need_u, market_u, tu = c.need_u[:n], c.market_u[:n], c.transaction_u[:n]
+        cost = c.cost[:n]
+
+        # Firm interactions (communication, bridging, coordination) build credibility and intimacy.
+        interact = active & (u[:, U_INTERACT] < post.interaction_rate)
+        cred += interact * tr.credibility_gain * (1.0 - cred)
+        intim += interact * tr.intimacy_gain * post.closeness * (1.0 - intim)
+        cost += interact * post.interaction_cost
+
+        # Purchases: prospects may try a product; customers buy at their rung's rate.
+        p_buy = self.p_buy[rung]
+        trial = prospect & (u[:, U_BUY] < sc.stages.trial_rate * p_buy)
+        buy = (active & (u[:, U_BUY] < p_buy)) | trial
+        if trial.any():
+            new = np.flatnonzero(trial)
+            stage[new] = Stage.EXPLORATION
+            c.acquired_month[new] = t
+            c.products[new] = np.maximum(c.products[new], 1)
+            c.acquisition[new] += self.acquisition_cost[c.segment[new]]
+            active = active | trial
+        coverage = c.products[:n] / firm.max_products
+        sow_target = bh.share_of_wallet_target(
+            self.rung_share[rung], need_u, market_u, coverage, sc.purchasing.need_concentration, sc.purchasing.market_dispersion
+        )
+        sow = c.share_of_wallet[:n]
+        sow[trial] = sow_target[trial]
+        basket = bh.basket(ndtri(u[:, U_BASKET]), sc.purchasing.basket_cv)
+        revenue = buy * c.wallet[:n] * sow * (1.0 + self.premium[rung]) * post.price_index * basket
+        c.revenue[:n] += revenue
+        c.purchases[:n] += buy
+        cost += active * post.cost_to_serve + post.cost_to_serve_share * revenue
+
+        # Service encounters after purchases; failures hurt reliability, recoveries cost money.
+        sv = sc.service
+        p_fail = bh.failure_probability(
+            sv.failure_probability, tu, sv.transaction_uncertainty_effect, firm.transfer_ability,
+            sv.transfer_ability_effect, c.linkage[:n], sv.linkage_effect,
+        )
+        failed = buy & (u[:, U_FAIL] < p_fail)
+        resolved = failed & (u[:, U_RESOLVE] < post.conflict_resolution)
+        served = buy & ~failed
+        rel += served * tr.reliability_gain * (1.0 - rel)
+        rel -= failed * np.minimum(tr.reliability_loss * (1.0 + tu), 1.0) * rel
+        cost += resolved * post.recovery_cost
+        fit = bh.posture_fit(post.closeness, need_u, market_u)
+        if buy.any():
+            st = sc.satisfaction
+            x = bh.experience(failed, resolved, tu, fit, st.success_value, st.failure_severity, st.resolved_share, st.fit_weight)
+            b = np.flatnonzero(buy)
+            self.experience(b, x[b])
+
+        # Commitment: affective follows trust; calculative follows switching costs and dependence.
+        cm = sc.commitment
+        trust = c.trust(slice(0, n))
+        c.linkage[:n] += active * post.linkage_rate * (1.0 - c.linkage[:n])
+        switching = np.clip(cm.products_switching_weight * coverage + cm.linkage_switching_weight * c.linkage[:n], 0.0, 1.0)
+        dependence = need_u * np.maximum(coverage, c.linkage[:n])
+        aff, calc = c.affective[:n], c.calculative[:n]
+        aff += active * cm.affective_rate * (trust - aff)
+        calc += active * cm.calculative_rate * (bh.calculative_target(switching, dependence, trust, cm.trust_on_calculative) - calc)
+        sow += active * sc.purchasing.sow_adjustment * (sow_target - sow)
+
+        # The loyalty ladder: one rung up or down at most per month.
+        ld = sc.ladder
+        sat = c.satisfaction[:n]
+        drive = bh.ladder_drive(trust, sat, aff, ld.trust_weight, ld.satisfaction_weight, ld.affective_weight)
+        up = alive & (u[:, U_UP] < bh.climb_probability(drive, rung, self.thresholds, ld.up_rate, ld.steepness))
+        unresolved = failed & ~resolved
+        shaken = unresolved & (u[:, U_FAIL_DROP] < ld.failure_drop * tu)
+        down = alive & ~up & (rung > 0) & (shaken | (u[:, U_DOWN] < bh.drop_probability(drive, rung, self.thresholds, ld.down_rate, ld.steepness)))
+        rung += up.astype(np.int8) - down.astype(np.int8)
+
+        # Relationship stages.
+        sg = sc.stages
+        us = u[:, U_STAGE]
+        ready = (stage == Stage.EXPLORATION) & (c.purchases[:n] >= sg.min_purchases)
+        to_expansion = ready & (us < sg.expansion_rate * bh.logistic(sg.steepness * (trust + 0.5 * sat - sg.expansion_threshold)))
+        score = (trust + 0.5 * (aff + calc) + sow) / 3.0
+        gap = sg.steepness * (score - sg.commitment_threshold)
+        to_commitment = (stage == Stage.EXPANSION) & (us < sg.commitment_rate * bh.logistic(gap))
+        regress = (stage == Stage.COMMITMENT) & (us < sg.regression_rate * bh.logistic(-gap))
+        stage[to_expansion] = Stage.EXPANSION
+        stage[to_commitment] = Stage.COMMITMENT
+        stage[regress] = Stage.EXPANSION
+        first = to_commitment & (c.commitment_month[:n] < 0)
+        c.commitment_month[:n][first] = t
+
+        # Competitor offers (more frequent under market uncertainty) and dissolution.
+        co = sc.competition
+        approached = active & (u[:, U_COMPETITOR] < co.offer_rate * (1.0 + co.market_uncertainty_effect * market_u))
+        switched = approached & (u[:, U_SWITCH] < bh.switch_probability(self.price_sensitivity[rung], switching, aff, sat, co))
+        hazard = bh.dissolution_hazard(sat, trust, calc, dependence, unresolved, tu, sc.dissolution)
+        ended = active & ~switched & (u[:, U_DISSOLVE] < hazard)
+        lost = prospect & ~trial & (u[:, U_DISSOLVE] < sg.prospect_exit_rate)
+        self.dissolve(np.flatnonzero(switched), Cause.COMPETITOR, t)
+        self.dissolve(np.flatnonzero(ended), Cause.DISSATISFACTION, t)
+        self.dissolve(np.flatnonzero(lost), Cause.PROSPECT_LOST, t)
+
+        # Credibility and intimacy drift back without contact; pushed offers are slowly forgiven.
+        cred += tr.decay * (tr.initial - cred)
+        intim += tr.decay * (tr.initial - intim)
+        so = c.self_orientation[:n]
+        so += tr.self_orientation_recovery * (firm.self_orientation - so)
+
+        # Sparse episodes start here and run between monthly steps.
+        still = stage != Stage.DISSOLUTION
+        referring = still & (u[:, U_REFER] < self.referral_rate[rung])
+        for j in np.flatnonzero(referring):
+            env.process(episodes.referral(env, self, int(j), float(u[j, U_REFER_DELAY])))
+        growth = sc.strategy.account_growth
+        if growth != "none":
+            rate = getattr(sc.account_growth, growth).offer_rate
+            eligible = still & (stage != Stage.AWARENESS) & (c.products[:n] < firm.max_products) & ~c.in_episode[:n]
+            starts = np.flatnonzero(eligible & (u[:, U_GROWTH] < rate))
+            process = episodes.GROWTH[growth]
+            for j in starts:
+                env.process(process(env, self, int(j)))

@@ -1,0 +1,166 @@
+"""Drawing a heterogeneous customer population from segments.
+
+Every customer is one entry in a set of arrays (:class:`Customers`); the
+monthly market process and the per-customer episodes read and write them.
+Characteristics are drawn by inverse CDF from one row of uniforms per
+customer, so customer k is the same person whatever the strategy, the
+number of customers after k, or the order of other draws (common random
+numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import betaincinv, ndtri
+
+from sim.scenario import Scenario
+from sim.stages import Rung, Stage
+
+# Columns of the population's uniform block.
+_SEGMENT, _WALLET, _NEED, _MARKET, _TRANSACTION, _FIT, _RUNG, _STAGE = range(8)
+
+
+@dataclass
+class Customers:
+    """State of every customer (C: characteristics, R: responses, P: purchase history; seed 004)."""
+
+    n: int  # customers in the market so far; entries n.. are the referral pool
+    # characteristics
+    segment: np.ndarray
+    wallet: np.ndarray
+    wallet_rel: np.ndarray  # wallet / segment median
+    need_u: np.ndarray
+    market_u: np.ndarray
+    transaction_u: np.ndarray
+    fit: np.ndarray  # product-need fit
+    existing: np.ndarray  # acquired before month 0
+    entered: np.ndarray  # month the customer entered the market
+    referred_by: np.ndarray  # referrer index, -1 if none
+    initial_stage: np.ndarray
+    initial_rung: np.ndarray
+    # relationship state
+    stage: np.ndarray
+    rung: np.ndarray
+    credibility: np.ndarray
+    reliability: np.ndarray
+    intimacy: np.ndarray
+    self_orientation: np.ndarray  # perceived, per customer
+    satisfaction: np.ndarray
+    experience_weight: np.ndarray  # sum of weights of experiences so far
+    experiences: np.ndarray
+    affective: np.ndarray
+    calculative: np.ndarray
+    linkage: np.ndarray
+    products: np.ndarray
+    share_of_wallet: np.ndarray
+    purchases: np.ndarray
+    in_episode: np.ndarray
+    # history
+    acquired_month: np.ndarray  # -1 if never newly acquired
+    commitment_month: np.ndarray  # first month in commitment, -1 if never
+    dissolved_month: np.ndarray  # -1 if still in a relationship
+    cause: np.ndarray
+    referrals: np.ndarray
+    clv: np.ndarray  # discounted margin so far
+    # flows of the current month
+    revenue: np.ndarray
+    cost: np.ndarray
+    acquisition: np.ndarray
+
+    @property
+    def capacity(self) -> int:
+        """Customers plus the referral pool."""
+        return len(self.stage)
+
+    def trust(self, sl: slice | int | np.ndarray = slice(None)) -> np.ndarray:
+        """Green's trust (C + R + I) / S, scaled so that C = R = I = 1 and S = 1 gives 1."""
+        return (self.credibility[sl] + self.reliability[sl] + self.intimacy[sl]) / (3.0 * self.self_orientation[sl])
+
+
+def _beta(dists: list, seg: np.ndarray, u: np.ndarray) -> np.ndarray:
+    a = np.array([d.a for d in dists])[seg]
+    b = np.array([d.b for d in dists])[seg]
+    return betaincinv(a, b, u)
+
+
+def _pick(shares: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Categorical index per row of `shares` (one row per customer) by inverse CDF."""
+    cum = np.cumsum(shares, axis=1)
+    cum[:, -1] = 1.0  # guard against rounding so every u lands somewhere
+    return (u[:, None] > cum).sum(axis=1)
+
+
+def draw_population(scenario: Scenario, rng: np.random.Generator) -> Customers:
+    """Draw the initial customers and the referral pool from the scenario's segments."""
+    n = scenario.population.customers
+    cap = n + int(round(scenario.population.referral_pool * n))
+    segs = scenario.segments
+    u = rng.random((cap, 8))
+    seg = _pick(np.tile([s.share for s in segs], (cap, 1)), u[:, _SEGMENT]).astype(np.int16)
+    median = np.array([s.wallet_median for s in segs])[seg]
+    sigma = np.array([s.wallet_sigma for s in segs])[seg]
+    wallet_rel = np.exp(sigma * ndtri(u[:, _WALLET]))
+    rung = _pick(np.array([s.initial_rungs for s in segs])[seg], u[:, _RUNG]).astype(np.int8)
+    stage = _pick(np.array([s.initial_stages for s in segs])[seg], u[:, _STAGE]).astype(np.int8)
+    if scenario.behaviour == "markov":
+        from sim.stages import MARKOV_STAGE_OF_RUNG
+
+        stage = np.array(MARKOV_STAGE_OF_RUNG, dtype=np.int8)[rung]
+    # The referral pool enters later as prospects who heard good things: at least switchers.
+    pool = np.arange(cap) >= n
+    stage[pool] = Stage.AWARENESS
+    rung[pool] = np.maximum(rung[pool], Rung.SWITCHER)
+
+    existing = stage > Stage.AWARENESS
+    level = np.clip(scenario.trust.initial + scenario.trust.stage_bonus * stage, 0.0, 1.0)
+    max_p = scenario.firm.max_products
+    products = np.select(
+        [stage == Stage.EXPLORATION, stage == Stage.EXPANSION, stage == Stage.COMMITMENT],
+        [1, max(1, -(-max_p // 2)), max_p],
+        0,
+    ).astype(np.int16)
+    zeros = np.zeros(cap)
+    minus = np.full(cap, -1, dtype=np.int32)
+    return Customers(
+        n=n,
+        segment=seg,
+        wallet=median * wallet_rel,
+        wallet_rel=wallet_rel,
+        need_u=_beta([s.need_uncertainty for s in segs], seg, u[:, _NEED]),
+        market_u=_beta([s.market_uncertainty for s in segs], seg, u[:, _MARKET]),
+        transaction_u=_beta([s.transaction_uncertainty for s in segs], seg, u[:, _TRANSACTION]),
+        fit=_beta([s.product_need_fit for s in segs], seg, u[:, _FIT]),
+        existing=existing,
+        entered=np.where(pool, -1, 0).astype(np.int32),
+        referred_by=minus.copy(),
+        initial_stage=stage.copy(),
+        initial_rung=rung.copy(),
+        stage=stage,
+        rung=rung,
+        credibility=level.copy(),
+        reliability=level.copy(),
+        intimacy=level.copy(),
+        self_orientation=np.full(cap, scenario.firm.self_orientation),
+        satisfaction=zeros.copy(),
+        experience_weight=zeros.copy(),
+        experiences=np.zeros(cap, dtype=np.int32),
+        affective=np.where(existing, level / scenario.firm.self_orientation, 0.0),
+        calculative=zeros.copy(),
+        linkage=zeros.copy(),
+        products=products,
+        share_of_wallet=zeros.copy(),
+        purchases=np.zeros(cap, dtype=np.int32),
+        in_episode=np.zeros(cap, dtype=bool),
+        acquired_month=minus.copy(),
+        commitment_month=np.where(stage == Stage.COMMITMENT, 0, -1).astype(np.int32),
+        dissolved_month=minus.copy(),
+        cause=np.zeros(cap, dtype=np.int8),
+        referrals=np.zeros(cap, dtype=np.int32),
+        clv=zeros.copy(),
+        revenue=zeros.copy(),
+        cost=zeros.copy(),
+        acquisition=zeros.copy(),
+    )
+

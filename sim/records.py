@@ -1,0 +1,57 @@
+"""What a replication records: preallocated arrays, turned into tables once at the end."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.population import Customers
+from sim.stages import N_RUNGS, N_STAGES
+
+PANEL_STATE = ("stage", "rung", "trust", "satisfaction", "share_of_wallet")
+PANEL_FLOWS = ("revenue", "cost_to_serve", "margin")
+
+
+class Recorder:
+    """Month-by-month records of one replication.
+
+    State columns hold the state at the start of the month (the state that
+    earned that month's money); flow columns hold the month's money.  With
+    ``panel=False`` only occupancy and totals are kept (for huge runs).
+    """
+
+    def __init__(self, horizon: int, capacity: int, panel: bool) -> None:
+        self.horizon = horizon
+        self.stage_counts = np.zeros((horizon, N_STAGES), dtype=np.int64)
+        self.rung_counts = np.zeros((horizon, N_RUNGS), dtype=np.int64)
+        self.totals = np.zeros((horizon, 4))  # revenue, cost to serve, acquisition, margin
+        self.panel = panel
+        if panel:
+            shape = (horizon, capacity)
+            self.stage = np.zeros(shape, dtype=np.int8)
+            self.rung = np.zeros(shape, dtype=np.int8)
+            self.trust = np.zeros(shape, dtype=np.float32)
+            self.satisfaction = np.zeros(shape, dtype=np.float32)
+            self.share_of_wallet = np.zeros(shape, dtype=np.float32)
+            self.revenue = np.zeros(shape, dtype=np.float32)
+            self.cost_to_serve = np.zeros(shape, dtype=np.float32)
+            self.margin = np.zeros(shape, dtype=np.float32)
+
+    def state(self, t: int, c: Customers) -> None:
+        """Record the start-of-month state of the customers in the market."""
+        n = c.n
+        self.stage_counts[t] = np.bincount(c.stage[:n], minlength=N_STAGES)
+        self.rung_counts[t] = np.bincount(c.rung[:n], minlength=N_RUNGS)
+        if self.panel:
+            self.stage[t, :n] = c.stage[:n]
+            self.rung[t, :n] = c.rung[:n]
+            self.trust[t, :n] = c.trust(slice(0, n))
+            self.satisfaction[t, :n] = c.satisfaction[:n]
+            self.share_of_wallet[t, :n] = c.share_of_wallet[:n]
+
+    def flows(self, t: int, n: int, revenue: np.ndarray, cost: np.ndarray, acquisition: np.ndarray, margin: np.ndarray) -> None:
+        """Record the month's money for the first n customers."""
+        self.totals[t] = (revenue.sum(), cost.sum(), acquisition.sum(), margin.sum())
+        if self.panel:
+            self.revenue[t, :n] = revenue
+            self.cost_to_serve[t, :n] = cost
+            self.margin[t, :n] = margin

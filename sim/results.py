@@ -1,0 +1,216 @@
+"""Results of a set of replications as tidy tables (pandas DataFrames).
+
+- ``customers``: one row per customer and month (state at the start of the
+  month, money during it);
+- ``lifetimes``: one row per customer and replication (CLV, history);
+- ``occupancy``: one row per replication, month and stage or rung;
+- ``replications``: one row per replication (the KPIs).
+Every row carries its replication and root seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.engine import Replication
+from sim.records import PANEL_FLOWS, PANEL_STATE
+from sim.scenario import Scenario
+from sim.stages import CAUSES, RUNGS, STAGES, Stage
+
+KPIS = (
+    "customers",
+    "acquired",
+    "retained",
+    "dissolved",
+    "revenue",
+    "cost_to_serve",
+    "acquisition_cost",
+    "profit",
+    "customer_equity",
+    "mean_clv",
+    "mean_clv_acquired",
+    "share_of_wallet",
+    "referrals",
+)
+
+
+def _stage_cat(codes: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.astype(np.int8), categories=STAGES)
+
+
+def customers_table(rep: Replication) -> pd.DataFrame | None:
+    """Customer-period panel of one replication (None if only aggregates were recorded)."""
+    b, c = rep.book, rep.customers
+    if not b.panel:
+        return None
+    n = c.n
+    entered = c.entered[:n]
+    months = np.arange(b.horizon)[:, None]
+    mask = (entered[None, :] >= 0) & (entered[None, :] <= months)
+    t_idx, k_idx = np.nonzero(mask)
+    data: dict[str, object] = {
+        "replication": np.full(len(t_idx), rep.replication, dtype=np.int32),
+        "seed": np.full(len(t_idx), rep.seed, dtype=np.int64),
+        "period": t_idx.astype(np.int32),
+        "customer": k_idx.astype(np.int32),
+        "segment": c.segment[k_idx],
+    }
+    for name in PANEL_STATE + PANEL_FLOWS:
+        data[name] = getattr(b, name)[:, :n][mask]
+    data["stage"] = _stage_cat(data["stage"])
+    data["rung"] = data["rung"].astype(np.int8) + 1
+    return pd.DataFrame(data)
+
+
+def lifetimes_table(rep: Replication, scenario: Scenario) -> pd.DataFrame:
+    """One row per customer: who they are, what happened, and their CLV."""
+    c = rep.customers
+    n = c.n
+    referred_value = np.bincount(c.referred_by[:n][c.referred_by[:n] >= 0], weights=c.clv[:n][c.referred_by[:n] >= 0], minlength=n)
+    seg_names = np.array([s.name for s in scenario.segments])
+    return pd.DataFrame(
+        {
+            "replication": rep.replication,
+            "seed": rep.seed,
+            "customer": np.arange(n, dtype=np.int32),
+            "segment": pd.Categorical(seg_names[c.segment[:n]], categories=list(seg_names)),
+            "wallet": c.wallet[:n],
+            "need_uncertainty": c.need_u[:n],
+            "market_uncertainty": c.market_u[:n],
+            "transaction_uncertainty": c.transaction_u[:n],
+            "product_need_fit": c.fit[:n],
+            "entered": c.entered[:n],
+            "existing": c.existing[:n],
+            "referred_by": c.referred_by[:n],
+            "initial_stage": _stage_cat(c.initial_stage[:n]),
+            "initial_rung": c.initial_rung[:n] + 1,
+            "final_stage": _stage_cat(c.stage[:n]),
+            "final_rung": c.rung[:n] + 1,
+            "acquired_month": c.acquired_month[:n],
+            "commitment_month": c.commitment_month[:n],
+            "dissolved_month": c.dissolved_month[:n],
+            "dissolution_cause": pd.Categorical.from_codes(c.cause[:n], categories=CAUSES),
+            "products": c.products[:n],
+            "purchases": c.purchases[:n],
+            "referrals": c.referrals[:n],
+            "clv": c.clv[:n],
+            "referral_value": referred_value,
+        }
+    )
+
+
+def occupancy_table(rep: Replication) -> pd.DataFrame:
+    """Customers in each stage and on each rung at the start of every month (long format)."""
+    b = rep.book
+    T = b.horizon
+    frames = []
+    for dim, counts, names in (("stage", b.stage_counts, STAGES), ("rung", b.rung_counts, RUNGS)):
+        k = counts.shape[1]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "replication": rep.replication,
+                    "seed": rep.seed,
+                    "period": np.repeat(np.arange(T), k),
+                    "dimension": dim,
+                    "level": np.tile(np.arange(1, k + 1) if dim == "rung" else np.arange(k), T),
+                    "state": np.tile(names, T),
+                    "customers": counts.ravel(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def replication_row(rep: Replication) -> dict[str, float]:
+    """The KPIs of one replication."""
+    c, b = rep.customers, rep.book
+    n = c.n
+    was_customer = c.existing[:n] | (c.acquired_month[:n] >= 0)
+    ended = c.stage[:n] == Stage.DISSOLUTION
+    revenue, cost, acq, margin = b.totals.sum(axis=0)
+    equity = c.clv[:n].sum()
+    acquired = int((c.acquired_month[:n] >= 0).sum())
+    alive_customers = was_customer & ~ended
+    return {
+        "replication": rep.replication,
+        "seed": rep.seed,
+        "customers": n,
+        "acquired": acquired,
+        "retained": int(alive_customers.sum()),
+        "dissolved": int((was_customer & ended).sum()),
+        "revenue": revenue,
+        "cost_to_serve": cost,
+        "acquisition_cost": acq,
+        "profit": margin,
+        "customer_equity": equity,
+        "mean_clv": equity / n,
+        "mean_clv_acquired": c.clv[:n][was_customer].mean() if was_customer.any() else 0.0,
+        "share_of_wallet": float(c.share_of_wallet[:n][alive_customers].mean()) if alive_customers.any() else 0.0,
+        "referrals": int(c.referrals[:n].sum()),
+        "lost_referrals": rep.lost_referrals,
+    }
+
+
+def summarize(table: pd.DataFrame, columns: tuple[str, ...] = KPIS, level: float = 0.95) -> pd.DataFrame:
+    """Mean, standard deviation and t-interval of each KPI over replications (one row per KPI)."""
+    rows = []
+    k = len(table)
+    for col in columns:
+        x = table[col].to_numpy(dtype=float)
+        mean = x.mean()
+        sd = x.std(ddof=1) if k > 1 else float("nan")
+        half = stats.t.ppf(0.5 + level / 2, k - 1) * sd / np.sqrt(k) if k > 1 else float("nan")
+        rows.append({"kpi": col, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half, "replications": k})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Results:
+    """Tidy tables of a set of replications of one scenario."""
+
+    scenario: Scenario
+    replications: pd.DataFrame
+    occupancy: pd.DataFrame
+    lifetimes: pd.DataFrame
+    customers: pd.DataFrame | None = None
+    tables: ClassVar[tuple[str, ...]] = ("replications", "occupancy", "lifetimes", "customers")
+
+    @classmethod
+    def from_replications(cls, scenario: Scenario, reps: list[Replication]) -> Results:
+        """Assemble tables from finished replications (in replication order)."""
+        reps = sorted(reps, key=lambda r: r.replication)
+        panels = [customers_table(r) for r in reps]
+        return cls(
+            scenario=scenario,
+            replications=pd.DataFrame([replication_row(r) for r in reps]),
+            occupancy=pd.concat([occupancy_table(r) for r in reps], ignore_index=True),
+            lifetimes=pd.concat([lifetimes_table(r, scenario) for r in reps], ignore_index=True),
+            customers=None if panels[0] is None else pd.concat(panels, ignore_index=True),
+        )
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """KPI means with confidence intervals over replications."""
+        return summarize(self.replications, KPIS, level)
+
+    def write(self, out: Path, fmt: str = "csv") -> list[Path]:
+        """Write every table to `out` as CSV or Parquet; returns the paths written."""
+        written = []
+        for name in self.tables:
+            df = getattr(self, name)
+            if df is None:
+                continue
+            path = out / f"{name}.{fmt}"
+            if fmt == "parquet":
+                df.to_parquet(path, index=False)
+            else:
+                df.to_csv(path, index=False)
+            written.append(path)
+        return written
+

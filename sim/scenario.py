@@ -1,0 +1,516 @@
+"""Scenario files: validated, frozen descriptions of one simulated market.
+
+A scenario is a TOML file.  It is validated into a frozen :class:`Scenario`
+before anything runs; any wrong type, unknown key, out-of-range value or
+impossible combination raises :class:`ScenarioError` with one message per
+problem that names the field, the value and what is allowed.
+
+Every field has a default, so an empty file is a valid scenario (the
+baseline).  Defaults are starting points drawn from the sources cited in the
+field descriptions, not measured truths: replace them with your own numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim.stages import N_RUNGS, RUNGS
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Pos = Annotated[float, Field(gt=0.0)]
+RungTable = Annotated[list[float], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
+RungProbs = Annotated[list[Prob], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
+
+
+class ScenarioError(ValueError):
+    """A scenario file or value is invalid; the message says which field and how to fix it."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class BetaDist(_Model):
+    """A Beta distribution on [0, 1] given by its mean and concentration (a + b)."""
+
+    mean: float = Field(0.5, gt=0.0, lt=1.0, description="mean of the Beta distribution, strictly between 0 and 1")
+    concentration: float = Field(
+        8.0, gt=0.0, description="a + b of the Beta distribution; larger means less spread across customers"
+    )
+
+    @property
+    def a(self) -> float:
+        return self.mean * self.concentration
+
+    @property
+    def b(self) -> float:
+        return (1.0 - self.mean) * self.concentration
+
+
+class Segment(_Model):
+    """A group of customers sharing the distributions their characteristics are drawn from."""
+
+    name: str = Field("all", min_length=1, description="segment label used in result tables")
+    share: float = Field(1.0, gt=0.0, le=1.0, description="share of the initial population in this segment; shares sum to 1")
+    wallet_median: Pos = Field(
+        1000.0, description="median monthly category spend (the customer's wallet), in currency units"
+    )
+    wallet_sigma: NonNeg = Field(0.8, description="sigma of log wallet across customers (lognormal spread)")
+    need_uncertainty: BetaDist = Field(
+        BetaDist(mean=0.4), description="difficulty of knowing what is needed (seed 000); favours few suppliers"
+    )
+    market_uncertainty: BetaDist = Field(
+        BetaDist(mean=0.4), description="how fast the supply market changes (seed 000); favours many suppliers"
+    )
+    transaction_uncertainty: BetaDist = Field(
+        BetaDist(mean=0.3), description="doubt about getting what was ordered (seed 000); raises damage of failures"
+    )
+    product_need_fit: BetaDist = Field(
+        BetaDist(mean=0.6), description="how closely the firm's products fit this customer's needs"
+    )
+    initial_rungs: RungProbs = Field(
+        [0.15, 0.35, 0.35, 0.15, 0.0, 0.0, 0.0, 0.0],
+        description="share of the segment starting on each rung 1..8 (cynic .. pays a premium); sums to 1",
+    )
+    initial_stages: Annotated[list[Prob], Field(min_length=4, max_length=4)] = Field(
+        [1.0, 0.0, 0.0, 0.0],
+        description="share starting in awareness (prospects), exploration, expansion, commitment; sums to 1",
+    )
+    acquisition_cost: NonNeg = Field(150.0, description="one-off cost paid when a prospect makes a first purchase")
+
+    @field_validator("initial_rungs", "initial_stages")
+    @classmethod
+    def _sums_to_one(cls, v: list[float]) -> list[float]:
+        if abs(sum(v) - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1 but sum to {sum(v):.6g}; rescale them")
+        return v
+
+
+class Population(_Model):
+    """How many customers the market holds."""
+
+    customers: int = Field(2000, ge=1, le=10_000_000, description="customers (prospects included) at month 0")
+    referral_pool: NonNeg = Field(
+        0.5,
+        description="room for referred newcomers, as a share of `customers`; referrals beyond it are counted, not added",
+    )
+
+
+class Firm(_Model):
+    """The selling firm's abilities (seed 000: supplier abilities)."""
+
+    gross_margin: Prob = Field(0.35, description="share of revenue kept after cost of goods")
+    transfer_ability: Unit = Field(0.6, description="ability to deliver what was ordered; lowers service failures")
+    problem_solving_ability: Unit = Field(
+        0.5, description="ability to solve complex problems; raises all-at-once acceptance under need uncertainty"
+    )
+    self_orientation: float = Field(
+        1.2, ge=1.0, le=10.0, description="Green's self-orientation S >= 1 (1 = fully customer-focused); divides trust"
+    )
+    max_products: int = Field(4, ge=1, le=50, description="products in the firm's range; scope = products held / this")
+
+
+class Strategy(_Model):
+    """The strategy the firm plays (issue 3 adds more; these choose presets below)."""
+
+    posture: Literal["transactional", "collaborative"] = Field(
+        "transactional", description="relationship posture: transactional or collaborative (seeds 000, 001)"
+    )
+    account_growth: Literal["foot_in_the_door", "all_at_once", "none"] = Field(
+        "foot_in_the_door", description="how accounts are grown: foot_in_the_door, all_at_once or none"
+    )
+
+
+class Posture(_Model):
+    """One relationship posture on the transactional-collaborative continuum."""
+
+    closeness: Unit = Field(0.1, description="place on the working-relationship continuum: 0 transactional, 1 collaborative")
+    interaction_rate: Prob = Field(0.10, description="monthly chance of a firm interaction (communication, bridging)")
+    interaction_cost: NonNeg = Field(15.0, description="cost of one firm interaction")
+    cost_to_serve: NonNeg = Field(10.0, description="fixed monthly cost to serve an active customer")
+    cost_to_serve_share: Prob = Field(0.03, description="variable cost to serve as a share of revenue")
+    linkage_rate: Prob = Field(0.0, description="monthly growth of operational linkages (raise switching costs, cut failures)")
+    price_index: Pos = Field(1.0, description="price relative to the market (multiplies revenue)")
+    conflict_resolution: Prob = Field(0.2, description="chance a service failure is resolved by the firm (recovery)")
+    recovery_cost: NonNeg = Field(25.0, description="cost of resolving one service failure")
+
+
+def _collaborative() -> Posture:
+    return Posture(
+        closeness=0.9,
+        interaction_rate=0.5,
+        interaction_cost=20.0,
+        cost_to_serve=35.0,
+        cost_to_serve_share=0.05,
+        linkage_rate=0.05,
+        price_index=1.05,
+        conflict_resolution=0.7,
+        recovery_cost=40.0,
+    )
+
+
+class Postures(_Model):
+    """Parameters of each posture."""
+
+    transactional: Posture = Field(Posture(), description="arm's length: standard offer, low cost to serve")
+    collaborative: Posture = Field(
+        default_factory=_collaborative, description="partnering: linkages, customisation, high cost to serve"
+    )
+
+
+class GrowthOffer(_Model):
+    """What every account-growth offer shares: acceptance as a logistic function, and damage when not valued."""
+
+    offer_rate: Prob = Field(0.15, description="monthly chance an eligible customer starts a growth episode")
+    decision_months: float = Field(0.5, gt=0.0, le=24.0, description="months the customer takes to decide (mean)")
+    base_acceptance: float = Field(0.5, description="logit of acceptance at average trust, fit and size")
+    trust_effect: float = Field(3.0, ge=0.0, description="logit change per unit of trust above 0.5")
+    fit_effect: float = Field(2.0, ge=0.0, description="logit change per unit of product-need fit above 0.5")
+    poor_fit_threshold: Unit = Field(0.4, description="perceived product-need fit below which an accepted offer is not valued")
+    value_noise: Unit = Field(0.3, description="spread of perceived fit around true fit (value not recognised)")
+    trust_damage: Unit = Field(0.15, description="share of credibility lost when an accepted offer is not valued")
+    self_orientation_damage: NonNeg = Field(0.2, description="rise in perceived self-orientation after pushing a poor fit")
+    dissolution_on_damage: Prob = Field(0.10, description="chance the relationship ends after an offer that is not valued")
+    offer_cost: NonNeg = Field(30.0, description="selling cost of making one offer")
+
+
+class FootInTheDoor(GrowthOffer):
+    """Foot-in-the-door account growth: a small first offer, then larger ones (seed 000)."""
+
+    initial_size: int = Field(1, ge=1, description="products in the first (small) offer")
+    growth_factor: float = Field(1.5, ge=1.0, description="each step offers this many times the previous size")
+    interval_months: float = Field(2.0, ge=0.25, le=24.0, description="months between a decision and the next offer")
+    max_steps: int = Field(3, ge=1, le=8, description="offers in one sequence at most")
+    size_effect: float = Field(2.0, ge=0.0, description="logit loss per unit of offer size relative to the product range")
+    consistency_effect: float = Field(
+        0.5,
+        ge=0.0,
+        description="logit uplift per accepted earlier step (Freedman & Fraser 1966: 52.8% vs 22.2%; "
+        "meta-analytic r = .11-.17, Dillard et al. 1984)",
+    )
+    consistency_persistence_months: Pos = Field(6.0, description="months over which the consistency uplift decays")
+    immediacy_penalty: NonNeg = Field(
+        1.0, description="logit loss when asked again too soon (Chartrand et al. 1999), fading with the interval"
+    )
+    immediacy_window_months: Pos = Field(0.5, description="months over which the immediacy penalty fades")
+
+
+class AllAtOnce(GrowthOffer):
+    """All-at-once account growth: one comprehensive offer of the full scope (seed 000)."""
+
+    offer_rate: Prob = Field(0.08, description="monthly chance an eligible customer receives the comprehensive offer")
+    decision_months: float = Field(3.0, gt=0.0, le=24.0, description="mean months the customer takes to decide (exponential)")
+    base_acceptance: float = Field(-1.5, description="logit of acceptance for an average customer")
+    size_effect: float = Field(0.8, ge=0.0, description="logit change per unit of log(wallet / segment median)")
+    need_effect: float = Field(1.5, ge=0.0, description="logit change per unit of need uncertainty above 0.5")
+    problem_solving_effect: float = Field(
+        1.5, ge=0.0, description="logit change per unit of firm problem-solving ability above 0.5"
+    )
+    offer_cost: NonNeg = Field(120.0, description="selling cost of preparing the comprehensive offer")
+
+
+class AccountGrowth(_Model):
+    """Parameters of the account-growth strategies."""
+
+    foot_in_the_door: FootInTheDoor = Field(FootInTheDoor(), description="small yes first, then a bigger yes")
+    all_at_once: AllAtOnce = Field(AllAtOnce(), description="one comprehensive offer")
+
+
+class Purchasing(_Model):
+    """Rung-dependent buying behaviour."""
+
+    purchase_probability: RungProbs = Field(
+        [0.0, 0.10, 0.35, 0.55, 0.65, 0.75, 0.80, 0.85],
+        description="monthly chance of a purchase occasion on rungs 1..8 (cynics never buy)",
+    )
+    share_of_wallet: RungProbs = Field(
+        [0.0, 0.10, 0.20, 0.35, 0.50, 0.60, 0.70, 0.80],
+        description="share of wallet a customer with the full product range aims for on rungs 1..8",
+    )
+    price_sensitivity: RungProbs = Field(
+        [1.0, 0.9, 0.9, 0.6, 0.5, 0.4, 0.3, 0.1],
+        description="pull of a cheaper competitor offer on rungs 1..8 (switchers buy if the price is right)",
+    )
+    price_premium: RungTable = Field(
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.10],
+        description="extra price paid on rungs 1..8 (rung 8 pays a premium)",
+    )
+    referral_rate: RungProbs = Field(
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.03, 0.05],
+        description="monthly chance an active customer refers a new prospect on rungs 1..8 (advocates)",
+    )
+    basket_cv: NonNeg = Field(0.3, description="coefficient of variation of a basket around its expected value")
+    sow_adjustment: Prob = Field(0.2, description="monthly speed at which share of wallet moves to its target")
+    need_concentration: Unit = Field(
+        0.5, description="how much need uncertainty raises share of wallet (few suppliers, close ties)"
+    )
+    market_dispersion: Unit = Field(
+        0.5, description="how much market uncertainty lowers share of wallet (many suppliers, arm's length)"
+    )
+
+
+class Trust(_Model):
+    """Trust by Green's equation (credibility + reliability + intimacy) / self-orientation, scaled to [0, 1]."""
+
+    initial: Unit = Field(0.3, description="credibility, reliability and intimacy of a new prospect")
+    stage_bonus: Unit = Field(0.1, description="extra component level per stage for customers who start acquired")
+    credibility_gain: Prob = Field(0.10, description="share of the gap to 1 closed by one interaction (credibility)")
+    intimacy_gain: Prob = Field(0.08, description="share of the gap to 1 closed by one interaction, times closeness")
+    reliability_gain: Prob = Field(0.05, description="share of the gap to 1 closed by a successful service encounter")
+    reliability_loss: Prob = Field(0.20, description="share of reliability lost in a failure, times (1 + transaction uncertainty)")
+    decay: Prob = Field(0.01, description="monthly drift of credibility and intimacy back to the initial level")
+    self_orientation_recovery: Prob = Field(
+        0.1, description="monthly share of excess perceived self-orientation that fades"
+    )
+
+
+class Satisfaction(_Model):
+    """Satisfaction as a weighted mean of experiences, with negativity bias and primacy (seed 002)."""
+
+    negativity_bias: float = Field(
+        2.5, ge=1.0, description="weight of a negative experience relative to a positive one (bad is stronger than good)"
+    )
+    primacy: float = Field(
+        0.95, gt=0.0, le=1.0, description="the k-th experience weighs primacy**k: early experiences weigh more"
+    )
+    floor_weight: Unit = Field(0.1, description="least weight any experience keeps, however late")
+    success_value: Unit = Field(0.5, description="experience value of a purchase served without failure")
+    failure_severity: Unit = Field(0.8, description="experience value lost in a failure, times (1 + transaction uncertainty)/2")
+    resolved_share: Unit = Field(0.5, description="share of a failure's damage the firm's recovery removes")
+    fit_weight: Unit = Field(0.5, description="weight of posture fit (closeness vs preferred closeness) in an experience")
+
+
+class Commitment(_Model):
+    """Affective commitment grows with trust; calculative with switching costs and dependence, against trust."""
+
+    affective_rate: Prob = Field(0.1, description="monthly share of the gap between affective commitment and trust closed")
+    calculative_rate: Prob = Field(0.1, description="monthly share of the gap to the calculative target closed")
+    trust_on_calculative: Unit = Field(0.5, description="how much trust lowers calculative commitment (negative link)")
+    products_switching_weight: Unit = Field(0.4, description="switching cost from the scope of products held")
+    linkage_switching_weight: Unit = Field(0.6, description="switching cost from operational linkages")
+
+
+class Service(_Model):
+    """Service encounters after purchases."""
+
+    failure_probability: Prob = Field(0.10, description="base chance a purchase's service encounter fails")
+    transaction_uncertainty_effect: NonNeg = Field(1.0, description="failure chance multiplier per unit of transaction uncertainty")
+    transfer_ability_effect: Unit = Field(0.6, description="share of failures removed at full transfer ability")
+    linkage_effect: Unit = Field(0.5, description="share of failures removed at full operational linkage")
+
+
+class Competition(_Model):
+    """Competitor offers that can pull customers away."""
+
+    offer_rate: Prob = Field(0.04, description="monthly chance a competitor approaches an active customer")
+    market_uncertainty_effect: NonNeg = Field(2.0, description="offer rate multiplier per unit of market uncertainty")
+    switch_intercept: float = Field(-1.0, description="logit of switching for an average customer")
+    price_sensitivity_effect: NonNeg = Field(2.0, description="logit change per unit of price sensitivity")
+    switching_cost_effect: NonNeg = Field(3.0, description="logit loss per unit of switching cost")
+    commitment_effect: NonNeg = Field(2.0, description="logit loss per unit of affective commitment")
+    satisfaction_effect: NonNeg = Field(1.5, description="logit loss per unit of satisfaction")
+
+
+class Ladder(_Model):
+    """Monthly moves up and down the loyalty ladder, driven by trust, satisfaction and affective commitment."""
+
+    up_rate: Prob = Field(0.15, description="monthly chance of climbing one rung when the drive is well above the threshold")
+    down_rate: Prob = Field(0.10, description="monthly chance of dropping one rung when the drive is well below the threshold")
+    thresholds: Annotated[list[float], Field(min_length=N_RUNGS - 1, max_length=N_RUNGS - 1)] = Field(
+        [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65],
+        description="drive needed to climb from rung k to k+1 (k = 1..7); increasing",
+    )
+    steepness: Pos = Field(10.0, description="how sharply the climb chance rises around a threshold")
+    trust_weight: NonNeg = Field(0.5, description="weight of trust in the drive")
+    satisfaction_weight: NonNeg = Field(0.3, description="weight of satisfaction in the drive")
+    affective_weight: NonNeg = Field(0.2, description="weight of affective commitment in the drive")
+    failure_drop: Prob = Field(0.3, description="chance of dropping a rung after a failure, times transaction uncertainty")
+
+    @field_validator("thresholds")
+    @classmethod
+    def _increasing(cls, v: list[float]) -> list[float]:
+        if any(b <= a for a, b in zip(v, v[1:])):
+            raise ValueError(f"thresholds must increase from rung 1 to rung 8, got {v}")
+        return v
+
+
+class Stages(_Model):
+    """Moves between relationship development stages."""
+
+    trial_rate: Prob = Field(0.15, description="monthly chance a prospect tries a product, times the rung's purchase chance")
+    prospect_exit_rate: Prob = Field(0.01, description="monthly chance a prospect who never bought loses interest")
+    min_purchases: int = Field(2, ge=0, description="purchases before exploration can turn into expansion")
+    expansion_rate: Prob = Field(0.25, description="monthly chance of exploration -> expansion when ready")
+    expansion_threshold: float = Field(0.35, description="trust + satisfaction/2 needed for expansion")
+    commitment_rate: Prob = Field(0.15, description="monthly chance of expansion -> commitment when ready")
+    commitment_threshold: float = Field(0.55, description="mean of trust, commitment and share of wallet needed for commitment")
+    regression_rate: Prob = Field(0.10, description="monthly chance of commitment -> expansion when below the threshold")
+    steepness: Pos = Field(10.0, description="how sharply stage chances rise around their thresholds")
+
+
+class Dissolution(_Model):
+    """Hazard of ending the relationship when it is no longer worth it."""
+
+    base_hazard: Prob = Field(0.01, description="monthly hazard for an average active customer")
+    satisfaction_effect: NonNeg = Field(2.0, description="log-hazard loss per unit of satisfaction")
+    trust_effect: NonNeg = Field(2.0, description="log-hazard loss per unit of trust above 0.5")
+    calculative_effect: NonNeg = Field(1.0, description="log-hazard loss per unit of calculative commitment (lock-in)")
+    dependence_retention: Unit = Field(0.5, description="share of the base hazard removed at full dependence")
+    shock_hazard: Prob = Field(0.05, description="extra hazard after an unresolved failure, times transaction uncertainty")
+    instability: NonNeg = Field(1.0, description="how much dependence amplifies the shock hazard (less stable ties)")
+
+
+class Markov(_Model):
+    """Measured monthly rung-to-rung transitions (behaviour = "markov")."""
+
+    transitions: list[list[float]] = Field(
+        default_factory=list,
+        description="8 rows (rungs 1..8) of 8 or 9 probabilities; a 9th column is dissolution; rows sum to 1",
+    )
+    margins: RungTable = Field(
+        [0.0, 5.0, 20.0, 40.0, 60.0, 80.0, 90.0, 110.0], description="monthly margin of a customer on rungs 1..8"
+    )
+
+    @field_validator("transitions")
+    @classmethod
+    def _stochastic(cls, v: list[list[float]]) -> list[list[float]]:
+        if not v:
+            return v
+        if len(v) != N_RUNGS:
+            raise ValueError(f"needs {N_RUNGS} rows (one per rung), got {len(v)}")
+        widths = {len(row) for row in v}
+        if widths not in ({N_RUNGS}, {N_RUNGS + 1}):
+            raise ValueError(f"every row needs {N_RUNGS} or {N_RUNGS + 1} entries, got row lengths {sorted(widths)}")
+        for k, row in enumerate(v):
+            if any(not math.isfinite(p) or p < 0 or p > 1 for p in row):
+                raise ValueError(f"row {k + 1} ({RUNGS[k]}) has an entry outside [0, 1]: {row}")
+            if abs(sum(row) - 1.0) > 1e-6:
+                raise ValueError(f"row {k + 1} ({RUNGS[k]}) sums to {sum(row):.6g}, must sum to 1")
+        return v
+
+
+class Scenario(_Model):
+    """One simulated market: population, firm, strategy and behaviour."""
+
+    name: str = Field("baseline", min_length=1, description="scenario label used in result tables")
+    description: str = Field("", description="free text shown in reports")
+    behaviour: Literal["agent", "markov"] = Field(
+        "agent", description='"agent" for the behavioural model, "markov" for measured rung transitions'
+    )
+    horizon_months: int = Field(60, ge=1, le=1200, description="months simulated")
+    replications: int = Field(10, ge=1, le=100_000, description="independent replications")
+    seed: int = Field(20261123, ge=0, description="root seed; replication r uses the r-th spawned child")
+    annual_discount_rate: float = Field(
+        0.10, ge=0.0, le=1.0, description="yearly discount rate; the monthly rate is (1 + this)**(1/12) - 1"
+    )
+    record: Literal["customers", "aggregates"] = Field(
+        "customers", description='"customers" keeps the customer-period table; "aggregates" only totals (huge runs)'
+    )
+    population: Population = Field(Population(), description="market size")
+    firm: Firm = Field(Firm(), description="supplier abilities")
+    strategy: Strategy = Field(Strategy(), description="strategy in play")
+    segments: list[Segment] = Field(default_factory=lambda: [Segment()], min_length=1, description="customer segments")
+    postures: Postures = Field(Postures(), description="posture parameters")
+    account_growth: AccountGrowth = Field(AccountGrowth(), description="account-growth parameters")
+    purchasing: Purchasing = Field(Purchasing(), description="buying behaviour by rung")
+    trust: Trust = Field(Trust(), description="trust building blocks")
+    satisfaction: Satisfaction = Field(Satisfaction(), description="satisfaction asymmetries")
+    commitment: Commitment = Field(Commitment(), description="affective and calculative commitment")
+    service: Service = Field(Service(), description="service encounters")
+    competition: Competition = Field(Competition(), description="competitor offers")
+    ladder: Ladder = Field(Ladder(), description="loyalty-ladder moves")
+    stages: Stages = Field(Stages(), description="relationship stage moves")
+    dissolution: Dissolution = Field(Dissolution(), description="dissolution hazard")
+    markov: Markov = Field(Markov(), description='measured transitions, used when behaviour = "markov"')
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        total = sum(s.share for s in self.segments)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segments: shares sum to {total:.6g}; they must sum to 1")
+        names = [s.name for s in self.segments]
+        if len(set(names)) != len(names):
+            raise ValueError(f"segments: names must be unique, got {names}")
+        if self.behaviour == "markov" and not self.markov.transitions:
+            raise ValueError('behaviour = "markov" needs markov.transitions (8 rows of 8 or 9 probabilities)')
+        return self
+
+    @property
+    def monthly_discount_rate(self) -> float:
+        """Monthly rate equivalent to the annual discount rate."""
+        return (1.0 + self.annual_discount_rate) ** (1.0 / 12.0) - 1.0
+
+    @property
+    def posture(self) -> Posture:
+        """Parameters of the posture in play."""
+        return getattr(self.postures, self.strategy.posture)
+
+    def with_overrides(self, **changes: Any) -> Scenario:
+        """Copy with top-level fields changed, validated again."""
+        return build_scenario({**self.model_dump(), **changes})
+
+
+def _format_error(err: dict[str, Any], source: str) -> str:
+    loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"]).replace(".[", "[")
+    where = f"{source}: " if source else ""
+    field = loc or "(scenario)"
+    if err["type"] == "extra_forbidden":
+        parent = _model_at(err["loc"][:-1])
+        allowed = ", ".join(parent.model_fields) if parent else "see scenarios/baseline.toml"
+        return f"{where}{field}: unknown key; allowed keys here are: {allowed}"
+    msg = err["msg"].removeprefix("Value error, ")
+    value = err.get("input")
+    shown = "" if isinstance(value, dict) or err["type"] == "missing" else f" = {value!r}"
+    return f"{where}{field}{shown}: {msg}"
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class found by walking a validation error location from Scenario."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return None
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        model = ann if isinstance(ann, type) else (args[0] if args else None)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def build_scenario(data: dict[str, Any], source: str = "") -> Scenario:
+    """Validate a mapping (as read from TOML) into a Scenario, or raise ScenarioError."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        lines = [_format_error(e, source) for e in exc.errors()]
+        raise ScenarioError("invalid scenario:\n  " + "\n  ".join(lines)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file (give the path to a .toml file, e.g. scenarios/baseline.toml)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a text file (expected UTF-8 TOML)") from None
+    return build_scenario(data, source=str(path))
