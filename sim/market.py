@@ -80,7 +80,9 @@ class Market:
         self.thresholds = np.asarray(scenario.ladder.thresholds)
         self.acquisition_cost = np.array([s.acquisition_cost for s in scenario.segments])
         self.segment_median = np.array([s.wallet_median for s in scenario.segments])
+        self.width = N_UNIFORMS
         if scenario.behaviour == "markov":
+            self.width = MARKOV_COLUMN + 1
             m = np.asarray(scenario.markov.transitions, dtype=float)
             if m.shape[1] == m.shape[0]:
                 m = np.hstack([m, np.zeros((m.shape[0], 1))])
@@ -104,7 +106,7 @@ class Market:
     def _open_month(self, t: int) -> None:
         c = self.c
         self.month = t
-        self.block = self.month_rng(t).random((c.n, N_UNIFORMS))
+        self.block = self.month_rng(t).random((c.n, self.width))
         c.revenue[:] = 0.0
         c.cost[:] = 0.0
         c.acquisition[:] = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.population import Customers
-from sim.stages import N_RUNGS, N_STAGES
+from sim.stages import N_RUNGS, N_STAGES, Stage
 
 PANEL_STATE = ("stage", "rung", "trust", "satisfaction", "share_of_wallet")
 PANEL_FLOWS = ("revenue", "cost_to_serve", "margin")
@@ -23,6 +23,7 @@ class Recorder:
         self.horizon = horizon
         self.stage_counts = np.zeros((horizon, N_STAGES), dtype=np.int64)
         self.rung_counts = np.zeros((horizon, N_RUNGS), dtype=np.int64)
+        self.active_rung_counts = np.zeros((horizon, N_RUNGS), dtype=np.int64)  # not dissolved
         self.totals = np.zeros((horizon, 4))  # revenue, cost to serve, acquisition, margin
         self.panel = panel
         if panel:
@@ -41,6 +42,7 @@ class Recorder:
         n = c.n
         self.stage_counts[t] = np.bincount(c.stage[:n], minlength=N_STAGES)
         self.rung_counts[t] = np.bincount(c.rung[:n], minlength=N_RUNGS)
+        self.active_rung_counts[t] = np.bincount(c.rung[:n][c.stage[:n] != Stage.DISSOLUTION], minlength=N_RUNGS)
         if self.panel:
             self.stage[t, :n] = c.stage[:n]
             self.rung[t, :n] = c.rung[:n]

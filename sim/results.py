@@ -3,7 +3,9 @@
 - ``customers``: one row per customer and month (state at the start of the
   month, money during it);
 - ``lifetimes``: one row per customer and replication (CLV, history);
-- ``occupancy``: one row per replication, month and stage or rung;
+- ``occupancy``: one row per replication, month and stage or rung
+  (dimension ``stage``, ``rung`` for every customer, ``active_rung`` for
+  customers not dissolved, who keep their last rung);
 - ``replications``: one row per replication (the KPIs).
 Every row carries its replication and root seed.
 """
@@ -55,9 +57,9 @@ def customers_table(rep: Replication) -> pd.DataFrame | None:
     mask = (entered[None, :] >= 0) & (entered[None, :] <= months)
     t_idx, k_idx = np.nonzero(mask)
     data: dict[str, object] = {
-        "replication": np.full(len(t_idx), rep.replication, dtype=np.int32),
+        "replication": np.full(len(t_idx), rep.replication, dtype=np.int64),
         "seed": np.full(len(t_idx), rep.seed, dtype=np.int64),
-        "period": t_idx.astype(np.int32),
+        "period": t_idx.astype(np.int64),
         "customer": k_idx.astype(np.int32),
         "segment": c.segment[k_idx],
     }
@@ -110,7 +112,12 @@ def occupancy_table(rep: Replication) -> pd.DataFrame:
     b = rep.book
     T = b.horizon
     frames = []
-    for dim, counts, names in (("stage", b.stage_counts, STAGES), ("rung", b.rung_counts, RUNGS)):
+    dims = (
+        ("stage", b.stage_counts, STAGES),
+        ("rung", b.rung_counts, RUNGS),
+        ("active_rung", b.active_rung_counts, RUNGS),  # rungs of customers not dissolved
+    )
+    for dim, counts, names in dims:
         k = counts.shape[1]
         frames.append(
             pd.DataFrame(
@@ -119,7 +126,7 @@ def occupancy_table(rep: Replication) -> pd.DataFrame:
                     "seed": rep.seed,
                     "period": np.repeat(np.arange(T), k),
                     "dimension": dim,
-                    "level": np.tile(np.arange(1, k + 1) if dim == "rung" else np.arange(k), T),
+                    "level": np.tile(np.arange(k) if dim == "stage" else np.arange(1, k + 1), T),
                     "state": np.tile(names, T),
                     "customers": counts.ravel(),
                 }

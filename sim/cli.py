@@ -1,0 +1,169 @@
+"""The `crmsim` command line: run scenarios, write tables and plots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim import __version__
+from sim.scenario import Scenario, ScenarioError, load_scenario
+
+app = typer.Typer(
+    help="crmsim: simulate customer relationships (stages, loyalty ladder, strategies) and optimize customer portfolios.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+class UserError(Exception):
+    """A problem the user can fix; shown without a traceback."""
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _prepare_out(out: Path | None, scenario: Scenario, force: bool) -> Path:
+    if out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("runs") / f"{scenario.name}-{stamp}"
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory; choose another path")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise UserError(f"--out {out}: directory is not empty; choose another path or pass --force to overwrite")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _fmt(x: float) -> str:
+    if abs(x) >= 1e4:
+        return f"{x:,.0f}"
+    if abs(x) >= 10 or x == 0:
+        return f"{x:,.1f}"
+    return f"{x:.3f}"
+
+
+def _summary_table(results, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    table.add_column("95% interval", justify="right")
+    for row in results.summary().itertuples():
+        interval = "-" if row.replications < 2 else f"{_fmt(row.ci_low)} .. {_fmt(row.ci_high)}"
+        table.add_row(row.kpi.replace("_", " "), _fmt(row.mean), interval)
+    return table
+
+
+@app.callback(invoke_without_command=True)
+def _root(version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False) -> None:
+    if version:
+        out_console.print(f"crmsim {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/baseline.toml.")],
+    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=1)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-TIMESTAMP).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory, overwriting its tables.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="Table format: csv or parquet (parquet needs crmsim\\[parquet]).")] = "csv",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes for replications (results do not depend on it).", min=1)] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,
+) -> None:
+    """Simulate a scenario and write tidy tables, the resolved scenario and an occupancy plot.
+
+    Writes to the output directory: replications.csv (one row per replication:
+    KPIs), occupancy.csv (customers per stage and rung per month),
+    lifetimes.csv (one row per customer: CLV and history), customers.csv (one
+    row per customer and month), scenario.toml (the scenario as run, every
+    default filled in) and occupancy.png.
+    """
+    try:
+        _run(scenario, replications, seed, out, force, fmt, jobs, quiet)
+    except (ScenarioError, UserError) as exc:
+        _fail(str(exc))
+
+
+def _run(scenario_path: Path, replications, seed, out, force, fmt, jobs, quiet) -> None:
+    from sim.experiment import run as run_replications
+    from sim.plotting import plot_occupancy
+    from sim.template import scenario_toml
+
+    if fmt not in ("csv", "parquet"):
+        raise UserError(f"--format {fmt}: use csv or parquet")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise UserError("--format parquet needs pyarrow: pip install 'crmsim[parquet]'") from None
+    scenario = load_scenario(scenario_path)
+    overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
+    if overrides:
+        scenario = scenario.with_overrides(**overrides)
+    out = _prepare_out(out, scenario, force)
+    n = scenario.replications
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, disable=quiet, transient=True,
+    ) as bar:
+        task = bar.add_task(f"simulating {scenario.name}", total=n)
+        results = run_replications(scenario, n_jobs=jobs, progress=lambda k: bar.advance(task, k))
+        bar.update(task, description="writing tables")
+        written = results.write(out, fmt)
+    (out / "scenario.toml").write_text(
+        scenario_toml(scenario, header=f"Scenario as run by crmsim {__version__} (every default filled in)."), encoding="utf-8"
+    )
+    fig = plot_occupancy(results.occupancy)
+    fig.savefig(out / "occupancy.png", dpi=150)
+    if not quiet:
+        c = scenario
+        title = (
+            f"{c.name}: {c.population.customers:,} customers, {c.horizon_months} months, "
+            f"{n} replications, seed {c.seed} ({c.strategy.posture}, {c.strategy.account_growth})"
+        )
+        out_console.print(_summary_table(results, title))
+        names = ", ".join(p.name for p in written) + ", scenario.toml, occupancy.png"
+        out_console.print(f"wrote {names} to [bold]{out}[/]", highlight=False)
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to check.")]) -> None:
+    """Check a scenario file and report every problem, without running it."""
+    try:
+        sc = load_scenario(scenario)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    out_console.print(f"{scenario}: valid ({sc.behaviour} model, {sc.population.customers:,} customers, {sc.horizon_months} months)")
+
+
+@app.command()
+def new(
+    path: Annotated[Path, typer.Argument(help="Where to write the new scenario file.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a scenario file with every parameter at its default and a comment saying what it means."""
+    from sim.template import scenario_toml
+
+    if path.exists() and not force:
+        _fail(f"{path}: exists; choose another path or pass --force to overwrite")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(scenario_toml(Scenario(name=path.stem)), encoding="utf-8")
+    out_console.print(f"wrote {path}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(app())
