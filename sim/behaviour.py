@@ -82,7 +82,8 @@ def update_satisfaction(satisfaction, weight_sum, count, x, negativity_bias, pri
     than later ones and negative ones more than positive ones (seed 002).
     Returns the new satisfaction and weight sum.
     """
-    w = (floor_weight + (1.0 - floor_weight) * primacy**count) * np.where(x < 0.0, negativity_bias, 1.0)
+    # Written with plain operators so that it is as fast on one customer's floats as on arrays.
+    w = (floor_weight + (1.0 - floor_weight) * primacy**count) * (1.0 + (negativity_bias - 1.0) * (x < 0.0))
     new_sum = weight_sum + w
     return satisfaction + (w / new_sum) * (x - satisfaction), new_sum
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from sim import behaviour as bh
-from sim.stages import Cause, Stage
+from sim.stages import DISSOLUTION, Cause
 
 if TYPE_CHECKING:
     from sim.market import Market
@@ -35,7 +35,7 @@ def _judge(market: Market, j: int, p: Any, u_value: float, u_end: float) -> bool
     Returns False when the relationship ended.
     """
     c = market.c
-    perceived = c.fit[j] + p.value_noise * (u_value - 0.5)
+    perceived = float(c.fit[j]) + p.value_noise * (u_value - 0.5)
     st = market.sc.satisfaction
     if perceived >= p.poor_fit_threshold:
         market.experience(j, st.success_value)
@@ -58,15 +58,14 @@ def foot_in_the_door(env: simpy.Environment, market: Market, j: int) -> Episode:
     size, accepted, since = float(p.initial_size), 0, 0.0
     for step in range(p.max_steps):
         offer = min(int(round(size)), max_products - int(c.products[j]))
-        if offer <= 0 or c.stage[j] == Stage.DISSOLUTION:
+        if offer <= 0 or c.stage[j] == DISSOLUTION:
             break
         c.cost[j] += p.offer_cost
         yield env.timeout(p.decision_months)
-        if c.stage[j] == Stage.DISSOLUTION:
+        if c.stage[j] == DISSOLUTION:
             break
         u = market.uniforms(j, step)
-        trust = c.trust(j)
-        accept = bh.fitd_acceptance(trust, c.fit[j], offer / max_products, accepted, since + p.decision_months, p)
+        accept = bh.fitd_acceptance(market.trust_of(j), float(c.fit[j]), offer / max_products, accepted, since + p.decision_months, p)
         if u[0] >= accept:
             break  # a "no" ends the sequence
         accepted += 1
@@ -87,10 +86,10 @@ def all_at_once(env: simpy.Environment, market: Market, j: int) -> Episode:
     c.cost[j] += p.offer_cost
     delay = -p.decision_months * math.log1p(-market.start_uniform(j))  # exponential decision time
     yield env.timeout(delay)
-    if c.stage[j] != Stage.DISSOLUTION:
+    if c.stage[j] != DISSOLUTION:
         u = market.uniforms(j, 0)
         accept = bh.all_at_once_acceptance(
-            c.trust(j), c.fit[j], c.wallet_rel[j], c.need_u[j], sc.firm.problem_solving_ability, p
+            market.trust_of(j), float(c.fit[j]), float(c.wallet_rel[j]), float(c.need_u[j]), sc.firm.problem_solving_ability, p
         )
         if u[0] < accept:
             c.products[j] = sc.firm.max_products

@@ -66,7 +66,7 @@ class Market:
         self.c = customers
         self.book = recorder
         self.month_rng = month_rng  # month -> numpy Generator
-        self.block = np.empty((0, N_UNIFORMS))
+        self.block = np.empty((0, N_UNIFORMS), dtype=np.float32)
         self.month = -1
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.stage_of_rung = np.asarray(MARKOV_STAGE_OF_RUNG, dtype=np.int8)
@@ -106,7 +106,8 @@ class Market:
     def _open_month(self, t: int) -> None:
         c = self.c
         self.month = t
-        self.block = self.month_rng(t).random((c.n, self.width))
+        # float32 uniforms: half the cost, and 2**-24 resolution is ample for monthly chances.
+        self.block = self.month_rng(t).random((c.n, self.width), dtype=np.float32)
         c.revenue[:] = 0.0
         c.cost[:] = 0.0
         c.acquisition[:] = 0.0
@@ -125,10 +126,15 @@ class Market:
 
     # -- shared helpers for episodes ---------------------------------------
 
-    def uniforms(self, j: int, step: int) -> np.ndarray:
+    def uniforms(self, j: int, step: int) -> list[float]:
         """Three uniforms for customer j's growth-offer decision number `step` this month."""
         col = U_EPISODE + 3 * (step % 4)
-        return self.block[j, col : col + 3]
+        return self.block[j, col : col + 3].tolist()
+
+    def trust_of(self, j: int) -> float:
+        """Trust of one customer as a Python float (episodes work on scalars)."""
+        c = self.c
+        return (float(c.credibility[j]) + float(c.reliability[j]) + float(c.intimacy[j])) / (3.0 * float(c.self_orientation[j]))
 
     def start_uniform(self, j: int) -> float:
         """A uniform for the start of customer j's growth episode this month (e.g. its decision time)."""

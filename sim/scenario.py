@@ -214,13 +214,13 @@ class AllAtOnce(GrowthOffer):
 
     offer_rate: Prob = Field(0.08, description="monthly chance an eligible customer receives the comprehensive offer")
     decision_months: float = Field(3.0, gt=0.0, le=24.0, description="mean months the customer takes to decide (exponential)")
-    base_acceptance: float = Field(-1.5, description="logit of acceptance for an average customer")
+    base_acceptance: float = Field(-1.0, description="logit of acceptance for an average customer")
     size_effect: float = Field(0.8, ge=0.0, description="logit change per unit of log(wallet / segment median)")
     need_effect: float = Field(1.5, ge=0.0, description="logit change per unit of need uncertainty above 0.5")
     problem_solving_effect: float = Field(
         1.5, ge=0.0, description="logit change per unit of firm problem-solving ability above 0.5"
     )
-    offer_cost: NonNeg = Field(120.0, description="selling cost of preparing the comprehensive offer")
+    offer_cost: NonNeg = Field(60.0, description="selling cost of preparing the comprehensive offer")
 
 
 class AccountGrowth(_Model):
@@ -318,7 +318,7 @@ class Competition(_Model):
 
     offer_rate: Prob = Field(0.04, description="monthly chance a competitor approaches an active customer")
     market_uncertainty_effect: NonNeg = Field(2.0, description="offer rate multiplier per unit of market uncertainty")
-    switch_intercept: float = Field(-1.0, description="logit of switching for an average customer")
+    switch_intercept: float = Field(-1.5, description="logit of switching for an average customer")
     price_sensitivity_effect: NonNeg = Field(2.0, description="logit change per unit of price sensitivity")
     switching_cost_effect: NonNeg = Field(3.0, description="logit loss per unit of switching cost")
     commitment_effect: NonNeg = Field(2.0, description="logit loss per unit of affective commitment")

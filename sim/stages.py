@@ -46,6 +46,9 @@ class Cause(IntEnum):
     MARKOV = 5  # the measured transition matrix moved the customer out
 
 
+# Plain ints for per-event code: IntEnum attribute access is slow in Python 3.11.
+AWARENESS, EXPLORATION, EXPANSION, COMMITMENT, DISSOLUTION = (int(s) for s in Stage)
+
 STAGES = [s.name.lower() for s in Stage]
 RUNGS = [r.name.lower() for r in Rung]
 CAUSES = [c.name.lower() for c in Cause]

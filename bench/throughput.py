@@ -1,0 +1,95 @@
+"""Engine throughput against a bare one-process-per-customer SimPy design, timed in the same process.
+
+    python bench/throughput.py [--customers 1000 10000 100000] [--months 60]
+
+Prints one row per population size: customer-months per second of the full
+behavioural model (panel recorded, and aggregates only), of a bare SimPy
+model with one process per customer and one event per customer-month (the
+ceiling of that design), and of a minimal vectorised numpy monthly step (the
+ceiling of any Python design), with ratios against the bare SimPy baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from sim.engine import simulate
+from sim.scenario import Scenario
+
+
+def engine_rate(customers: int, months: int, record: str) -> float:
+    sc = Scenario(horizon_months=months, replications=1, record=record, population={"customers": customers})
+    t = time.perf_counter()
+    simulate(sc)
+    return customers * months / (time.perf_counter() - t)
+
+
+def bare_simpy_rate(customers: int, months: int) -> float:
+    """One SimPy process per customer, each doing a trivial update once a month."""
+    env = simpy.Environment()
+    state = np.zeros(customers)
+    rng = np.random.default_rng(1)
+    u = rng.random(customers)
+
+    def customer(j: int):
+        for _ in range(months):
+            state[j] += u[j]
+            yield env.timeout(1.0)
+
+    t = time.perf_counter()
+    for j in range(customers):
+        env.process(customer(j))
+    env.run()
+    return customers * months / (time.perf_counter() - t)
+
+
+def numpy_rate(customers: int, months: int) -> float:
+    """A minimal vectorised monthly step: draws, a purchase, a churn hazard, a state update."""
+    rng = np.random.default_rng(1)
+    alive = np.ones(customers, dtype=bool)
+    value = np.zeros(customers)
+    t = time.perf_counter()
+    for _ in range(months):
+        u = rng.random((customers, 3))
+        buy = alive & (u[:, 0] < 0.5)
+        value += buy * u[:, 1]
+        alive &= u[:, 2] > 0.01
+    return customers * months / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--customers", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    ap.add_argument("--months", type=int, default=60)
+    ap.add_argument("--out", help="also write the table as CSV here")
+    args = ap.parse_args()
+    rows = []
+    for n in args.customers:
+        bare = bare_simpy_rate(n, args.months)
+        rows.append(
+            {
+                "customers": n,
+                "months": args.months,
+                "engine_panel": engine_rate(n, args.months, "customers"),
+                "engine_aggregates": engine_rate(n, args.months, "aggregates"),
+                "bare_simpy": bare,
+                "numpy_step": numpy_rate(n, args.months),
+            }
+        )
+    df = pd.DataFrame(rows)
+    for col in ("engine_panel", "engine_aggregates", "numpy_step"):
+        df[f"{col}_x_bare"] = df[col] / df["bare_simpy"]
+    pd.set_option("display.width", 200)
+    print("customer-months per second (and ratio to the bare one-process-per-customer SimPy loop)")
+    print(df.to_string(index=False, float_format=lambda x: f"{x:,.1f}" if x < 100 else f"{x:,.0f}"))
+    if args.out:
+        df.to_csv(args.out, index=False)
+
+
+if __name__ == "__main__":
+    main()

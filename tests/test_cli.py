@@ -1,0 +1,93 @@
+"""The crmsim command line, as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.scenario import load_scenario
+
+runner = CliRunner()
+
+SMALL = """
+name = "tiny"
+horizon_months = 12
+replications = 2
+[population]
+customers = 200
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    f = tmp_path / "tiny.toml"
+    f.write_text(SMALL)
+    return f
+
+
+def test_run_writes_tables_scenario_and_plot(tiny, tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(tiny), "--out", str(out), "--replications", "3", "--seed", "7"])
+    assert res.exit_code == 0, res.output
+    for name in ("replications.csv", "occupancy.csv", "customers.csv", "lifetimes.csv", "scenario.toml", "occupancy.png"):
+        assert (out / name).is_file(), name
+    reps = pd.read_csv(out / "replications.csv")
+    assert len(reps) == 3 and (reps["seed"] == 7).all()
+    resolved = load_scenario(out / "scenario.toml")
+    assert resolved.replications == 3 and resolved.seed == 7 and resolved.name == "tiny"
+    assert "customer equity" in res.output and "95% interval" in res.output
+    assert len(pd.read_csv(out / "customers.csv")) == len(pd.read_csv(out / "customers.csv").drop_duplicates(["replication", "period", "customer"]))
+
+
+def test_run_refuses_a_non_empty_directory_unless_forced(tiny, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    keep = out / "notes.txt"
+    keep.write_text("mine")
+    res = runner.invoke(app, ["run", str(tiny), "--out", str(out)])
+    assert res.exit_code == 2
+    assert "not empty" in res.output and "--force" in res.output
+    assert keep.read_text() == "mine" and not (out / "replications.csv").exists()
+    res = runner.invoke(app, ["run", str(tiny), "--out", str(out), "--force", "--quiet"])
+    assert res.exit_code == 0 and (out / "replications.csv").exists() and keep.read_text() == "mine"
+
+
+def test_bad_scenario_exits_non_zero_without_traceback(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text("[ladder]\nup_rate = 3")
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(f), "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "ladder.up_rate" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "o").exists()
+
+
+def test_validate_and_new(tmp_path):
+    f = tmp_path / "mine.toml"
+    assert runner.invoke(app, ["new", str(f)]).exit_code == 0
+    assert load_scenario(f).name == "mine"
+    res = runner.invoke(app, ["new", str(f)])
+    assert res.exit_code == 2 and "exists" in res.output
+    res = runner.invoke(app, ["validate", str(f)])
+    assert res.exit_code == 0 and "valid" in res.output
+
+
+def test_help_explains_every_command():
+    res = runner.invoke(app, ["--help"])
+    assert res.exit_code == 0
+    for cmd in ("run", "validate", "new"):
+        assert cmd in res.output
+    res = runner.invoke(app, ["run", "--help"])
+    for opt in ("--replications", "--seed", "--out", "--force", "--format", "--quiet"):
+        assert opt in res.output
+
+
+def test_parquet_format_is_rejected_clearly_without_pyarrow(tiny, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    res = runner.invoke(app, ["run", str(tiny), "--out", str(tmp_path / "p"), "--format", "parquet"])
+    assert res.exit_code == 2 and "crmsim[parquet]" in res.output
