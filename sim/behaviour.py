@@ -28,6 +28,7 @@ __all__ = [
     "fitd_acceptance",
     "all_at_once_acceptance",
     "basket",
+    "migration_probability",
 ]
 
 
@@ -178,3 +179,13 @@ def basket(z, cv):
     """Lognormal basket multiplier with mean 1 and coefficient of variation `cv`, from standard normals `z`."""
     s2 = np.log1p(cv * cv)
     return np.exp(np.sqrt(s2) * z - 0.5 * s2)
+
+
+def migration_probability(spend, p_max, scale, xp=np):
+    """Chance that spending `spend` on a customer this month moves it one rung up: concave and saturating.
+
+    ``p_max * (1 - exp(-spend / scale))``: the first money buys the most, and
+    no spend moves more than `p_max`.  Pass ``xp=cvxpy`` to get the same term
+    as a cvxpy expression, so optimizer and simulator share one formula.
+    """
+    return xp.multiply(p_max, 1.0 - xp.exp(xp.multiply(spend, -1.0 / np.asarray(scale, dtype=float))))

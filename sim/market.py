@@ -46,10 +46,11 @@ from sim.stages import MARKOV_STAGE_OF_RUNG, Cause, Stage
     U_REFER_DELAY,
     U_GROWTH,
     U_GROWTH_DELAY,
-) = range(16)
-U_EPISODE = 16  # four steps x three uniforms for growth-offer decisions
+    U_MIGRATE,
+) = range(17)
+U_EPISODE = 17  # four steps x three uniforms for growth-offer decisions
 N_UNIFORMS = U_EPISODE + 12
-MARKOV_COLUMN = 0
+MARKOV_COLUMN, MARKOV_MIGRATE = 0, 1
 
 
 class Market:
@@ -80,9 +81,13 @@ class Market:
         self.thresholds = np.asarray(scenario.ladder.thresholds)
         self.acquisition_cost = np.array([s.acquisition_cost for s in scenario.segments])
         self.segment_median = np.array([s.wallet_median for s in scenario.segments])
+        mg = scenario.migration
+        names = [s.name for s in scenario.segments]
+        self.spend = np.array([mg.segment_spend.get(name, mg.spend) for name in names], dtype=float)  # segment x rung
+        self.migrating = bool(self.spend.any())
         self.width = N_UNIFORMS
         if scenario.behaviour == "markov":
-            self.width = MARKOV_COLUMN + 1
+            self.width = MARKOV_MIGRATE + 1
             m = np.asarray(scenario.markov.transitions, dtype=float)
             if m.shape[1] == m.shape[0]:
                 m = np.hstack([m, np.zeros((m.shape[0], 1))])
@@ -175,11 +180,22 @@ class Market:
         rung = c.rung[:n]
         c.revenue[:n] = np.where(alive, self.markov_margin[rung], 0.0)
         nxt = (self.block[:, MARKOV_COLUMN, None] > self.markov_cum[rung]).sum(axis=1)
+        if self.migrating:
+            # A customer the spend moves up takes that step this month instead of the matrix's.
+            moved = self._migrate(alive, rung, self.block[:, MARKOV_MIGRATE])
+            nxt = np.where(moved, np.minimum(rung + 1, len(self.markov_margin) - 1), nxt)
         out = alive & (nxt == self.markov_cum.shape[1] - 1)
         stay = alive & ~out
         c.rung[:n] = np.where(stay, nxt, rung)
         c.stage[:n] = np.where(stay, self.stage_of_rung[c.rung[:n]], c.stage[:n])
         self.dissolve(np.flatnonzero(out), Cause.MARKOV, t)
+
+    def _migrate(self, alive: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Spend the migration budget on customers in a relationship; returns who it moves up a rung."""
+        c, mg = self.c, self.sc.migration
+        spend = np.where(alive, self.spend[c.segment[: c.n], rung], 0.0)
+        c.cost[: c.n] += spend
+        return alive & (u < bh.migration_probability(spend, mg.p_max, mg.scale))
 
     # -- agent mode --------------------------------------------------------
 
@@ -259,6 +275,8 @@ class Market:
         sat = c.satisfaction[:n]
         drive = bh.ladder_drive(trust, sat, aff, ld.trust_weight, ld.satisfaction_weight, ld.affective_weight)
         up = alive & (u[:, U_UP] < bh.climb_probability(drive, rung, self.thresholds, ld.up_rate, ld.steepness))
+        if self.migrating:
+            up |= self._migrate(alive, rung, u[:, U_MIGRATE]) & (rung < len(self.thresholds))
         unresolved = failed & ~resolved
         shaken = unresolved & (u[:, U_FAIL_DROP] < ld.failure_drop * tu)
         down = alive & ~up & (rung > 0) & (shaken | (u[:, U_DOWN] < bh.drop_probability(drive, rung, self.thresholds, ld.down_rate, ld.steepness)))

@@ -374,6 +374,32 @@ class Dissolution(_Model):
     instability: NonNeg = Field(1.0, description="how much dependence amplifies the shock hazard (less stable ties)")
 
 
+class Migration(_Model):
+    """Migration investments: monthly spend per customer on each rung, to move customers up (seed 000)."""
+
+    spend: Annotated[list[NonNeg], Field(min_length=N_RUNGS, max_length=N_RUNGS)] = Field(
+        [0.0] * N_RUNGS, description="monthly spend per customer on rungs 1..8 (0 = no migration investment)"
+    )
+    segment_spend: dict[str, Annotated[list[NonNeg], Field(min_length=N_RUNGS, max_length=N_RUNGS)]] = Field(
+        default_factory=dict, description="per-segment spend on rungs 1..8, overriding `spend` for that segment"
+    )
+    p_max: Prob = Field(0.10, description="highest extra monthly chance of moving up one rung, at unlimited spend")
+    scale: Pos = Field(20.0, description="spend at which 63% (1 - 1/e) of p_max is reached")
+    plan: str = Field(
+        "", description="CSV spend plan (rung, spend_per_customer, optional segment) from crmsim optimize migration; fills the spend"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_plan(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("plan"):
+            return data
+        from sim.plans import read_spend_plan
+
+        spend, by_segment = read_spend_plan(Path(data["plan"]))
+        return {**data, "spend": spend, "segment_spend": {**by_segment, **data.get("segment_spend", {})}}
+
+
 class Markov(_Model):
     """Measured monthly rung-to-rung transitions (behaviour = "markov")."""
 
@@ -435,6 +461,7 @@ class Scenario(_Model):
     ladder: Ladder = Field(Ladder(), description="loyalty-ladder moves")
     stages: Stages = Field(Stages(), description="relationship stage moves")
     dissolution: Dissolution = Field(Dissolution(), description="dissolution hazard")
+    migration: Migration = Field(Migration(), description="migration investments per rung")
     markov: Markov = Field(Markov(), description='measured transitions, used when behaviour = "markov"')
 
     @model_validator(mode="after")
@@ -445,6 +472,9 @@ class Scenario(_Model):
         names = [s.name for s in self.segments]
         if len(set(names)) != len(names):
             raise ValueError(f"segments: names must be unique, got {names}")
+        unknown = set(self.migration.segment_spend) - set(names)
+        if unknown:
+            raise ValueError(f"migration.segment_spend: unknown segments {sorted(unknown)}; segments are {names}")
         if self.behaviour == "markov" and not self.markov.transitions:
             raise ValueError('behaviour = "markov" needs markov.transitions (8 rows of 8 or 9 probabilities)')
         return self
@@ -509,6 +539,9 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: no such scenario file (give the path to a .toml file, e.g. scenarios/baseline.toml)")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        plan = data.get("migration", {}).get("plan") if isinstance(data.get("migration"), dict) else None
+        if plan and not Path(plan).is_absolute():
+            data["migration"]["plan"] = str(path.parent / plan)  # plans sit next to their scenario
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:

@@ -25,6 +25,10 @@ def _value(v: Any) -> Any:
         t = tomlkit.inline_table()
         t.update({"mean": v.mean, "concentration": v.concentration})
         return t
+    if isinstance(v, dict):
+        t = tomlkit.inline_table()
+        t.update(v)
+        return t
     if isinstance(v, list) and v and isinstance(v[0], list):
         arr = tomlkit.array()
         arr.extend(v)

@@ -1,0 +1,150 @@
+"""Migration investments: what to spend per rung (and segment) to move customers up the loyalty ladder.
+
+Seed 000's migration strategy asks to quantify the benefit of each rung
+relative to the adjacent rungs and the cost of moving customers between
+rungs.  Here the value of a rung is its Markov-chain CLV
+``v = (I - P/(1+i))^-1 r`` (Pfeifer and Carraway 2000), the benefit of a
+move is ``v[k+1] - v[k]``, and spending ``s`` a month on a customer moves it
+up with the concave, saturating chance ``p_max (1 - exp(-s / scale))``::
+
+    maximize    sum_k N_k (p(s_k) * benefit_k - s_k)
+    subject to  sum_k N_k s_k <= budget,  s >= 0
+
+The risk-aware variant replaces each benefit by its mean minus ``kappa``
+standard deviations over replications (a lower-confidence benefit).
+"""
+
+from __future__ import annotations
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from optimize.errors import EstimationError, InfeasibleError
+from optimize.portfolio import solve
+from sim.behaviour import migration_probability
+from sim.clv import markov_clv
+
+N_RUNGS = 8
+
+
+def ladder_from_panel(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimate the monthly rung-to-rung matrix (8 x 9, last column dissolution) and margin per rung.
+
+    `panel` is a customer-period table (columns replication, customer, period,
+    stage, rung, margin), as :attr:`sim.results.Results.customers`.  Only
+    customers in a relationship at the start of a month count.  Returns
+    (P, margins, counts) where counts are the customer-months seen per rung;
+    rungs never seen keep their customers in place with zero margin.
+    """
+    need = {"replication", "customer", "period", "stage", "rung", "margin"}
+    missing = need - set(panel.columns)
+    if missing:
+        raise EstimationError(f"panel: missing columns {sorted(missing)}; pass Results.customers")
+    p = panel.sort_values(["replication", "customer", "period"])
+    nxt = p.groupby(["replication", "customer"], sort=False)
+    next_rung = nxt["rung"].shift(-1)
+    next_stage = nxt["stage"].shift(-1)
+    live = (p["stage"] != "dissolution").to_numpy() & next_rung.notna().to_numpy()
+    k = p["rung"].to_numpy()[live].astype(int) - 1
+    j = np.where(next_stage[live].to_numpy() == "dissolution", N_RUNGS, next_rung[live].to_numpy().astype(int) - 1)
+    counts = np.zeros((N_RUNGS, N_RUNGS + 1))
+    np.add.at(counts, (k, j), 1.0)
+    seen = counts.sum(axis=1)
+    P = np.where(seen[:, None] > 0, counts / np.maximum(seen, 1)[:, None], np.eye(N_RUNGS, N_RUNGS + 1))
+    alive = p[p["stage"] != "dissolution"]
+    margins = alive.groupby("rung")["margin"].mean().reindex(range(1, N_RUNGS + 1)).fillna(0.0).to_numpy()
+    return P, margins, seen
+
+
+def rung_values(P: np.ndarray, margins: np.ndarray, rate: float, horizon: int | None = None) -> np.ndarray:
+    """Value of a customer on each rung (Markov-chain CLV)."""
+    return markov_clv(P, margins, rate, horizon)
+
+
+def rung_benefits(values: np.ndarray) -> np.ndarray:
+    """Benefit of moving one rung up from each rung (the top rung has none)."""
+    v = np.asarray(values, dtype=float)
+    return np.append(np.diff(v), 0.0)
+
+
+def plan_spend(
+    customers: np.ndarray,
+    benefits: np.ndarray,
+    budget: float,
+    p_max: float | np.ndarray,
+    scale: float | np.ndarray,
+    spread: np.ndarray | None = None,
+    kappa: float = 0.0,
+    labels: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Optimal monthly spend per customer for each rung (or segment x rung cell).
+
+    customers, benefits (and spread) are arrays of the same shape, one entry
+    per cell.  Returns one row per cell with the spend, the chance of moving,
+    the expected moves and gain, and the shadow price of the budget.
+    """
+    n = np.asarray(customers, dtype=float).reshape(-1)
+    b = np.asarray(benefits, dtype=float).reshape(-1)
+    if n.shape != b.shape:
+        raise ValueError(f"customers {n.shape} and benefits {b.shape} must have the same shape")
+    if budget < 0 or not np.isfinite(budget):
+        raise InfeasibleError(f"budget = {budget}: must be a finite amount >= 0")
+    if np.any(n < 0):
+        raise ValueError("customers: counts must be >= 0")
+    pm = np.broadcast_to(np.asarray(p_max, dtype=float), n.shape)
+    sc = np.broadcast_to(np.asarray(scale, dtype=float), n.shape)
+    if np.any((pm < 0) | (pm > 1)) or np.any(sc <= 0):
+        raise ValueError("p_max must lie in [0, 1] and scale must be > 0")
+    adj = b if spread is None else b - kappa * np.asarray(spread, dtype=float).reshape(-1)
+    # Only cells where a move is worth something and customers exist get a variable.
+    worth = (adj > 0) & (n > 0) & (pm > 0)
+    spend = np.zeros_like(n)
+    shadow = 0.0
+    if worth.any() and budget > 0:
+        s = cp.Variable(int(worth.sum()), nonneg=True, name="spend")
+        nn, aa, pp, ss = n[worth], adj[worth], pm[worth], sc[worth]
+        gain = cp.sum(cp.multiply(nn * aa, migration_probability(s, pp, ss, xp=cp))) - nn @ s
+        limit = nn @ s <= budget
+        prob = cp.Problem(cp.Maximize(gain), [limit])
+        solve(prob, "migration plan", "raise the budget")
+        spend[worth] = np.maximum(np.asarray(s.value, dtype=float), 0.0)
+        shadow = float(limit.dual_value or 0.0)
+    p = migration_probability(spend, pm, sc)
+    table = pd.DataFrame(
+        {
+            "customers": n,
+            "benefit": b,
+            "risk_adjusted_benefit": adj,
+            "spend_per_customer": spend,
+            "total_spend": n * spend,
+            "move_probability": p,
+            "expected_moves": n * p,
+            "expected_gain": n * p * b - n * spend,
+            "shadow_price": shadow,
+        }
+    )
+    if labels is not None:
+        table = pd.concat([labels.reset_index(drop=True), table], axis=1)
+    return table
+
+
+def policy_matrix(P: np.ndarray, move: np.ndarray) -> np.ndarray:
+    """The monthly matrix when a customer on rung k first moves up with chance move[k], else follows P."""
+    P = np.asarray(P, dtype=float)
+    out = (1.0 - move)[:, None] * P
+    for k in range(N_RUNGS - 1):
+        out[k, k + 1] += move[k]
+    out[N_RUNGS - 1, N_RUNGS - 1] += move[N_RUNGS - 1]  # the top rung cannot climb: it stays
+    return out
+
+
+def predicted_gain(P, margins, spend, move, start, rate, horizon) -> float:
+    """Expected change in discounted value over `horizon` months of customers starting on rungs `start` (counts).
+
+    Evaluates the policy exactly as a Markov chain: spend is a monthly cost on
+    each rung, and the policy matrix adds the migration moves.
+    """
+    base = markov_clv(P, margins, rate, horizon)
+    with_plan = markov_clv(policy_matrix(P, move), np.asarray(margins) - spend, rate, horizon)
+    return float(np.asarray(start, dtype=float) @ (with_plan - base))
