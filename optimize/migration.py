@@ -62,6 +62,26 @@ def rung_values(P: np.ndarray, margins: np.ndarray, rate: float, horizon: int | 
     return markov_clv(P, margins, rate, horizon)
 
 
+def horizon_benefits(P: np.ndarray, margins: np.ndarray, rate: float, horizon: int) -> np.ndarray:
+    """Benefit of a one-rung move made during a `horizon`-month plan, valued to the plan's end.
+
+    A move in month t is worth the value difference over the remaining
+    ``horizon - t`` months; this averages it over the months, weighted by
+    discounting (the moves customer equity over the horizon can see).
+    """
+    d = 1.0 / (1.0 + rate)
+    M = np.asarray(P, dtype=float)[:, :N_RUNGS] * d
+    r = np.asarray(margins, dtype=float)
+    value, term = np.zeros(N_RUNGS), r.copy()
+    remaining = []
+    for _ in range(horizon):  # value over the next h months, h = 1..horizon
+        value = value + term
+        term = M @ term
+        remaining.append(rung_benefits(value))
+    weights = d ** np.arange(horizon)
+    return np.tensordot(weights, np.array(remaining[::-1]), axes=1) / weights.sum()
+
+
 def rung_benefits(values: np.ndarray) -> np.ndarray:
     """Benefit of moving one rung up from each rung (the top rung has none)."""
     v = np.asarray(values, dtype=float)

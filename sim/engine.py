@@ -45,7 +45,8 @@ class Replication:
 def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) -> Replication:
     """Simulate one replication of `scenario` with root `seed` (default: the scenario's)."""
     seed = scenario.seed if seed is None else seed
-    customers = draw_population(scenario, stream(seed, replication, Purpose.POPULATION))
+    who = 0 if scenario.population.fixed else replication
+    customers = draw_population(scenario, stream(seed, who, Purpose.POPULATION))
     book = Recorder(scenario.horizon_months, customers.capacity, panel=scenario.record == "customers")
     market = Market(scenario, customers, book, lambda t: stream(seed, replication, Purpose.MONTHLY, t))
     env = simpy.Environment()

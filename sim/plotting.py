@@ -70,3 +70,34 @@ def _finish(ax: Axes, title: str, ylabel: str) -> None:
     ax.margins(x=0)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize="small")
+
+
+def plot_frontier(frontier: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Efficient frontier (expected value against standard deviation) with the chosen portfolio marked."""
+    fig, ax = _axes(ax)
+    f = frontier.sort_values("std")
+    ax.plot(f["std"], f["expected_value"], "-o", color="#0072B2", markersize=3, label="Efficient frontier")
+    if "chosen" in f and f["chosen"].any():
+        c = f[f["chosen"]].iloc[0]
+        ax.plot(c["std"], c["expected_value"], "*", color="#D55E00", markersize=16, label="Chosen portfolio")
+        ax.annotate(f"  risk aversion {c['gamma']:.3g}", (c["std"], c["expected_value"]), fontsize="small")
+    ax.set_title("Efficient customer portfolio")
+    ax.set_xlabel("Standard deviation of discounted value")
+    ax.set_ylabel("Expected discounted value")
+    ax.legend(frameon=False, loc="lower right")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_spend_plan(plan: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Monthly migration spend per customer on each rung, with the chance it moves a customer up."""
+    fig, ax = _axes(ax)
+    labels = [f"{int(r)} {RUNGS[int(r) - 1].replace('_', ' ')}" for r in plan["rung"]]
+    bars = ax.bar(labels, plan["spend_per_customer"], color="#009E73")
+    for bar, p in zip(bars, plan["move_probability"]):
+        ax.annotate(f"{p:.1%}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize="small")
+    ax.set_title("Migration spend plan (label: monthly chance of moving up)")
+    ax.set_xlabel("Rung")
+    ax.set_ylabel("Spend per customer per month")
+    ax.tick_params(axis="x", rotation=30)
+    return fig

@@ -108,6 +108,9 @@ class Population(_Model):
         0.5,
         description="room for referred newcomers, as a share of `customers`; referrals beyond it are counted, not added",
     )
+    fixed: bool = Field(
+        False, description="same customers in every replication (only the future varies): for per-customer portfolios"
+    )
 
 
 class Firm(_Model):

@@ -1,0 +1,251 @@
+"""Closed loop: simulate to estimate, optimize, feed the plan back, and re-simulate with fresh seeds.
+
+The check asks whether the gain the optimizer predicts shows up in
+simulations it has not seen.  Fresh replications use a different root seed
+from the estimation run; within the check, the plan and its comparison run on
+the same seed (common random numbers), so gains are paired differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from optimize.estimate import estimate
+from optimize.migration import horizon_benefits, ladder_from_panel, plan_spend, predicted_gain, rung_benefits, rung_values
+from optimize.portfolio import Constraints, Portfolio
+from sim.experiment import run
+from sim.results import Results
+from sim.scenario import Scenario
+from sim.stages import N_RUNGS
+
+CHECK_SEED_OFFSET = 1_000_003  # fresh seeds for the check: never the estimation run's
+
+
+def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and t-interval of independent draws."""
+    x = np.asarray(x, dtype=float)
+    m = float(x.mean())
+    if len(x) < 2:
+        return m, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return m, m - half, m + half
+
+
+def _row(label: str, x: np.ndarray) -> dict[str, float | str]:
+    m, lo, hi = mean_ci(x)
+    return {"quantity": label, "mean": m, "ci_low": lo, "ci_high": hi, "replications": len(x)}
+
+
+@dataclass
+class LoopReport:
+    """The plan, how it was estimated, and how it fared on fresh seeds."""
+
+    plan: pd.DataFrame
+    comparison: pd.DataFrame  # one row per quantity: predicted and simulated gains with intervals
+    frontier: pd.DataFrame | None = None
+    estimation: Results | None = None
+
+    def consistent(self) -> bool:
+        """Does the interval of (simulated - predicted) contain 0?"""
+        row = self.comparison.set_index("quantity").loc["simulated minus predicted"]
+        return bool(row.ci_low <= 0.0 <= row.ci_high)
+
+
+def _with_spend(scenario: Scenario, spend: list[float]) -> Scenario:
+    data = scenario.model_dump()
+    data["migration"] = {**data["migration"], "spend": spend, "segment_spend": {}, "plan": ""}
+    return Scenario.model_validate(data)
+
+
+def _per_replication(panel: pd.DataFrame) -> list[pd.DataFrame]:
+    return [g for _, g in panel.groupby("replication")]
+
+
+def migration_loop(
+    scenario: Scenario,
+    budget: float,
+    replications: int | None = None,
+    seed: int | None = None,
+    kappa: float = 0.0,
+    lifetime: bool = False,
+    n_jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> LoopReport:
+    """Plan monthly migration spend for `budget` a month, predict its gain, and check it on fresh seeds.
+
+    Moves are valued to the end of the horizon (what simulated customer
+    equity measures) unless `lifetime`, which values them over the whole
+    customer lifetime (worth more, but invisible to a finite simulation).
+    """
+    reps = replications or scenario.replications
+    seed = scenario.seed if seed is None else seed
+    base = _with_spend(scenario, [0.0] * N_RUNGS).with_overrides(record="customers")
+    est = run(base, reps, seed, n_jobs=n_jobs, progress=progress)
+    rate, horizon = scenario.monthly_discount_rate, scenario.horizon_months
+
+    occ = est.occupancy[est.occupancy.dimension == "active_rung"]
+    held = occ.groupby(["replication", "level"])["customers"].mean().unstack().reindex(columns=range(1, N_RUNGS + 1))
+    start = occ[occ.period == 0].pivot(index="replication", columns="level", values="customers").reindex(columns=range(1, N_RUNGS + 1))
+    P, margins, _ = ladder_from_panel(est.customers)
+    ladders = [ladder_from_panel(g)[:2] for g in _per_replication(est.customers)]
+
+    def benefit(p: np.ndarray, m: np.ndarray) -> np.ndarray:
+        return rung_benefits(rung_values(p, m, rate)) if lifetime else horizon_benefits(p, m, rate, horizon)
+
+    benefits = np.array([benefit(p, m) for p, m in ladders])
+    mg = scenario.migration
+    plan = plan_spend(
+        held.mean().to_numpy(),
+        benefit(P, margins),
+        budget,
+        mg.p_max,
+        mg.scale,
+        spread=benefits.std(axis=0, ddof=1) if reps > 1 else None,
+        kappa=kappa,
+        labels=pd.DataFrame({"rung": np.arange(1, N_RUNGS + 1)}),
+    )
+    spend = plan["spend_per_customer"].to_numpy()
+    move = plan["move_probability"].to_numpy()
+    predicted = np.array(
+        [predicted_gain(p, m, spend, move, start.iloc[r].to_numpy(), rate, horizon) for r, (p, m) in enumerate(ladders)]
+    )
+
+    # Uniform: the same monthly budget spread evenly over customers on rungs that can still climb.
+    movable = held.mean().to_numpy()[: N_RUNGS - 1].sum()
+    uniform = [budget / movable if movable > 0 else 0.0] * (N_RUNGS - 1) + [0.0]
+    check = seed + CHECK_SEED_OFFSET
+    equity = {}
+    for name, sc in (("none", base), ("plan", _with_spend(base, list(spend))), ("uniform", _with_spend(base, uniform))):
+        equity[name] = run(sc.with_overrides(record="aggregates"), reps, check, n_jobs=n_jobs, progress=progress).replications[
+            "customer_equity"
+        ].to_numpy()
+    sim_gain = equity["plan"] - equity["none"]
+    uni_gain = equity["uniform"] - equity["none"]
+    comparison = pd.DataFrame(
+        [
+            _row("predicted gain (Markov ladder)", predicted),
+            _row("simulated gain, optimized plan", sim_gain),
+            _row("simulated gain, uniform spend", uni_gain),
+            _row("optimized minus uniform", sim_gain - uni_gain),
+            _diff_row(sim_gain, predicted),
+        ]
+    )
+    return LoopReport(plan=plan, comparison=comparison, estimation=est)
+
+
+def _diff_row(simulated: np.ndarray, predicted: np.ndarray, level: float = 0.95) -> dict[str, float | str]:
+    """Simulated minus predicted mean, with a Welch interval (the two come from independent runs)."""
+    d = simulated.mean() - predicted.mean()
+    v1, v2 = simulated.var(ddof=1) / len(simulated), predicted.var(ddof=1) / len(predicted)
+    se = np.sqrt(v1 + v2)
+    dof = (v1 + v2) ** 2 / (v1**2 / (len(simulated) - 1) + v2**2 / (len(predicted) - 1)) if se > 0 else 1.0
+    half = stats.t.ppf(0.5 + level / 2, dof) * se
+    return {"quantity": "simulated minus predicted", "mean": d, "ci_low": d - half, "ci_high": d + half, "replications": len(simulated)}
+
+
+def _scenario_table(res: Results, level: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Value per unit held, for each replication (rows) and asset (columns); resource per unit; units available."""
+    lt = res.lifetimes
+    i = res.scenario.monthly_discount_rate
+    panel = res.customers
+    cost = (panel["cost_to_serve"] / (1 + i) ** panel["period"]).groupby([panel.replication, panel.customer]).sum()
+    lt = lt.assign(cost=cost.reindex(pd.MultiIndex.from_frame(lt[["replication", "customer"]])).fillna(0.0).to_numpy())
+    if level == "customer":
+        # Only customers present from month 0 can be chosen in advance; referred newcomers vary by replication.
+        lt = lt[lt.entered == 0]
+        x = lt.pivot(index="replication", columns="customer", values="clv")
+        resource = lt.groupby("customer")["cost"].mean().reindex(x.columns).to_numpy()
+        return x, resource, np.ones(x.shape[1])
+    per = lt.groupby(["replication", "segment"], observed=True).agg(clv=("clv", "sum"), cost=("cost", "sum"), n=("clv", "size"))
+    x = (per["clv"] / per["n"]).unstack()
+    resource = (per["cost"] / per["n"]).groupby(level="segment", observed=True).mean().reindex(x.columns).to_numpy()
+    available = per["n"].groupby(level="segment", observed=True).mean().reindex(x.columns).to_numpy()
+    return x, resource, available
+
+
+def portfolio_loop(
+    scenario: Scenario,
+    level: str = "segment",
+    capacity_share: float = 0.5,
+    gamma: float | None = None,
+    points: int = 50,
+    replications: int | None = None,
+    seed: int | None = None,
+    n_jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> LoopReport:
+    """Choose the efficient set of customers (or segments) for a capacity, and check it on fresh seeds.
+
+    Holding one unit of an asset earns its discounted margin and uses its
+    discounted cost to serve; capacity is `capacity_share` of the cost to
+    serve everyone.  Without `gamma` the point chosen is the one with the best
+    value per unit of risk among those that use the capacity.  Customers are independent in the model, so
+    the value of a holding is additive; fresh seeds test the estimate out of
+    sample (the optimizer's curse shows as simulated below predicted).
+    """
+    if level not in ("segment", "customer"):
+        raise ValueError(f"level = {level!r}: use segment or customer")
+    if not 0 < capacity_share <= 1:
+        raise ValueError(f"capacity_share = {capacity_share}: must be in (0, 1]")
+    reps = replications or scenario.replications
+    seed = scenario.seed if seed is None else seed
+    sc = scenario.with_overrides(record="customers", population={**scenario.population.model_dump(), "fixed": level == "customer"})
+    est_run = run(sc, reps, seed, n_jobs=n_jobs, progress=progress)
+    x, resource, available = _scenario_table(est_run, level)
+    resource = np.maximum(resource, 1e-6 * max(float(resource.mean()), 1.0))  # a unit always uses some capacity
+    est = estimate(x, resource=resource)
+    capacity = capacity_share * float(resource @ available)
+    port = Portfolio(est, Constraints(capacity=capacity, upper=available))
+    frontier = port.frontier(points=points)
+    if gamma is None:
+        gamma = default_gamma(frontier, capacity)
+    chosen = port.solve(gamma)
+    w = chosen["holding"].to_numpy()
+    w_uniform = available * capacity / float(resource @ available)  # the same capacity spread evenly
+
+    check = run(sc, reps, seed + CHECK_SEED_OFFSET, n_jobs=n_jobs, progress=progress)
+    x2, _, _ = _scenario_table(check, level)
+    x2 = x2.reindex(columns=x.columns).fillna(0.0).to_numpy()
+    predicted_draws = x.to_numpy() @ (w - w_uniform)
+    simulated = x2 @ (w - w_uniform)
+    comparison = pd.DataFrame(
+        [
+            _row("predicted gain over uniform", predicted_draws),
+            _row("simulated gain over uniform", simulated),
+            _row("simulated value, optimized", x2 @ w),
+            _row("simulated value, uniform", x2 @ w_uniform),
+            _diff_row(simulated, predicted_draws),
+        ]
+    )
+    frontier["chosen"] = np.isclose(frontier["gamma"], gamma)
+    if not frontier["chosen"].any():
+        frontier = pd.concat([frontier, pd.DataFrame([{"gamma": gamma, **_point(chosen), "chosen": True}])], ignore_index=True)
+    return LoopReport(plan=chosen, comparison=comparison, frontier=frontier.sort_values("gamma").reset_index(drop=True), estimation=est_run)
+
+
+def default_gamma(frontier: pd.DataFrame, capacity: float) -> float:
+    """Risk aversion of the frontier point with the best value per unit of risk among those using the capacity.
+
+    Shrinking every holding scales value and risk alike, so the ratio only
+    ranks portfolios of the same size: the comparison is among points that
+    use (99% of) the capacity.  If none does, the least risk-averse point.
+    """
+    full = frontier[(frontier["resource_used"] >= 0.99 * capacity) & (frontier["std"] > 0)]
+    if full.empty:
+        return float(frontier["gamma"].min())
+    ratio = full["expected_value"] / full["std"]
+    return float(full.loc[ratio.idxmax(), "gamma"])
+
+
+def _point(table: pd.DataFrame) -> dict[str, float]:
+    return {
+        "expected_value": float(table.portfolio_value.iloc[0]),
+        "std": float(table.portfolio_std.iloc[0]),
+        "resource_used": float(table.resource.sum()),
+        "shadow_price": float(table.shadow_price.iloc[0]),
+    }
