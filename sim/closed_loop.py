@@ -202,6 +202,11 @@ def portfolio_loop(
     capacity = capacity_share * float(resource @ available)
     port = Portfolio(est, Constraints(capacity=capacity, upper=available))
     frontier = port.frontier(points=points)
+    # Past the largest risk aversion at which capacity binds, holdings only shrink pro rata (a ray from
+    # the origin); spend the frontier's points where the mix changes instead.
+    binding = frontier[frontier["resource_used"] >= 0.99 * capacity]
+    if len(binding) >= 2:
+        frontier = port.frontier(np.geomspace(frontier["gamma"].min(), binding["gamma"].max() * 1.5, points))
     if gamma is None:
         gamma = default_gamma(frontier, capacity)
     chosen = port.solve(gamma)

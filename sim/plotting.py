@@ -80,10 +80,15 @@ def plot_frontier(frontier: pd.DataFrame, ax: Axes | None = None) -> Figure:
     if "chosen" in f and f["chosen"].any():
         c = f[f["chosen"]].iloc[0]
         ax.plot(c["std"], c["expected_value"], "*", color="#D55E00", markersize=16, label="Chosen portfolio")
-        ax.annotate(f"  risk aversion {c['gamma']:.3g}", (c["std"], c["expected_value"]), fontsize="small")
+        ax.annotate(
+            f"risk aversion {c['gamma']:.3g}  ", (c["std"], c["expected_value"]), ha="right", va="bottom", fontsize="small"
+        )
     ax.set_title("Efficient customer portfolio")
     ax.set_xlabel("Standard deviation of discounted value")
     ax.set_ylabel("Expected discounted value")
+    thousands = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
+    ax.xaxis.set_major_formatter(thousands)
+    ax.yaxis.set_major_formatter(thousands)
     ax.legend(frameon=False, loc="lower right")
     ax.grid(alpha=0.3)
     return fig

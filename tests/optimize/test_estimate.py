@@ -38,7 +38,7 @@ def test_auto_method_picks_by_size():
     rng = np.random.default_rng(2)
     assert estimate(rng.normal(size=(100, 10))).notes == ()
     assert "Ledoit-Wolf" in estimate(rng.normal(size=(20, 50))).notes[0]
-    assert estimate(rng.normal(size=(20, 600))).factors is not None
+    assert estimate(rng.normal(size=(20, 300))).factors is not None
 
 
 def test_non_psd_covariance_is_repaired_with_a_warning():
