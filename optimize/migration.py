@@ -129,6 +129,8 @@ def plan_spend(
         prob = cp.Problem(cp.Maximize(gain), [limit])
         solve(prob, "migration plan", "raise the budget")
         spend[worth] = np.maximum(np.asarray(s.value, dtype=float), 0.0)
+        # Interior-point solvers leave crumbs of ~1e-9 where the answer is 0.
+        spend[spend < 1e-7 * max(float(spend.max()), 1.0)] = 0.0
         shadow = float(limit.dual_value or 0.0)
     p = migration_probability(spend, pm, sc)
     table = pd.DataFrame(

@@ -235,6 +235,7 @@ def optimize_migration(
     budget: Annotated[float, typer.Option("--budget", help="Migration budget per month, in currency units.", min=0)] = 5000.0,
     kappa: Annotated[float, typer.Option("--kappa", help="Risk aversion: value each move at mean minus kappa standard deviations.", min=0)] = 0.0,
     lifetime: Annotated[bool, typer.Option("--lifetime", help="Value moves over the customer lifetime, not just the horizon.")] = False,
+    by_segment: Annotated[bool, typer.Option("--by-segment", help="Estimate the ladder and plan spend per segment and rung.")] = False,
     replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications for estimation and for the check.", min=2)] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed of the estimation run (the check uses fresh seeds).", min=0)] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-migration-TIMESTAMP).")] = None,
@@ -250,7 +251,7 @@ def optimize_migration(
     a uniform spend of the same budget, with 95% intervals) and spend_plan.png.
     """
     try:
-        from sim.closed_loop import _with_spend, migration_loop
+        from sim.closed_loop import migration_loop
         from sim.plans import write_spend_plan
         from sim.plotting import plot_spend_plan
         from sim.template import scenario_toml
@@ -260,10 +261,10 @@ def optimize_migration(
         reps = replications or sc.replications
         bar, tick = _progress(quiet, 4 * reps, "estimating, planning and checking")
         with bar:
-            report = migration_loop(sc, budget, reps, seed, kappa, lifetime, n_jobs=jobs, progress=tick)
+            report = migration_loop(sc, budget, reps, seed, kappa, lifetime, by_segment, n_jobs=jobs, progress=tick)
         write_spend_plan(report.plan, out / "plan.csv")
         _write_report(out, report, {})
-        planned = _with_spend(sc, list(report.plan["spend_per_customer"]))
+        planned = report.scenario.with_overrides(record=sc.record)
         (out / "scenario.toml").write_text(scenario_toml(planned, header="Scenario with the optimized migration plan."), encoding="utf-8")
         plot_spend_plan(report.plan).savefig(out / "spend_plan.png", dpi=150)
         if not quiet:

@@ -49,6 +49,7 @@ class LoopReport:
     comparison: pd.DataFrame  # one row per quantity: predicted and simulated gains with intervals
     frontier: pd.DataFrame | None = None
     estimation: Results | None = None
+    scenario: Scenario | None = None  # the scenario with the plan in force (migration)
 
     def consistent(self) -> bool:
         """Does the interval of (simulated - predicted) contain 0?"""
@@ -56,14 +57,24 @@ class LoopReport:
         return bool(row.ci_low <= 0.0 <= row.ci_high)
 
 
-def _with_spend(scenario: Scenario, spend: list[float]) -> Scenario:
+def _with_spend(scenario: Scenario, spend: list[float], segment_spend: dict[str, list[float]] | None = None) -> Scenario:
     data = scenario.model_dump()
-    data["migration"] = {**data["migration"], "spend": spend, "segment_spend": {}, "plan": ""}
+    data["migration"] = {**data["migration"], "spend": spend, "segment_spend": segment_spend or {}, "plan": ""}
     return Scenario.model_validate(data)
 
 
 def _per_replication(panel: pd.DataFrame) -> list[pd.DataFrame]:
     return [g for _, g in panel.groupby("replication")]
+
+
+def _rung_counts(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Customers in a relationship per rung: (mean over months, at month 0), one row per replication."""
+    alive = panel[panel["stage"] != "dissolution"]
+    by = alive.groupby(["replication", "period", "rung"]).size().unstack(fill_value=0).reindex(columns=range(1, N_RUNGS + 1), fill_value=0)
+    reps = sorted(panel["replication"].unique())
+    held = by.groupby(level="replication").mean().reindex(reps, fill_value=0.0).to_numpy()
+    start = by.xs(0, level="period").reindex(reps, fill_value=0).to_numpy() if 0 in by.index.get_level_values("period") else np.zeros_like(held)
+    return held, start
 
 
 def migration_loop(
@@ -73,6 +84,7 @@ def migration_loop(
     seed: int | None = None,
     kappa: float = 0.0,
     lifetime: bool = False,
+    by_segment: bool = False,
     n_jobs: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> LoopReport:
@@ -81,6 +93,7 @@ def migration_loop(
     Moves are valued to the end of the horizon (what simulated customer
     equity measures) unless `lifetime`, which values them over the whole
     customer lifetime (worth more, but invisible to a finite simulation).
+    With `by_segment`, each segment gets its own ladder estimate and spend.
     """
     reps = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
@@ -88,39 +101,47 @@ def migration_loop(
     est = run(base, reps, seed, n_jobs=n_jobs, progress=progress)
     rate, horizon = scenario.monthly_discount_rate, scenario.horizon_months
 
-    occ = est.occupancy[est.occupancy.dimension == "active_rung"]
-    held = occ.groupby(["replication", "level"])["customers"].mean().unstack().reindex(columns=range(1, N_RUNGS + 1))
-    start = occ[occ.period == 0].pivot(index="replication", columns="level", values="customers").reindex(columns=range(1, N_RUNGS + 1))
-    P, margins, _ = ladder_from_panel(est.customers)
-    ladders = [ladder_from_panel(g)[:2] for g in _per_replication(est.customers)]
-
     def benefit(p: np.ndarray, m: np.ndarray) -> np.ndarray:
         return rung_benefits(rung_values(p, m, rate)) if lifetime else horizon_benefits(p, m, rate, horizon)
 
-    benefits = np.array([benefit(p, m) for p, m in ladders])
+    panel = est.customers
+    groups = [s.name for s in scenario.segments] if by_segment else ["all"]
+    cells = []  # per group: customers held, benefit, spread, per-replication ladders and starting counts
+    for g in groups:
+        sub = panel if g == "all" else panel[panel["segment"] == g]
+        held, start = _rung_counts(sub)
+        P, margins, _ = ladder_from_panel(sub)
+        ladders = [ladder_from_panel(part)[:2] for part in _per_replication(sub)]
+        spread = np.array([benefit(p, m) for p, m in ladders]).std(axis=0, ddof=1) if reps > 1 else None
+        cells.append((g, held.mean(axis=0), benefit(P, margins), spread, ladders, start))
     mg = scenario.migration
+    labels = pd.DataFrame({"segment": np.repeat(groups, N_RUNGS), "rung": np.tile(np.arange(1, N_RUNGS + 1), len(groups))})
     plan = plan_spend(
-        held.mean().to_numpy(),
-        benefit(P, margins),
+        np.concatenate([c[1] for c in cells]),
+        np.concatenate([c[2] for c in cells]),
         budget,
         mg.p_max,
         mg.scale,
-        spread=benefits.std(axis=0, ddof=1) if reps > 1 else None,
+        spread=np.concatenate([c[3] for c in cells]) if reps > 1 else None,
         kappa=kappa,
-        labels=pd.DataFrame({"rung": np.arange(1, N_RUNGS + 1)}),
+        labels=labels if by_segment else labels.drop(columns="segment"),
     )
-    spend = plan["spend_per_customer"].to_numpy()
-    move = plan["move_probability"].to_numpy()
+    spend = plan["spend_per_customer"].to_numpy().reshape(len(groups), N_RUNGS)
+    move = plan["move_probability"].to_numpy().reshape(len(groups), N_RUNGS)
     predicted = np.array(
-        [predicted_gain(p, m, spend, move, start.iloc[r].to_numpy(), rate, horizon) for r, (p, m) in enumerate(ladders)]
+        [
+            sum(predicted_gain(*c[4][r], spend[k], move[k], c[5][r], rate, horizon) for k, c in enumerate(cells))
+            for r in range(reps)
+        ]
     )
+    planned = _with_spend(base, [0.0] * N_RUNGS, {g: list(spend[k]) for k, g in enumerate(groups)}) if by_segment else _with_spend(base, list(spend[0]))
 
     # Uniform: the same monthly budget spread evenly over customers on rungs that can still climb.
-    movable = held.mean().to_numpy()[: N_RUNGS - 1].sum()
+    movable = sum(c[1][: N_RUNGS - 1].sum() for c in cells)
     uniform = [budget / movable if movable > 0 else 0.0] * (N_RUNGS - 1) + [0.0]
     check = seed + CHECK_SEED_OFFSET
     equity = {}
-    for name, sc in (("none", base), ("plan", _with_spend(base, list(spend))), ("uniform", _with_spend(base, uniform))):
+    for name, sc in (("none", base), ("plan", planned), ("uniform", _with_spend(base, uniform))):
         equity[name] = run(sc.with_overrides(record="aggregates"), reps, check, n_jobs=n_jobs, progress=progress).replications[
             "customer_equity"
         ].to_numpy()
@@ -135,7 +156,7 @@ def migration_loop(
             _diff_row(sim_gain, predicted),
         ]
     )
-    return LoopReport(plan=plan, comparison=comparison, estimation=est)
+    return LoopReport(plan=plan, comparison=comparison, estimation=est, scenario=planned)
 
 
 def _diff_row(simulated: np.ndarray, predicted: np.ndarray, level: float = 0.95) -> dict[str, float | str]:

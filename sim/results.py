@@ -46,7 +46,12 @@ def _stage_cat(codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes.astype(np.int8), categories=STAGES)
 
 
-def customers_table(rep: Replication) -> pd.DataFrame | None:
+def _segments(codes: np.ndarray, scenario: Scenario) -> pd.Categorical:
+    names = [s.name for s in scenario.segments]
+    return pd.Categorical.from_codes(codes.astype(np.int16), categories=names)
+
+
+def customers_table(rep: Replication, scenario: Scenario) -> pd.DataFrame | None:
     """Customer-period panel of one replication (None if only aggregates were recorded)."""
     b, c = rep.book, rep.customers
     if not b.panel:
@@ -61,7 +66,7 @@ def customers_table(rep: Replication) -> pd.DataFrame | None:
         "seed": np.full(len(t_idx), rep.seed, dtype=np.int64),
         "period": t_idx.astype(np.int64),
         "customer": k_idx.astype(np.int32),
-        "segment": c.segment[k_idx],
+        "segment": _segments(c.segment[k_idx], scenario),
     }
     for name in PANEL_STATE + PANEL_FLOWS:
         data[name] = getattr(b, name)[:, :n][mask]
@@ -75,13 +80,12 @@ def lifetimes_table(rep: Replication, scenario: Scenario) -> pd.DataFrame:
     c = rep.customers
     n = c.n
     referred_value = np.bincount(c.referred_by[:n][c.referred_by[:n] >= 0], weights=c.clv[:n][c.referred_by[:n] >= 0], minlength=n)
-    seg_names = np.array([s.name for s in scenario.segments])
     return pd.DataFrame(
         {
             "replication": rep.replication,
             "seed": rep.seed,
             "customer": np.arange(n, dtype=np.int32),
-            "segment": pd.Categorical(seg_names[c.segment[:n]], categories=list(seg_names)),
+            "segment": _segments(c.segment[:n], scenario),
             "wallet": c.wallet[:n],
             "need_uncertainty": c.need_u[:n],
             "market_uncertainty": c.market_u[:n],
@@ -193,7 +197,7 @@ class Results:
     def from_replications(cls, scenario: Scenario, reps: list[Replication]) -> Results:
         """Assemble tables from finished replications (in replication order)."""
         reps = sorted(reps, key=lambda r: r.replication)
-        panels = [customers_table(r) for r in reps]
+        panels = [customers_table(r, scenario) for r in reps]
         return cls(
             scenario=scenario,
             replications=pd.DataFrame([replication_row(r) for r in reps]),

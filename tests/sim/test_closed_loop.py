@@ -91,3 +91,16 @@ def test_missing_plan_file_is_a_clear_error(tmp_path):
     f.write_text('[migration]\nplan = "nope.csv"\n')
     res = CliRunner().invoke(app, ["validate", str(f)])
     assert res.exit_code == 2 and "plan file" in res.output and "crmsim optimize migration" in res.output
+
+
+@pytest.mark.slow
+def test_per_segment_plan_spends_where_segments_differ(tmp_path):
+    sc = load_scenario(ROOT / "scenarios" / "segments.toml").with_overrides(
+        horizon_months=24, replications=4, population={"customers": 600, "referral_pool": 0.5, "fixed": False}
+    )
+    report = migration_loop(sc, budget=3000.0, by_segment=True)
+    assert set(report.plan["segment"]) == {s.name for s in sc.segments}
+    assert len(report.plan) == 4 * 8
+    assert report.plan["total_spend"].sum() <= 3000.0 * (1 + 1e-6)
+    # The plan goes back into the simulation per segment.
+    assert set(report.scenario.migration.segment_spend) == {s.name for s in sc.segments}
