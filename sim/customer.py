@@ -65,10 +65,12 @@ def foot_in_the_door(env: simpy.Environment, market: Market, j: int) -> Episode:
         if c.stage[j] == DISSOLUTION:
             break
         u = market.uniforms(j, step)
+        c.offers[j] += 1
         accept = bh.fitd_acceptance(market.trust_of(j), float(c.fit[j]), offer / max_products, accepted, since + p.decision_months, p)
         if u[0] >= accept:
             break  # a "no" ends the sequence
         accepted += 1
+        c.accepted[j] += 1
         c.products[j] += offer
         if not _judge(market, j, p, u[1], u[2]):
             break
@@ -88,10 +90,12 @@ def all_at_once(env: simpy.Environment, market: Market, j: int) -> Episode:
     yield env.timeout(delay)
     if c.stage[j] != DISSOLUTION:
         u = market.uniforms(j, 0)
+        c.offers[j] += 1
         accept = bh.all_at_once_acceptance(
             market.trust_of(j), float(c.fit[j]), float(c.wallet_rel[j]), float(c.need_u[j]), sc.firm.problem_solving_ability, p
         )
         if u[0] < accept:
+            c.accepted[j] += 1
             c.products[j] = sc.firm.max_products
             _judge(market, j, p, u[1], u[2])
     c.in_episode[j] = False

@@ -23,6 +23,7 @@ from scipy.special import ndtri
 
 from sim import behaviour as bh
 from sim import customer as episodes
+from sim import strategies as st
 from sim.population import Customers
 from sim.records import Recorder
 from sim.scenario import Scenario
@@ -123,6 +124,10 @@ class Market:
         n = c.n
         margin = c.revenue[:n] * self._gross_margin() - c.cost[:n] - c.acquisition[:n]
         c.clv[:n] += margin * self.discount**t
+        active = (c.stage[:n] != Stage.DISSOLUTION) & (c.stage[:n] != Stage.AWARENESS)
+        c.window_margin[:n] += margin * active
+        c.window_cost[:n] += c.cost[:n] * active
+        c.window_months[:n] += active
         self.book.flows(t, n, c.revenue[:n], c.cost[:n], c.acquisition[:n], margin)
 
     def _gross_margin(self) -> float:
@@ -197,6 +202,23 @@ class Market:
         c.cost[: c.n] += spend
         return alive & (u < bh.migration_probability(spend, mg.p_max, mg.scale))
 
+    def _review(self, t: int) -> None:
+        """Classify customers in a relationship by the policy's scheme and set each one's action."""
+        c, pp = self.c, self.sc.portfolio_policy
+        n = c.n
+        who = np.flatnonzero((c.stage[:n] != Stage.DISSOLUTION) & (c.stage[:n] != Stage.AWARENESS) & (c.window_months[:n] > 0))
+        months = c.window_months[who]
+        classes = st.classify(
+            pp.scheme, c.window_margin[who] / months, c.window_cost[who] / months, c.rung[who], c.share_of_wallet[who],
+            pp.loyal_rung, pp.high_effort,
+        )
+        codes = st.action_codes(classes, pp.action_of())
+        c.action[who] = codes
+        self.dissolve(who[codes == st.FIRE], Cause.FIRED, t)
+        c.window_margin[:n] = 0.0
+        c.window_cost[:n] = 0.0
+        c.window_months[:n] = 0
+
     # -- agent mode --------------------------------------------------------
 
     def _agent_step(self, env: simpy.Environment, t: int) -> None:
@@ -211,11 +233,19 @@ class Market:
         need_u, market_u, tu = c.need_u[:n], c.market_u[:n], c.transaction_u[:n]
         cost = c.cost[:n]
 
+        # Portfolio-policy actions and the offering adjust rates, costs and prices per customer.
+        pp, offer = sc.portfolio_policy, sc.offering
+        act = c.action[:n]
+        invest, streamline, reprice = act == st.INVEST, act == st.STREAMLINE, act == st.REPRICE
+        rate = np.minimum((post.interaction_rate + invest * pp.invest_interactions) * (1.0 - streamline * pp.streamline_interactions), 1.0)
+        cost_factor = offer.cost_factor * (1.0 - streamline * pp.streamline_saving)
+        price = post.price_index * offer.price_factor * (1.0 + reprice * pp.price_rise)
+
         # Firm interactions (communication, bridging, coordination) build credibility and intimacy.
-        interact = active & (u[:, U_INTERACT] < post.interaction_rate)
+        interact = active & (u[:, U_INTERACT] < rate)
         cred += interact * tr.credibility_gain * (1.0 - cred)
         intim += interact * tr.intimacy_gain * post.closeness * (1.0 - intim)
-        cost += interact * post.interaction_cost
+        cost += interact * post.interaction_cost + (active & invest) * pp.invest_cost
 
         # Purchases: prospects may try a product; customers buy at their rung's rate.
         p_buy = self.p_buy[rung]
@@ -235,10 +265,10 @@ class Market:
         sow = c.share_of_wallet[:n]
         sow[trial] = sow_target[trial]
         basket = bh.basket(ndtri(u[:, U_BASKET]), sc.purchasing.basket_cv)
-        revenue = buy * c.wallet[:n] * sow * (1.0 + self.premium[rung]) * post.price_index * basket
+        revenue = buy * c.wallet[:n] * sow * (1.0 + self.premium[rung]) * price * basket
         c.revenue[:n] += revenue
         c.purchases[:n] += buy
-        cost += active * post.cost_to_serve + post.cost_to_serve_share * revenue
+        cost += (active * post.cost_to_serve + post.cost_to_serve_share * revenue) * cost_factor
 
         # Service encounters after purchases; failures hurt reliability, recoveries cost money.
         sv = sc.service
@@ -252,10 +282,10 @@ class Market:
         rel += served * tr.reliability_gain * (1.0 - rel)
         rel -= failed * np.minimum(tr.reliability_loss * (1.0 + tu), 1.0) * rel
         cost += resolved * post.recovery_cost
-        fit = bh.posture_fit(post.closeness, need_u, market_u)
+        fit = bh.posture_fit(np.clip(post.closeness + offer.closeness_shift, 0.0, 1.0), need_u, market_u)
         if buy.any():
-            st = sc.satisfaction
-            x = bh.experience(failed, resolved, tu, fit, st.success_value, st.failure_severity, st.resolved_share, st.fit_weight)
+            sp = sc.satisfaction
+            x = bh.experience(failed, resolved, tu, fit, sp.success_value, sp.failure_severity, sp.resolved_share, sp.fit_weight)
             b = np.flatnonzero(buy)
             self.experience(b, x[b])
 
@@ -300,7 +330,9 @@ class Market:
         # Competitor offers (more frequent under market uncertainty) and dissolution.
         co = sc.competition
         approached = active & (u[:, U_COMPETITOR] < co.offer_rate * (1.0 + co.market_uncertainty_effect * market_u))
-        switched = approached & (u[:, U_SWITCH] < bh.switch_probability(self.price_sensitivity[rung], switching, aff, sat, co))
+        # A price rise adds to the pull of a cheaper competitor.
+        pull = self.price_sensitivity[rung] + reprice * pp.price_rise
+        switched = approached & (u[:, U_SWITCH] < bh.switch_probability(pull, switching, aff, sat, co))
         hazard = bh.dissolution_hazard(sat, trust, calc, dependence, unresolved, tu, sc.dissolution)
         ended = active & ~switched & (u[:, U_DISSOLVE] < hazard)
         lost = prospect & ~trial & (u[:, U_DISSOLVE] < sg.prospect_exit_rate)
@@ -314,6 +346,9 @@ class Market:
         so = c.self_orientation[:n]
         so += tr.self_orientation_recovery * (firm.self_orientation - so)
 
+        if pp.scheme != "none" and t > 0 and t % pp.review_months == 0:
+            self._review(t)
+
         # Sparse episodes start here and run between monthly steps.
         still = stage != Stage.DISSOLUTION
         referring = still & (u[:, U_REFER] < self.referral_rate[rung])
@@ -324,6 +359,6 @@ class Market:
             rate = getattr(sc.account_growth, growth).offer_rate
             eligible = still & (stage != Stage.AWARENESS) & (c.products[:n] < firm.max_products) & ~c.in_episode[:n]
             starts = np.flatnonzero(eligible & (u[:, U_GROWTH] < rate))
-            process = episodes.GROWTH[growth]
+            process = st.ACCOUNT_GROWTH[growth]
             for j in starts:
                 env.process(process(env, self, int(j)))

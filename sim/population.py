@@ -58,6 +58,12 @@ class Customers:
     share_of_wallet: np.ndarray
     purchases: np.ndarray
     in_episode: np.ndarray
+    action: np.ndarray  # portfolio-policy action code (sim.strategies.ACTIONS)
+    offers: np.ndarray  # growth offers decided
+    accepted: np.ndarray  # growth offers accepted
+    window_margin: np.ndarray  # margin since the last portfolio review
+    window_cost: np.ndarray  # cost to serve since the last review
+    window_months: np.ndarray  # months active since the last review
     # history
     acquired_month: np.ndarray  # -1 if never newly acquired
     commitment_month: np.ndarray  # first month in commitment, -1 if never
@@ -174,6 +180,12 @@ def draw_population(scenario: Scenario, rng: np.random.Generator) -> Customers:
         share_of_wallet=zeros.copy(),
         purchases=np.zeros(cap, dtype=np.int32),
         in_episode=np.zeros(cap, dtype=bool),
+        action=np.zeros(cap, dtype=np.int8),
+        offers=np.zeros(cap, dtype=np.int32),
+        accepted=np.zeros(cap, dtype=np.int32),
+        window_margin=zeros.copy(),
+        window_cost=zeros.copy(),
+        window_months=np.zeros(cap, dtype=np.int32),
         acquired_month=minus.copy(),
         commitment_month=np.where(stage == Stage.COMMITMENT, 0, -1).astype(np.int32),
         dissolved_month=minus.copy(),

@@ -136,6 +136,9 @@ class Strategy(_Model):
     account_growth: Literal["foot_in_the_door", "all_at_once", "none"] = Field(
         "foot_in_the_door", description="how accounts are grown: foot_in_the_door, all_at_once or none"
     )
+    offering: Literal["standard", "unbundled", "augmented"] = Field(
+        "standard", description="relationship-specific offering: standard, or flaring out by unbundling or augmentation"
+    )
 
 
 class Posture(_Model):
@@ -189,6 +192,95 @@ class GrowthOffer(_Model):
     self_orientation_damage: NonNeg = Field(0.2, description="rise in perceived self-orientation after pushing a poor fit")
     dissolution_on_damage: Prob = Field(0.10, description="chance the relationship ends after an offer that is not valued")
     offer_cost: NonNeg = Field(30.0, description="selling cost of making one offer")
+
+
+class Offering(_Model):
+    """A relationship-specific offering that flares out from the industry bandwidth (seeds 000, 001)."""
+
+    price_factor: Pos = Field(1.0, description="multiplies the price")
+    cost_factor: Pos = Field(1.0, description="multiplies the cost to serve")
+    closeness_shift: float = Field(
+        0.0, ge=-1.0, le=1.0, description="moves the offer towards collaborative (+) or transactional (-) buyers' taste"
+    )
+
+
+class Offerings(_Model):
+    """Parameters of the flared-out offerings."""
+
+    unbundled: Offering = Field(
+        Offering(price_factor=0.95, cost_factor=0.75, closeness_shift=-0.3),
+        description="standard elements removed or made options: leaner and cheaper, suits arm's length buyers",
+    )
+    augmented: Offering = Field(
+        Offering(price_factor=1.08, cost_factor=1.3, closeness_shift=0.3),
+        description="programs and systems that collaborative accounts value, added as options",
+    )
+
+
+Action = Literal["invest", "maintain", "streamline", "reprice", "fire"]
+
+# Default action per class of each scheme (seeds 000, 002, 003).
+DEFAULT_ACTIONS: dict[str, dict[str, str]] = {
+    "loyalty_effort": {"switchers": "streamline", "most_valuable": "maintain", "undesirable": "reprice", "partners": "invest"},
+    "profitability_loyalty": {"strangers": "streamline", "butterflies": "maintain", "true_friends": "invest", "barnacles": "reprice"},
+    "value": {"most_valuable": "maintain", "most_growable": "invest", "low_maintenance": "streamline", "below_zero": "fire"},
+}
+
+
+class PortfolioPolicy(_Model):
+    """Classify customers at each review and act per class (invest, maintain, streamline, reprice, fire)."""
+
+    scheme: Literal["none", "loyalty_effort", "profitability_loyalty", "value"] = Field(
+        "none",
+        description="none; loyalty_effort (switchers, most_valuable, undesirable, partners; seed 000); "
+        "profitability_loyalty (strangers, butterflies, true_friends, barnacles; seed 003); "
+        "value (most_valuable, most_growable, low_maintenance, below_zero; seed 002)",
+    )
+    review_months: int = Field(12, ge=1, le=1200, description="months between reviews; the first is at this month")
+    loyal_rung: int = Field(5, ge=1, le=8, description="rung at or above which a customer counts as loyal")
+    high_effort: Pos = Field(1.5, description="cost to serve above this multiple of the median counts as high effort")
+    actions: dict[str, Action] = Field(
+        default_factory=dict, description="class -> action, overriding the scheme's defaults (see README)"
+    )
+    invest_interactions: Prob = Field(0.3, description="extra monthly interaction chance for customers invested in")
+    invest_cost: NonNeg = Field(20.0, description="monthly cost of investing in a customer")
+    streamline_saving: Prob = Field(0.4, description="share of the cost to serve removed by streamlining (automation)")
+    streamline_interactions: Prob = Field(0.5, description="share of interactions dropped for streamlined customers")
+    price_rise: Unit = Field(0.10, description="price rise for repriced customers (raises their pull to competitors)")
+
+    @model_validator(mode="after")
+    def _known_classes(self) -> PortfolioPolicy:
+        if self.scheme != "none":
+            unknown = set(self.actions) - set(DEFAULT_ACTIONS[self.scheme])
+            if unknown:
+                raise ValueError(
+                    f"actions: unknown classes {sorted(unknown)} for scheme {self.scheme}; "
+                    f"classes are {sorted(DEFAULT_ACTIONS[self.scheme])}"
+                )
+        return self
+
+    def action_of(self) -> dict[str, str]:
+        """Action per class: the scheme's defaults with the file's overrides."""
+        return {**DEFAULT_ACTIONS.get(self.scheme, {}), **self.actions}
+
+
+class Compare(_Model):
+    """Named variants of the scenario compared on the same customers and draws (`crmsim compare`)."""
+
+    baseline: str = Field("", description="variant the others are compared with (default: the first)")
+    variants: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description='name -> {"dotted.path" = value, ...}, e.g. "strategy.account_growth" = "all_at_once"'
+    )
+
+
+class Sweep(_Model):
+    """Parameters varied for what-if questions (`crmsim sweep`)."""
+
+    method: Literal["grid", "lhs"] = Field("grid", description="grid: every combination; lhs: Latin hypercube sample")
+    samples: int = Field(20, ge=1, le=100_000, description="points of a Latin hypercube sample")
+    parameters: dict[str, list[Any]] = Field(
+        default_factory=dict, description='"dotted.path" -> values (grid) or [low, high] (lhs)'
+    )
 
 
 class FootInTheDoor(GrowthOffer):
@@ -465,6 +557,10 @@ class Scenario(_Model):
     stages: Stages = Field(Stages(), description="relationship stage moves")
     dissolution: Dissolution = Field(Dissolution(), description="dissolution hazard")
     migration: Migration = Field(Migration(), description="migration investments per rung")
+    offerings: Offerings = Field(Offerings(), description="flared-out offerings")
+    portfolio_policy: PortfolioPolicy = Field(PortfolioPolicy(), description="customer classification and actions")
+    compare: Compare = Field(Compare(), description="variants for crmsim compare")
+    sweep: Sweep = Field(Sweep(), description="parameters for crmsim sweep")
     markov: Markov = Field(Markov(), description='measured transitions, used when behaviour = "markov"')
 
     @model_validator(mode="after")
@@ -478,6 +574,8 @@ class Scenario(_Model):
         unknown = set(self.migration.segment_spend) - set(names)
         if unknown:
             raise ValueError(f"migration.segment_spend: unknown segments {sorted(unknown)}; segments are {names}")
+        if self.compare.baseline and self.compare.baseline not in self.compare.variants:
+            raise ValueError(f"compare.baseline: {self.compare.baseline!r} is not one of the variants {sorted(self.compare.variants)}")
         if self.behaviour == "markov" and not self.markov.transitions:
             raise ValueError('behaviour = "markov" needs markov.transitions (8 rows of 8 or 9 probabilities)')
         return self
@@ -491,6 +589,11 @@ class Scenario(_Model):
     def posture(self) -> Posture:
         """Parameters of the posture in play."""
         return getattr(self.postures, self.strategy.posture)
+
+    @property
+    def offering(self) -> Offering:
+        """Parameters of the offering in play (standard: no change)."""
+        return Offering() if self.strategy.offering == "standard" else getattr(self.offerings, self.strategy.offering)
 
     def with_overrides(self, **changes: Any) -> Scenario:
         """Copy with top-level fields changed, validated again."""

@@ -44,6 +44,7 @@ class Cause(IntEnum):
     POOR_FIT = 3  # a growth offer that did not fit the need broke the relationship
     PROSPECT_LOST = 4  # a prospect lost interest before any purchase
     MARKOV = 5  # the measured transition matrix moved the customer out
+    FIRED = 6  # the firm ended the relationship (portfolio policy)
 
 
 # Plain ints for per-event code: IntEnum attribute access is slow in Python 3.11.
