@@ -158,17 +158,18 @@ def fitd_acceptance(trust_level, fit, size_share, accepted_before, months_since,
     return logistic(z)
 
 
-def all_at_once_acceptance(trust_level, fit, wallet_rel, need_u, problem_solving, p):
+def all_at_once_acceptance(trust_level, fit, size, need_u, problem_solving, p):
     """Chance a customer accepts the comprehensive offer (`p` is AllAtOnce).
 
-    Rises with customer size, need uncertainty and the firm's problem-solving
-    ability: the approach suits large customers with complex problems.
+    `size` is the wallet relative to the reference wallet.  Rises with customer
+    size, need uncertainty and the firm's problem-solving ability: the
+    approach suits large customers with complex problems.
     """
     z = (
         p.base_acceptance
         + p.trust_effect * (trust_level - 0.5)
         + p.fit_effect * (fit - 0.5)
-        + p.size_effect * np.log(wallet_rel)
+        + p.size_effect * np.log(size)
         + p.need_effect * (need_u - 0.5)
         + p.problem_solving_effect * (problem_solving - 0.5)
     )

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -271,6 +272,144 @@ def optimize_migration(
             out_console.print(f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{out}[/]", highlight=False)
             out_console.print(_comparison_table(report.comparison, f"closed loop (fresh seeds), budget {budget:,.0f} a month"))
     except (ScenarioError, UserError, OptimizationError, ValueError) as exc:
+        _fail(str(exc))
+
+
+def _parse_variant(text: str) -> tuple[str, dict]:
+    from sim.overrides import parse_assignment
+
+    if ":" not in text:
+        raise UserError(f"--variant {text!r}: write NAME:PATH=VALUE[;PATH=VALUE], e.g. aao:strategy.account_growth=all_at_once")
+    name, rest = text.split(":", 1)
+    changes = {}
+    for part in rest.split(";"):
+        path, values = parse_assignment(part)
+        if len(values) != 1:
+            raise UserError(f"--variant {text!r}: {path} takes one value in a variant")
+        changes[path] = values[0]
+    return name.strip(), changes
+
+
+def _differences_table(diff, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("KPI", diff.baseline.iloc[0], "variant", "difference (95% interval)", ""):
+        table.add_column(col, justify="left" if col == "KPI" else "right")
+    colour = {"better": "green", "worse": "red"}
+    for r in diff.itertuples():
+        mark = f"[{colour[r.verdict]}]{r.verdict}[/]" if r.verdict in colour else r.verdict
+        table.add_row(
+            f"{r.kpi.replace('_', ' ')} ({r.variant})", _fmt(r.baseline_mean), _fmt(r.variant_mean),
+            f"{_fmt(r.difference)} ({_fmt(r.ci_low)} .. {_fmt(r.ci_high)})", mark,
+        )
+    return table
+
+
+@app.command()
+def compare(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file with [compare.variants.*], e.g. scenarios/fitd_vs_all_at_once.toml.")],
+    variant: Annotated[list[str] | None, typer.Option("--variant", "-v", help="Extra or replacing variant NAME:PATH=VALUE[;PATH=VALUE] (repeatable).")] = None,
+    baseline: Annotated[str | None, typer.Option("--baseline", "-b", help="Variant the others are compared with.")] = None,
+    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications per variant.", min=2)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed (the same for every variant).", min=0)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-compare-TIMESTAMP).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores; results do not depend on it).", min=1)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
+) -> None:
+    """Compare strategy variants on the same customers and draws: paired KPI differences with 95% intervals.
+
+    Writes comparison.csv (one row per variant and replication: every KPI),
+    differences.csv (one row per variant and KPI: difference from the
+    baseline, its 95% interval, significance) and comparison.png.
+    """
+    try:
+        from sim.experiment import COMPARE_KPIS, compare as run_compare, paired_differences
+        from sim.plotting import plot_comparison
+
+        sc = load_scenario(scenario)
+        variants = dict(sc.compare.variants)
+        if variant:
+            variants.update(_parse_variant(v) for v in variant)
+        reps = replications or sc.replications
+        out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-compare"), force)
+        bar, tick = _progress(quiet, reps * max(1, len(variants)), f"comparing {len(variants)} variants")
+        with bar:
+            table = run_compare(sc, variants or None, reps, seed, n_jobs=jobs, progress=tick)
+        diff = paired_differences(table, baseline or sc.compare.baseline or None)
+        table.to_csv(out / "comparison.csv", index=False)
+        diff.to_csv(out / "differences.csv", index=False)
+        plot_comparison(diff).savefig(out / "comparison.png", dpi=150)
+        if not quiet:
+            show = diff[diff.kpi.isin(COMPARE_KPIS[:6])]
+            out_console.print(_differences_table(show, f"{sc.name}: {reps} paired replications, seed {seed if seed is not None else sc.seed}"))
+            out_console.print(f"wrote comparison.csv, differences.csv, comparison.png to [bold]{out}[/]", highlight=False)
+    except (ScenarioError, UserError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (its [sweep] and [compare] tables are used unless overridden).")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="PATH=V1,V2,... (grid) or PATH=LOW,HIGH (lhs); repeatable; replaces [sweep.parameters].")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="grid or lhs (Latin hypercube).")] = None,
+    samples: Annotated[int | None, typer.Option("--samples", help="Points of a Latin hypercube sample.", min=1)] = None,
+    kpi: Annotated[str, typer.Option("--kpi", help="KPI mapped in the plot and the winner table.")] = "profit",
+    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications per point and variant.", min=2)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed (the same at every point).", min=0)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-sweep-TIMESTAMP).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores).", min=1)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
+) -> None:
+    """Run the scenario across parameter values (what-if); with variants, map where each one wins.
+
+    Writes sweep.csv (one row per point, variant and replication: every KPI),
+    summary.csv (one row per point: mean KPI, or the difference between
+    variants with its 95% interval and the winner) and sweep.png.
+    """
+    try:
+        from sim.experiment import paired_differences, sweep as run_sweep, sweep_points
+        from sim.overrides import parse_assignment
+        from sim.plotting import plot_sweep
+
+        sc = load_scenario(scenario)
+        params = dict(parse_assignment(p) for p in param) if param else sc.sweep.parameters
+        n_points = len(sweep_points(params, method or sc.sweep.method, samples or sc.sweep.samples, sc.seed))
+        n_variants = max(1, len(sc.compare.variants))
+        reps = replications or sc.replications
+        out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-sweep"), force)
+        bar, tick = _progress(quiet, n_points * n_variants * reps, f"sweeping {n_points} points x {n_variants} variants")
+        with bar:
+            table = run_sweep(sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick)
+        if kpi not in table.columns:
+            raise UserError(f"--kpi {kpi}: not a KPI; choose one of {[c for c in table.columns if c not in ('scenario', 'point', 'variant', 'replication', 'seed')]}")
+        paths = list(params)
+        if table["variant"].nunique() > 1:
+            diff = paired_differences(table, sc.compare.baseline or None, kpis=[kpi], by=["point", *paths])
+            diff["winner"] = np.where(diff.ci_low > 0, diff.variant, np.where(diff.ci_high < 0, diff.baseline, "no clear winner"))
+            summary, value = diff, "difference"
+            title = f"{kpi}: {diff.variant.iloc[0]} minus {diff.baseline.iloc[0]}"
+        else:
+            summary = table.groupby(["point", *paths])[kpi].agg(["mean", "std", "count"]).reset_index().rename(columns={"mean": kpi})
+            value, title = kpi, kpi
+        table.to_csv(out / "sweep.csv", index=False)
+        summary.to_csv(out / "summary.csv", index=False)
+        if len(paths) <= 2:
+            fig = plot_sweep(summary, value, paths[0], paths[1] if len(paths) == 2 else None)
+            fig.axes[0].set_title(title)
+            fig.savefig(out / "sweep.png", dpi=150)
+        if not quiet:
+            t = Table(title=title, title_justify="left")
+            for c in [*paths, value, "95% interval", "winner"] if "winner" in summary else [*paths, value]:
+                t.add_column(c)
+            for r in summary.to_dict("records"):
+                cells = [f"{r[p]:g}" if isinstance(r[p], float) else str(r[p]) for p in paths] + [_fmt(r[value])]
+                if "winner" in summary:
+                    cells += [f"{_fmt(r['ci_low'])} .. {_fmt(r['ci_high'])}", r["winner"]]
+                t.add_row(*cells)
+            out_console.print(t)
+            out_console.print(f"wrote sweep.csv, summary.csv, sweep.png to [bold]{out}[/]", highlight=False)
+    except (ScenarioError, UserError) as exc:
         _fail(str(exc))
 
 

@@ -92,7 +92,7 @@ def all_at_once(env: simpy.Environment, market: Market, j: int) -> Episode:
         u = market.uniforms(j, 0)
         c.offers[j] += 1
         accept = bh.all_at_once_acceptance(
-            market.trust_of(j), float(c.fit[j]), float(c.wallet_rel[j]), float(c.need_u[j]), sc.firm.problem_solving_ability, p
+            market.trust_of(j), float(c.fit[j]), float(c.wallet[j]) / p.reference_wallet, float(c.need_u[j]), sc.firm.problem_solving_ability, p
         )
         if u[0] < accept:
             c.accepted[j] += 1

@@ -23,13 +23,15 @@ from scipy import stats
 from sim.engine import Replication
 from sim.records import PANEL_FLOWS, PANEL_STATE
 from sim.scenario import Scenario
-from sim.stages import CAUSES, RUNGS, STAGES, Stage
+from sim.stages import CAUSES, RUNGS, STAGES, Cause, Stage
 
 KPIS = (
     "customers",
     "acquired",
     "retained",
     "dissolved",
+    "retention",
+    "fired",
     "revenue",
     "cost_to_serve",
     "acquisition_cost",
@@ -38,8 +40,31 @@ KPIS = (
     "mean_clv",
     "mean_clv_acquired",
     "share_of_wallet",
+    "mean_trust",
+    "time_to_commitment",
+    "growth_acceptance",
     "referrals",
 )
+
+
+# Direction in which a KPI improves (+1 higher is better, -1 lower is better, 0 neither).
+KPI_DIRECTION = {
+    "customers": 0, "acquired": 1, "retained": 1, "dissolved": -1, "retention": 1, "fired": 0,
+    "revenue": 1, "cost_to_serve": -1, "acquisition_cost": -1, "profit": 1, "customer_equity": 1,
+    "mean_clv": 1, "mean_clv_acquired": 1, "share_of_wallet": 1, "mean_trust": 1,
+    "time_to_commitment": -1, "growth_acceptance": 1, "referrals": 1, "lost_referrals": 0,
+}
+
+
+def verdict(kpi: str, ci_low: float, ci_high: float) -> str:
+    """'better', 'worse' or 'ns' for a difference interval, given the KPI's direction ('higher'/'lower' if it has none)."""
+    if not (ci_low > 0 or ci_high < 0):
+        return "ns"
+    up = ci_low > 0
+    direction = KPI_DIRECTION.get(kpi, 0)
+    if direction == 0:
+        return "higher" if up else "lower"
+    return "better" if up == (direction > 0) else "worse"
 
 
 def _stage_cat(codes: np.ndarray) -> pd.Categorical:
@@ -103,6 +128,10 @@ def lifetimes_table(rep: Replication, scenario: Scenario) -> pd.DataFrame:
             "dissolved_month": c.dissolved_month[:n],
             "dissolution_cause": pd.Categorical.from_codes(c.cause[:n], categories=CAUSES),
             "products": c.products[:n],
+            "growth_offers": c.offers[:n],
+            "growth_accepted": c.accepted[:n],
+            "final_trust": c.trust(slice(0, n)),
+            "final_satisfaction": c.satisfaction[:n],
             "purchases": c.purchases[:n],
             "referrals": c.referrals[:n],
             "clv": c.clv[:n],
@@ -149,6 +178,10 @@ def replication_row(rep: Replication) -> dict[str, float]:
     equity = c.clv[:n].sum()
     acquired = int((c.acquired_month[:n] >= 0).sum())
     alive_customers = was_customer & ~ended
+    reached = c.commitment_month[:n] >= 0
+    since = np.maximum(c.acquired_month[:n], 0)  # existing customers count from month 0
+    offers = int(c.offers[:n].sum())
+    trust = c.trust(slice(0, n))
     return {
         "replication": rep.replication,
         "seed": rep.seed,
@@ -156,6 +189,8 @@ def replication_row(rep: Replication) -> dict[str, float]:
         "acquired": acquired,
         "retained": int(alive_customers.sum()),
         "dissolved": int((was_customer & ended).sum()),
+        "retention": float(alive_customers.sum() / was_customer.sum()) if was_customer.any() else float("nan"),
+        "fired": int((c.cause[:n] == Cause.FIRED).sum()),
         "revenue": revenue,
         "cost_to_serve": cost,
         "acquisition_cost": acq,
@@ -164,6 +199,11 @@ def replication_row(rep: Replication) -> dict[str, float]:
         "mean_clv": equity / n,
         "mean_clv_acquired": c.clv[:n][was_customer].mean() if was_customer.any() else 0.0,
         "share_of_wallet": float(c.share_of_wallet[:n][alive_customers].mean()) if alive_customers.any() else 0.0,
+        "mean_trust": float(trust[alive_customers].mean()) if alive_customers.any() else float("nan"),
+        "time_to_commitment": float((c.commitment_month[:n] - since)[reached & (c.initial_stage[:n] < Stage.COMMITMENT)].mean())
+        if (reached & (c.initial_stage[:n] < Stage.COMMITMENT)).any()
+        else float("nan"),
+        "growth_acceptance": c.accepted[:n].sum() / offers if offers else float("nan"),
         "referrals": int(c.referrals[:n].sum()),
         "lost_referrals": rep.lost_referrals,
     }
@@ -172,10 +212,11 @@ def replication_row(rep: Replication) -> dict[str, float]:
 def summarize(table: pd.DataFrame, columns: tuple[str, ...] = KPIS, level: float = 0.95) -> pd.DataFrame:
     """Mean, standard deviation and t-interval of each KPI over replications (one row per KPI)."""
     rows = []
-    k = len(table)
     for col in columns:
         x = table[col].to_numpy(dtype=float)
-        mean = x.mean()
+        x = x[np.isfinite(x)]  # e.g. time to commitment when nobody committed
+        k = len(x)
+        mean = x.mean() if k else float("nan")
         sd = x.std(ddof=1) if k > 1 else float("nan")
         half = stats.t.ppf(0.5 + level / 2, k - 1) * sd / np.sqrt(k) if k > 1 else float("nan")
         rows.append({"kpi": col, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half, "replications": k})

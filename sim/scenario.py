@@ -310,7 +310,8 @@ class AllAtOnce(GrowthOffer):
     offer_rate: Prob = Field(0.08, description="monthly chance an eligible customer receives the comprehensive offer")
     decision_months: float = Field(3.0, gt=0.0, le=24.0, description="mean months the customer takes to decide (exponential)")
     base_acceptance: float = Field(-1.0, description="logit of acceptance for an average customer")
-    size_effect: float = Field(0.8, ge=0.0, description="logit change per unit of log(wallet / segment median)")
+    size_effect: float = Field(0.8, ge=0.0, description="logit change per unit of log(wallet / reference_wallet)")
+    reference_wallet: Pos = Field(1000.0, description="monthly wallet at which customer size neither helps nor hurts")
     need_effect: float = Field(1.5, ge=0.0, description="logit change per unit of need uncertainty above 0.5")
     problem_solving_effect: float = Field(
         1.5, ge=0.0, description="logit change per unit of firm problem-solving ability above 0.5"

@@ -53,9 +53,9 @@ def test_ladder_moves_stop_at_the_ends():
 
 def test_all_at_once_acceptance_rises_with_size_need_and_problem_solving():
     p = AllAtOnce()
-    base = dict(trust_level=0.4, fit=0.6, wallet_rel=1.0, need_u=0.4, problem_solving=0.5, p=p)
+    base = dict(trust_level=0.4, fit=0.6, size=1.0, need_u=0.4, problem_solving=0.5, p=p)
     a0 = bh.all_at_once_acceptance(**base)
-    for key, higher in (("wallet_rel", 3.0), ("need_u", 0.8), ("problem_solving", 0.9)):
+    for key, higher in (("size", 3.0), ("need_u", 0.8), ("problem_solving", 0.9)):
         assert bh.all_at_once_acceptance(**{**base, key: higher}) > a0
 
 
