@@ -125,7 +125,8 @@ class Market:
         margin = c.revenue[:n] * self._gross_margin() - c.cost[:n] - c.acquisition[:n]
         c.clv[:n] += margin * self.discount**t
         active = (c.stage[:n] != Stage.DISSOLUTION) & (c.stage[:n] != Stage.AWARENESS)
-        c.window_margin[:n] += margin * active
+        # Reviews judge ongoing profitability: the acquisition cost is sunk by then.
+        c.window_margin[:n] += (margin + c.acquisition[:n]) * active
         c.window_cost[:n] += c.cost[:n] * active
         c.window_months[:n] += active
         self.book.flows(t, n, c.revenue[:n], c.cost[:n], c.acquisition[:n], margin)
@@ -206,7 +207,9 @@ class Market:
         """Classify customers in a relationship by the policy's scheme and set each one's action."""
         c, pp = self.c, self.sc.portfolio_policy
         n = c.n
-        who = np.flatnonzero((c.stage[:n] != Stage.DISSOLUTION) & (c.stage[:n] != Stage.AWARENESS) & (c.window_months[:n] > 0))
+        tenure = t - np.maximum(c.acquired_month[:n], 0)  # existing customers count from month 0
+        ready = (c.window_months[:n] > 0) & (tenure >= pp.min_tenure_months)
+        who = np.flatnonzero((c.stage[:n] != Stage.DISSOLUTION) & (c.stage[:n] != Stage.AWARENESS) & ready)
         months = c.window_months[who]
         classes = st.classify(
             pp.scheme, c.window_margin[who] / months, c.window_cost[who] / months, c.rung[who], c.share_of_wallet[who],

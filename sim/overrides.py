@@ -51,14 +51,18 @@ def apply(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
     if not changes:
         return scenario
     data = copy.deepcopy(scenario.model_dump())
-    # A variant is a plain scenario: it does not carry the comparison or sweep that made it.
-    data["compare"], data["sweep"] = {}, {}
     for path, value in changes.items():
         _set(data, path.split("."), value, path)
     try:
         return build_scenario(data)
     except ScenarioError as exc:
         raise ScenarioError(f"{exc} (after setting {', '.join(f'{k} = {v!r}' for k, v in changes.items())})") from None
+
+
+def check_paths(data: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Raise ScenarioError if any path does not name a field of the scenario `data` (nothing is built)."""
+    for path, value in changes.items():
+        _set(copy.deepcopy(data), path.split("."), value, path)
 
 
 def parse_assignment(text: str) -> tuple[str, list[Any]]:

@@ -237,6 +237,9 @@ class PortfolioPolicy(_Model):
         "value (most_valuable, most_growable, low_maintenance, below_zero; seed 002)",
     )
     review_months: int = Field(12, ge=1, le=1200, description="months between reviews; the first is at this month")
+    min_tenure_months: int = Field(
+        12, ge=0, description="months since acquisition before a customer is classified (new accounts need time to grow)"
+    )
     loyal_rung: int = Field(5, ge=1, le=8, description="rung at or above which a customer counts as loyal")
     high_effort: Pos = Field(1.5, description="cost to serve above this multiple of the median counts as high effort")
     actions: dict[str, Action] = Field(
@@ -575,6 +578,19 @@ class Scenario(_Model):
         unknown = set(self.migration.segment_spend) - set(names)
         if unknown:
             raise ValueError(f"migration.segment_spend: unknown segments {sorted(unknown)}; segments are {names}")
+        if self.compare.variants or self.sweep.parameters:
+            from sim.overrides import check_paths  # here to avoid an import cycle
+
+            data = self.model_dump()
+            for name, changes in self.compare.variants.items():
+                try:
+                    check_paths(data, changes)
+                except ScenarioError as exc:
+                    raise ValueError(f"compare.variants.{name}: {exc}") from None
+            try:
+                check_paths(data, {p: v[0] for p, v in self.sweep.parameters.items() if v})
+            except ScenarioError as exc:
+                raise ValueError(f"sweep.parameters: {exc}") from None
         if self.compare.baseline and self.compare.baseline not in self.compare.variants:
             raise ValueError(f"compare.baseline: {self.compare.baseline!r} is not one of the variants {sorted(self.compare.variants)}")
         if self.behaviour == "markov" and not self.markov.transitions:
