@@ -413,6 +413,54 @@ def sweep(
         _fail(str(exc))
 
 
+@app.command()
+def report(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=2)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-report-TIMESTAMP).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel processes for the comparison (default: all cores).", min=1)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Simulate a scenario (and compare its variants, if it has any) and write one self-contained HTML report.
+
+    Writes report.html (plots embedded; opens in any browser with no network),
+    the tables behind it (replications.csv, occupancy.csv, lifetimes.csv, and
+    differences.csv when variants are compared) and scenario.toml.
+    """
+    try:
+        from sim.experiment import compare as run_compare, paired_differences, run as run_replications
+        from sim.report import build_report, write_report
+        from sim.template import scenario_toml
+
+        sc = load_scenario(scenario)
+        overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
+        sc = sc.with_overrides(**overrides) if overrides else sc
+        out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-report"), force)
+        n = sc.replications
+        total = n * (1 + len(sc.compare.variants))
+        bar, tick = _progress(quiet, total, f"simulating {sc.name}")
+        with bar:
+            res = run_replications(sc, progress=tick)
+            comparison = None
+            if sc.compare.variants:
+                table = run_compare(sc, n_jobs=jobs, progress=tick)
+                comparison = (table, paired_differences(table, sc.compare.baseline or None))
+            text = scenario_toml(sc, header=f"Scenario as run by crmsim {__version__}.")
+            html_text = build_report(sc, res, text, comparison)
+        path = write_report(out / "report.html", html_text)
+        for name in ("replications", "occupancy", "lifetimes"):
+            getattr(res, name).to_csv(out / f"{name}.csv", index=False)
+        if comparison is not None:
+            comparison[1].to_csv(out / "differences.csv", index=False)
+        (out / "scenario.toml").write_text(text, encoding="utf-8")
+        if not quiet:
+            out_console.print(f"wrote [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, self-contained)", highlight=False)
+    except (ScenarioError, UserError) as exc:
+        _fail(str(exc))
+
+
 def _write_report(out: Path, report, tables: dict) -> None:
     report.comparison.to_csv(out / "closed_loop.csv", index=False)
     for name, df in tables.items():

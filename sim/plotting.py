@@ -1,6 +1,14 @@
-"""Plots of results tables: free functions that take tables (and an optional Axes) and return the figure."""
+"""Plots of results tables: free functions that take tables (and an optional Axes) and return the figure.
+
+Every figure uses the shipped style (``sim/crmsim.mplstyle``: slide-size
+fonts, the colour-blind-safe Okabe-Ito palette); :func:`save_figure` writes
+PNG and SVG.
+"""
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
 
 import matplotlib
 
@@ -13,6 +21,32 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.stages import RUNGS, STAGES
+
+STYLE = str(Path(__file__).with_name("crmsim.mplstyle"))
+
+
+def styled(fn):
+    """Draw `fn`'s figure in crmsim's style."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with plt.style.context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save `fig` next to `path` in each format (PNG for decks, SVG for print); returns the files."""
+    path = Path(path)
+    out = []
+    for fmt in formats:
+        target = path.with_suffix(f".{fmt}")
+        fig.savefig(target, dpi=150, bbox_inches="tight")
+        out.append(target)
+    plt.close(fig)
+    return out
+
 
 NUMBER = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}")
 
@@ -29,6 +63,7 @@ def _shares(occupancy: pd.DataFrame, dimension: str, order: list[str]) -> pd.Dat
     return shares.groupby(level="period").mean()
 
 
+@styled
 def plot_stage_occupancy(occupancy: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Stacked areas: share of customers in each relationship stage per month (mean over replications)."""
     fig, ax = _axes(ax)
@@ -38,6 +73,7 @@ def plot_stage_occupancy(occupancy: pd.DataFrame, ax: Axes | None = None) -> Fig
     return fig
 
 
+@styled
 def plot_rung_occupancy(occupancy: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Stacked areas: share of customers in a relationship (prospects included) on each rung per month."""
     fig, ax = _axes(ax)
@@ -49,6 +85,7 @@ def plot_rung_occupancy(occupancy: pd.DataFrame, ax: Axes | None = None) -> Figu
     return fig
 
 
+@styled
 def plot_occupancy(occupancy: pd.DataFrame) -> Figure:
     """Stage and rung occupancy side by side, the figure `crmsim run` saves."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(13, 4.8), constrained_layout=True)
@@ -74,6 +111,7 @@ def _finish(ax: Axes, title: str, ylabel: str) -> None:
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize="small")
 
 
+@styled
 def plot_frontier(frontier: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Efficient frontier (expected value against standard deviation) with the chosen portfolio marked."""
     fig, ax = _axes(ax)
@@ -86,8 +124,8 @@ def plot_frontier(frontier: pd.DataFrame, ax: Axes | None = None) -> Figure:
             f"risk aversion {c['gamma']:.3g}  ", (c["std"], c["expected_value"]), ha="right", va="bottom", fontsize="small"
         )
     ax.set_title("Efficient customer portfolio")
-    ax.set_xlabel("Standard deviation of discounted value")
-    ax.set_ylabel("Expected discounted value")
+    ax.set_xlabel("Standard deviation of discounted value (currency)")
+    ax.set_ylabel("Expected discounted value (currency)")
     ax.xaxis.set_major_formatter(NUMBER)
     ax.yaxis.set_major_formatter(NUMBER)
     ax.legend(frameon=False, loc="lower right")
@@ -95,6 +133,7 @@ def plot_frontier(frontier: pd.DataFrame, ax: Axes | None = None) -> Figure:
     return fig
 
 
+@styled
 def plot_spend_plan(plan: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Monthly migration spend per customer on each rung, with the chance it moves a customer up."""
     fig, ax = _axes(ax)
@@ -104,11 +143,12 @@ def plot_spend_plan(plan: pd.DataFrame, ax: Axes | None = None) -> Figure:
         ax.annotate(f"{p:.1%}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize="small")
     ax.set_title("Migration spend plan (label: monthly chance of moving up)")
     ax.set_xlabel("Rung")
-    ax.set_ylabel("Spend per customer per month")
+    ax.set_ylabel("Spend per customer per month (currency)")
     ax.tick_params(axis="x", rotation=30)
     return fig
 
 
+@styled
 def plot_comparison(differences: pd.DataFrame, kpis: list[str] | None = None) -> Figure:
     """Paired differences of each variant against the baseline, one panel per KPI, with 95% intervals."""
     kpis = kpis or list(dict.fromkeys(differences["kpi"]))
@@ -136,6 +176,7 @@ def plot_comparison(differences: pd.DataFrame, kpis: list[str] | None = None) ->
     return fig
 
 
+@styled
 def plot_sweep(summary: pd.DataFrame, value: str, x: str, y: str | None = None, ax: Axes | None = None) -> Figure:
     """A sweep as a heatmap over two parameters, or a line with its interval over one.
 
@@ -168,4 +209,96 @@ def plot_sweep(summary: pd.DataFrame, value: str, x: str, y: str | None = None, 
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     fig.colorbar(im, ax=ax, label=value.replace("_", " "), format=NUMBER)
+    return fig
+
+
+@styled
+def plot_migration_matrix(panel: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Heatmap of monthly rung-to-rung moves (row shares), with dissolution as the last column.
+
+    `panel` is the customer-month table (:attr:`Results.customers`).
+    """
+    from optimize.migration import ladder_from_panel
+
+    P, _, seen = ladder_from_panel(panel)
+    P = np.where(seen[:, None] > 0, P, np.nan)  # rungs nobody stood on have no moves to show
+    fig, ax = _axes(ax)
+    im = ax.imshow(P, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i in range(P.shape[0]):
+        for j in range(P.shape[1]):
+            if np.isfinite(P[i, j]) and P[i, j] >= 0.005:
+                ax.text(j, i, f"{P[i, j]:.0%}", ha="center", va="center", fontsize="x-small", color="white" if P[i, j] > 0.6 else "black")
+    names = [f"{k + 1} {n.replace('_', ' ')}" for k, n in enumerate(RUNGS)]
+    ax.set_xticks(range(P.shape[1]), names + ["dissolved"], rotation=40, ha="right")
+    ax.set_yticks(range(P.shape[0]), [f"{n}  (n={int(c):,})" for n, c in zip(names, seen)])
+    ax.set_xlabel("Rung next month")
+    ax.set_ylabel("Rung this month (customer-months seen)")
+    ax.set_title("Monthly migration between rungs")
+    fig.colorbar(im, ax=ax, format=matplotlib.ticker.PercentFormatter(1.0), label="Share of the row")
+    return fig
+
+
+@styled
+def plot_clv_distribution(lifetimes: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """CLV (discounted margin) of customers ever acquired, by segment: boxes with the mean marked."""
+    fig, ax = _axes(ax)
+    lt = lifetimes[(lifetimes["acquired_month"] >= 0) | lifetimes["existing"]]
+    segments = list(lt["segment"].cat.categories) if hasattr(lt["segment"], "cat") else sorted(lt["segment"].unique())
+    data = [lt.loc[lt["segment"] == s, "clv"].to_numpy() for s in segments]
+    ax.boxplot(data, tick_labels=segments, showfliers=False, showmeans=True, meanprops={"marker": "D", "markerfacecolor": "#D55E00", "markeredgecolor": "#D55E00"})
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylabel("CLV: discounted margin (currency)")
+    ax.set_xlabel("Segment")
+    ax.set_title("Customer lifetime value by segment (diamond: mean)")
+    ax.yaxis.set_major_formatter(NUMBER)
+    return fig
+
+
+def customer_summary(results) -> pd.DataFrame:
+    """One row per customer and replication: mean monthly margin and cost to serve while in a relationship, final rung."""
+    p = results.customers
+    active = p[(p["stage"] != "dissolution") & (p["stage"] != "awareness")]
+    agg = active.groupby(["replication", "customer"]).agg(margin=("margin", "mean"), cost_to_serve=("cost_to_serve", "mean"))
+    life = results.lifetimes.set_index(["replication", "customer"])[["segment", "final_rung", "clv"]]
+    return agg.join(life, how="inner").reset_index()
+
+
+@styled
+def plot_portfolio_quadrants(summary: pd.DataFrame, scheme: str = "loyalty_effort", loyal_rung: int = 5, high_effort: float = 1.5, ax: Axes | None = None) -> Figure:
+    """Customers on the seeds' portfolio grids, quadrants labelled.
+
+    ``loyalty_effort`` (seed 000): customer-management effort against rung.
+    ``profitability_loyalty`` (seed 003): rung against monthly margin.
+    `summary` comes from :func:`customer_summary`.
+    """
+    fig, ax = _axes(ax)
+    rng = np.random.default_rng(0)
+    loyalty = summary["final_rung"] + rng.uniform(-0.3, 0.3, len(summary))  # jitter: rungs are whole numbers
+    cut = loyal_rung - 0.5
+    if scheme == "loyalty_effort":
+        x, y = summary["cost_to_serve"], loyalty
+        xcut, ycut = high_effort * summary["cost_to_serve"].median(), cut
+        labels = (("Switchers", "low", "low"), ("Most valuable", "low", "high"), ("Undesirable", "high", "low"), ("Partners", "high", "high"))
+        ax.set_xlabel("Customer-management effort: cost to serve per month (currency)")
+        ax.set_ylabel("Loyalty-ladder rung")
+    elif scheme == "profitability_loyalty":
+        x, y = loyalty, summary["margin"]
+        pos = summary["margin"][summary["margin"] > 0]
+        xcut, ycut = cut, pos.median() if len(pos) else 0.0
+        labels = (("Strangers", "low", "low"), ("Barnacles", "high", "low"), ("Butterflies", "low", "high"), ("True friends", "high", "high"))
+        ax.set_xlabel("Loyalty-ladder rung")
+        ax.set_ylabel("Margin per month (currency)")
+    else:
+        raise ValueError(f"scheme = {scheme!r}: use loyalty_effort or profitability_loyalty")
+    ax.scatter(x, y, s=8, alpha=0.35, color="#0072B2", edgecolors="none")
+    ax.axvline(xcut, color="#D55E00", linewidth=1)
+    ax.axhline(ycut, color="#D55E00", linewidth=1)
+    xlo, xhi = ax.get_xlim()
+    ylo, yhi = ax.get_ylim()
+    for name, xs, ys in labels:
+        ax.text(
+            (xlo + xcut) / 2 if xs == "low" else (xcut + xhi) / 2, (ylo + ycut) / 2 if ys == "low" else (ycut + yhi) / 2,
+            name, ha="center", va="center", fontsize="large", fontweight="bold", color="#333333", alpha=0.8,
+        )
+    ax.set_title("Customer portfolio: " + ("loyalty by management effort" if scheme == "loyalty_effort" else "profitability by loyalty"))
     return fig
