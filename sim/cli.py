@@ -16,6 +16,7 @@ from rich.table import Table
 
 from sim import __version__
 from optimize.errors import OptimizationError
+from sim.plotting import save_figure
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -129,8 +130,7 @@ def _run(scenario_path: Path, replications, seed, out, force, fmt, jobs, quiet) 
     (out / "scenario.toml").write_text(
         scenario_toml(scenario, header=f"Scenario as run by crmsim {__version__} (every default filled in)."), encoding="utf-8"
     )
-    fig = plot_occupancy(results.occupancy)
-    fig.savefig(out / "occupancy.png", dpi=150)
+    save_figure(plot_occupancy(results.occupancy), out / "occupancy")
     if not quiet:
         c = scenario
         title = (
@@ -221,7 +221,7 @@ def optimize_portfolio(
         with bar:
             report = portfolio_loop(sc, level, capacity, risk_aversion, points, reps, seed, n_jobs=jobs, progress=tick)
         _write_report(out, report, {"frontier.csv": report.frontier, "portfolio.csv": report.plan})
-        plot_frontier(report.frontier).savefig(out / "frontier.png", dpi=150)
+        save_figure(plot_frontier(report.frontier), out / "frontier")
         if not quiet:
             held = report.plan[report.plan.holding > 1e-6 * report.plan.holding.abs().max()]
             out_console.print(f"chosen portfolio holds {len(held)} of {len(report.plan)} {level}s; wrote results to [bold]{out}[/]", highlight=False)
@@ -267,7 +267,7 @@ def optimize_migration(
         _write_report(out, report, {})
         planned = report.scenario.with_overrides(record=sc.record)
         (out / "scenario.toml").write_text(scenario_toml(planned, header="Scenario with the optimized migration plan."), encoding="utf-8")
-        plot_spend_plan(report.plan).savefig(out / "spend_plan.png", dpi=150)
+        save_figure(plot_spend_plan(report.plan), out / "spend_plan")
         if not quiet:
             out_console.print(f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{out}[/]", highlight=False)
             out_console.print(_comparison_table(report.comparison, f"closed loop (fresh seeds), budget {budget:,.0f} a month"))
@@ -338,7 +338,7 @@ def compare(
         diff = paired_differences(table, baseline or sc.compare.baseline or None)
         table.to_csv(out / "comparison.csv", index=False)
         diff.to_csv(out / "differences.csv", index=False)
-        plot_comparison(diff).savefig(out / "comparison.png", dpi=150)
+        save_figure(plot_comparison(diff), out / "comparison")
         if not quiet:
             show = diff[diff.kpi.isin(COMPARE_KPIS[:6])]
             out_console.print(_differences_table(show, f"{sc.name}: {reps} paired replications, seed {seed if seed is not None else sc.seed}"))
@@ -397,7 +397,7 @@ def sweep(
         if len(paths) <= 2:
             fig = plot_sweep(summary, value, paths[0], paths[1] if len(paths) == 2 else None)
             fig.axes[0].set_title(title)
-            fig.savefig(out / "sweep.png", dpi=150)
+            save_figure(fig, out / "sweep")
         if not quiet:
             t = Table(title=title, title_justify="left")
             for c in [*paths, value, "95% interval", "winner"] if "winner" in summary else [*paths, value]:
