@@ -19,6 +19,7 @@ class Purpose(IntEnum):
 
     POPULATION = 0
     MONTHLY = 1
+    TRAITS = 2  # purchase rate, dropout and spend rate of buy-till-you-die customers
 
 
 def stream(seed: int, replication: int, purpose: Purpose, month: int | None = None) -> np.random.Generator:
@@ -49,6 +50,8 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
     customers = draw_population(scenario, stream(seed, who, Purpose.POPULATION))
     book = Recorder(scenario.horizon_months, customers.capacity, panel=scenario.record == "customers")
     market = Market(scenario, customers, book, lambda t: stream(seed, replication, Purpose.MONTHLY, t))
+    if scenario.behaviour == "bgnbd":
+        market.draw_traits(stream(seed, who, Purpose.TRAITS))
     env = simpy.Environment()
     env.run(until=env.process(market.run(env)))
     return Replication(replication, seed, customers, book, market.lost_referrals)

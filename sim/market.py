@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 import simpy
-from scipy.special import ndtri
+from scipy import stats
+from scipy.special import betaincinv, gammaincinv, ndtri
 
 from sim import behaviour as bh
 from sim import customer as episodes
@@ -87,6 +88,8 @@ class Market:
         self.spend = np.array([mg.segment_spend.get(name, mg.spend) for name in names], dtype=float)  # segment x rung
         self.migrating = bool(self.spend.any())
         self.width = N_UNIFORMS
+        if scenario.behaviour == "bgnbd":
+            self.width = 3  # purchases, dropout, spend
         if scenario.behaviour == "markov":
             self.width = MARKOV_MIGRATE + 1
             m = np.asarray(scenario.markov.transitions, dtype=float)
@@ -100,7 +103,7 @@ class Market:
 
     def run(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         """Advance all customers month by month until the horizon."""
-        step = self._markov_step if self.sc.behaviour == "markov" else self._agent_step
+        step = {"markov": self._markov_step, "bgnbd": self._bgnbd_step}.get(self.sc.behaviour, self._agent_step)
         for t in range(self.sc.horizon_months):
             if t > 0:
                 self._close_month(t - 1)
@@ -115,6 +118,7 @@ class Market:
         # float32 uniforms: half the cost, and 2**-24 resolution is ample for monthly chances.
         self.block = self.month_rng(t).random((c.n, self.width), dtype=np.float32)
         c.revenue[:] = 0.0
+        c.month_purchases[:] = 0
         c.cost[:] = 0.0
         c.acquisition[:] = 0.0
         self.book.state(t, c)
@@ -129,11 +133,53 @@ class Market:
         c.window_margin[:n] += (margin + c.acquisition[:n]) * active
         c.window_cost[:n] += c.cost[:n] * active
         c.window_months[:n] += active
-        self.book.flows(t, n, c.revenue[:n], c.cost[:n], c.acquisition[:n], margin)
+        self.book.flows(t, n, c.revenue[:n], c.cost[:n], c.acquisition[:n], margin, c.month_purchases[:n])
 
     def _gross_margin(self) -> float:
         # Markov margins are already net: revenue is booked as margin.
         return 1.0 if self.sc.behaviour == "markov" else self.sc.firm.gross_margin
+
+    # -- buy-till-you-die mode ----------------------------------------------
+
+    def draw_traits(self, rng: np.random.Generator) -> None:
+        """Each customer's purchase rate, dropout probability and spend rate, from its segment's fitted distributions.
+
+        Drawn by inverse CDF, so a customer's rung is simply the octile of its
+        purchase rate within its segment: rung 8 holds the heaviest buyers.
+        """
+        c = self.c
+        u = rng.random((c.capacity, 3))
+        fits = [s.buy_till_you_die for s in self.sc.segments]
+        seg = c.segment
+        r = np.array([f.r for f in fits])[seg]
+        self.rate = gammaincinv(r, u[:, 0]) / np.array([f.alpha_per_month for f in fits])[seg]
+        self.dropout = betaincinv(np.array([f.a for f in fits])[seg], np.array([f.b for f in fits])[seg], u[:, 1])
+        self.spend_rate = gammaincinv(np.array([f.q for f in fits])[seg], u[:, 2]) / np.array([f.gamma for f in fits])[seg]
+        self.spend_shape = np.array([f.p for f in fits])[seg]
+        c.rung[:] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)
+        c.initial_rung[:] = c.rung
+
+    def _bgnbd_step(self, env: simpy.Environment, t: int) -> None:
+        """A month of BG/NBD: Poisson purchases while active, dropout after each with the customer's p (memoryless)."""
+        c, n, u = self.c, self.c.n, self.block
+        alive = c.stage[:n] != Stage.DISSOLUTION
+        wanted = stats.poisson.ppf(u[:, 0], self.rate[:n]).astype(np.int64)
+        # The purchase after which the customer drops out: geometric in the dropout probability.
+        with np.errstate(divide="ignore"):
+            last = np.ceil(np.log1p(-u[:, 1].astype(float)) / np.log1p(-self.dropout[:n])).astype(np.int64)
+        last = np.maximum(last, 1)
+        made = np.where(alive, np.minimum(wanted, last), 0)
+        spend = np.where(made > 0, gammaincinv(np.maximum(self.spend_shape[:n] * made, 1e-12), u[:, 2]) / self.spend_rate[:n], 0.0)
+        c.revenue[:n] += spend
+        c.month_purchases[:n] += made
+        c.purchases[:n] += made
+        # Stages follow repeat purchases: 2 make expansion, 5 commitment (a documented convention).
+        stage = c.stage[:n]
+        stage[alive & (c.purchases[:n] >= 2)] = Stage.EXPANSION
+        reached = alive & (c.purchases[:n] >= 5)
+        c.commitment_month[:n][reached & (c.commitment_month[:n] < 0)] = t
+        stage[reached] = Stage.COMMITMENT
+        self.dissolve(np.flatnonzero(alive & (wanted >= last)), Cause.DISSATISFACTION, t)
 
     # -- shared helpers for episodes ---------------------------------------
 
@@ -271,6 +317,7 @@ class Market:
         revenue = buy * c.wallet[:n] * sow * (1.0 + self.premium[rung]) * price * basket
         c.revenue[:n] += revenue
         c.purchases[:n] += buy
+        c.month_purchases[:n] += buy
         cost += (active * post.cost_to_serve + post.cost_to_serve_share * revenue) * cost_factor
 
         # Service encounters after purchases; failures hurt reliability, recoveries cost money.

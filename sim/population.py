@@ -72,6 +72,7 @@ class Customers:
     referrals: np.ndarray
     clv: np.ndarray  # discounted margin so far
     # flows of the current month
+    month_purchases: np.ndarray
     revenue: np.ndarray
     cost: np.ndarray
     acquisition: np.ndarray
@@ -135,6 +136,8 @@ def draw_population(scenario: Scenario, rng: np.random.Generator) -> Customers:
         from sim.stages import MARKOV_STAGE_OF_RUNG
 
         stage = np.array(MARKOV_STAGE_OF_RUNG, dtype=np.int8)[rung]
+    if scenario.behaviour == "bgnbd":
+        stage[:] = Stage.EXPLORATION  # a buy-till-you-die cohort starts at its first purchase
     # The referral pool enters later as prospects who heard good things: at least switchers.
     pool = np.arange(cap) >= n
     stage[pool] = Stage.AWARENESS
@@ -192,6 +195,7 @@ def draw_population(scenario: Scenario, rng: np.random.Generator) -> Customers:
         cause=np.zeros(cap, dtype=np.int8),
         referrals=np.zeros(cap, dtype=np.int32),
         clv=zeros.copy(),
+        month_purchases=np.zeros(cap, dtype=np.int32),
         revenue=zeros.copy(),
         cost=zeros.copy(),
         acquisition=zeros.copy(),

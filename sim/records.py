@@ -8,7 +8,7 @@ from sim.population import Customers
 from sim.stages import N_RUNGS, N_STAGES, Stage
 
 PANEL_STATE = ("stage", "rung", "trust", "satisfaction", "share_of_wallet")
-PANEL_FLOWS = ("revenue", "cost_to_serve", "margin")
+PANEL_FLOWS = ("purchases", "revenue", "cost_to_serve", "margin")
 
 
 class Recorder:
@@ -24,7 +24,7 @@ class Recorder:
         self.stage_counts = np.zeros((horizon, N_STAGES), dtype=np.int64)
         self.rung_counts = np.zeros((horizon, N_RUNGS), dtype=np.int64)
         self.active_rung_counts = np.zeros((horizon, N_RUNGS), dtype=np.int64)  # not dissolved
-        self.totals = np.zeros((horizon, 4))  # revenue, cost to serve, acquisition, margin
+        self.totals = np.zeros((horizon, 5))  # revenue, cost to serve, acquisition, margin, purchases
         self.panel = panel
         if panel:
             shape = (horizon, capacity)
@@ -33,6 +33,7 @@ class Recorder:
             self.trust = np.zeros(shape, dtype=np.float32)
             self.satisfaction = np.zeros(shape, dtype=np.float32)
             self.share_of_wallet = np.zeros(shape, dtype=np.float32)
+            self.purchases = np.zeros(shape, dtype=np.int16)
             self.revenue = np.zeros(shape, dtype=np.float32)
             self.cost_to_serve = np.zeros(shape, dtype=np.float32)
             self.margin = np.zeros(shape, dtype=np.float32)
@@ -50,10 +51,13 @@ class Recorder:
             self.satisfaction[t, :n] = c.satisfaction[:n]
             self.share_of_wallet[t, :n] = c.share_of_wallet[:n]
 
-    def flows(self, t: int, n: int, revenue: np.ndarray, cost: np.ndarray, acquisition: np.ndarray, margin: np.ndarray) -> None:
-        """Record the month's money for the first n customers."""
-        self.totals[t] = (revenue.sum(), cost.sum(), acquisition.sum(), margin.sum())
+    def flows(
+        self, t: int, n: int, revenue: np.ndarray, cost: np.ndarray, acquisition: np.ndarray, margin: np.ndarray, purchases: np.ndarray
+    ) -> None:
+        """Record the month's purchases and money for the first n customers."""
+        self.totals[t] = (revenue.sum(), cost.sum(), acquisition.sum(), margin.sum(), purchases.sum())
         if self.panel:
+            self.purchases[t, :n] = purchases
             self.revenue[t, :n] = revenue
             self.cost_to_serve[t, :n] = cost
             self.margin[t, :n] = margin

@@ -174,7 +174,7 @@ def replication_row(rep: Replication) -> dict[str, float]:
     n = c.n
     was_customer = c.existing[:n] | (c.acquired_month[:n] >= 0)
     ended = c.stage[:n] == Stage.DISSOLUTION
-    revenue, cost, acq, margin = b.totals.sum(axis=0)
+    revenue, cost, acq, margin, _ = b.totals.sum(axis=0)
     equity = c.clv[:n].sum()
     acquired = int((c.acquired_month[:n] >= 0).sum())
     alive_customers = was_customer & ~ended

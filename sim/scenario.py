@@ -61,6 +61,24 @@ class BetaDist(_Model):
         return (1.0 - self.mean) * self.concentration
 
 
+class BuyTillYouDie(_Model):
+    """Fitted BG/NBD and Gamma-Gamma parameters of a segment (behaviour = "bgnbd"; crmsim calibrate writes them)."""
+
+    r: Pos = Field(0.243, description="BG/NBD: shape of the purchase-rate Gamma (Fader, Hardie and Lee 2005, CDNOW: 0.243)")
+    alpha: Pos = Field(4.414, description="BG/NBD: rate of the purchase-rate Gamma, per time unit (CDNOW, weeks: 4.414)")
+    a: Pos = Field(0.793, description="BG/NBD: Beta a of the dropout probability after each purchase (CDNOW: 0.793)")
+    b: Pos = Field(2.426, description="BG/NBD: Beta b of the dropout probability (CDNOW: 2.426)")
+    p: Pos = Field(6.25, description="Gamma-Gamma: shape of a transaction's value (CDNOW: 6.25)")
+    q: float = Field(3.74, gt=1.0, description="Gamma-Gamma: shape of the spend-rate Gamma; > 1 for a finite mean (CDNOW: 3.74)")
+    gamma: Pos = Field(15.44, description="Gamma-Gamma: scale of the spend-rate Gamma, in currency (CDNOW: 15.44)")
+    time_unit_days: Pos = Field(7.0, description="days in the time unit alpha is measured in (7: weeks)")
+
+    @property
+    def alpha_per_month(self) -> float:
+        """alpha converted to months (a purchase rate per month is 30.44 / time_unit_days times larger)."""
+        return self.alpha * self.time_unit_days / (365.25 / 12.0)
+
+
 class Segment(_Model):
     """A group of customers sharing the distributions their characteristics are drawn from."""
 
@@ -91,6 +109,9 @@ class Segment(_Model):
         description="share starting in awareness (prospects), exploration, expansion, commitment; sums to 1",
     )
     acquisition_cost: NonNeg = Field(150.0, description="one-off cost paid when a prospect makes a first purchase")
+    buy_till_you_die: BuyTillYouDie | None = Field(
+        None, description='fitted BG/NBD and Gamma-Gamma parameters, used when behaviour = "bgnbd"'
+    )
 
     @field_validator("initial_rungs", "initial_stages")
     @classmethod
@@ -533,8 +554,10 @@ class Scenario(_Model):
 
     name: str = Field("baseline", min_length=1, description="scenario label used in result tables")
     description: str = Field("", description="free text shown in reports")
-    behaviour: Literal["agent", "markov"] = Field(
-        "agent", description='"agent" for the behavioural model, "markov" for measured rung transitions'
+    behaviour: Literal["agent", "markov", "bgnbd"] = Field(
+        "agent",
+        description='"agent" for the behavioural model, "markov" for measured rung transitions, '
+        '"bgnbd" for a fitted buy-till-you-die population (crmsim calibrate)',
     )
     horizon_months: int = Field(60, ge=1, le=1200, description="months simulated")
     replications: int = Field(10, ge=1, le=100_000, description="independent replications")
@@ -593,6 +616,10 @@ class Scenario(_Model):
                 raise ValueError(f"sweep.parameters: {exc}") from None
         if self.compare.baseline and self.compare.baseline not in self.compare.variants:
             raise ValueError(f"compare.baseline: {self.compare.baseline!r} is not one of the variants {sorted(self.compare.variants)}")
+        if self.behaviour == "bgnbd":
+            lacking = [s.name for s in self.segments if s.buy_till_you_die is None]
+            if lacking:
+                raise ValueError(f'behaviour = "bgnbd" needs segments[*].buy_till_you_die for segments {lacking} (crmsim calibrate writes them)')
         if self.behaviour == "markov" and not self.markov.transitions:
             raise ValueError('behaviour = "markov" needs markov.transitions (8 rows of 8 or 9 probabilities)')
         return self

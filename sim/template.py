@@ -50,6 +50,9 @@ def _fill(table: Any, model: BaseModel) -> None:
             continue
         if info.description:
             table.add(tomlkit.comment(info.description))
+        if v is None:
+            table.add(tomlkit.comment(f"{name}: not set"))  # TOML has no null: an absent key means "not set"
+            continue
         table.add(name, _value(v))
     for name, v in nested:
         desc = type(model).model_fields[name].description
