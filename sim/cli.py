@@ -461,6 +461,73 @@ def report(
         _fail(str(exc))
 
 
+@app.command()
+def calibrate(
+    log: Annotated[Path, typer.Argument(help="Transaction log, CSV or Parquet: one row per transaction.")],
+    calibration_end: Annotated[str, typer.Option("--calibration-end", help="Last date of the calibration period (YYYY-MM-DD); later rows are the holdout.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Scenario file to write (.toml); the tracking plot and tables go next to it.")],
+    customer: Annotated[str, typer.Option("--customer", help="Column with the customer id.")] = "customer_id",
+    date: Annotated[str, typer.Option("--date", help="Column with the transaction date.")] = "date",
+    amount: Annotated[str, typer.Option("--amount", help="Column with the transaction amount.")] = "amount",
+    segment: Annotated[str | None, typer.Option("--segment", help="Column with a segment label: one fit per segment.")] = None,
+    date_format: Annotated[str | None, typer.Option("--date-format", help="strftime format of the dates, e.g. %Y%m%d (default: inferred).")] = None,
+    holdout_end: Annotated[str | None, typer.Option("--holdout-end", help="Last date of the holdout (default: the last date in the log).")] = None,
+    allow_duplicates: Annotated[bool, typer.Option("--allow-duplicates", help="Keep identical rows (same customer, date, amount) as real purchases.")] = False,
+    gross_margin: Annotated[float, typer.Option("--gross-margin", help="Share of revenue kept (not in a log; used by the scenario).", min=0, max=1)] = 0.35,
+    replications: Annotated[int, typer.Option("--replications", "-r", help="Simulations for the tracking plot.", min=2)] = 20,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing scenario file.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no tables.")] = False,
+) -> None:
+    """Fit BG/NBD and Gamma-Gamma to a transaction log and write a scenario that crmsim run accepts.
+
+    Also writes, next to the scenario: NAME.parameters.csv (estimates and
+    standard errors), NAME.rfm.csv (the RFM table), NAME.tracking.csv and
+    NAME.tracking.png/.svg (simulated against actual cumulative repeat
+    purchases week by week), NAME.conditional.csv (holdout purchases
+    predicted from each customer's history against actual).
+    """
+    try:
+        from sim.calibrate import fit_log, provenance, validate
+        from sim.plotting import plot_tracking
+        from sim.template import scenario_toml
+        from sim.transactions import Columns, LogError, read_log, rfm
+
+        if out.suffix != ".toml":
+            raise UserError(f"--out {out}: give a .toml file name for the scenario")
+        if out.exists() and not force:
+            raise UserError(f"--out {out}: exists; choose another name or pass --force to overwrite")
+        with Progress(TextColumn("[bold]{task.description}"), console=err_console, disable=quiet, transient=True) as bar:
+            task = bar.add_task("reading the log")
+            data = read_log(log, Columns(customer, date, amount, segment=segment), date_format, allow_duplicates)
+            bar.update(task, description="fitting BG/NBD and Gamma-Gamma")
+            cal = fit_log(data, calibration_end, name=out.stem, gross_margin=gross_margin)
+            bar.update(task, description="simulating the holdout")
+            cal = validate(cal, data, holdout_end, replications=replications)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(scenario_toml(cal.scenario, header=provenance(cal, log.name, calibration_end)), encoding="utf-8")
+        stem = out.with_suffix("")
+        cal.parameters().to_csv(f"{stem}.parameters.csv", index=False)
+        rfm(data, calibration_end).to_csv(f"{stem}.rfm.csv")
+        cal.tracking.to_csv(f"{stem}.tracking.csv", index=False)
+        cal.conditional.to_csv(f"{stem}.conditional.csv", index=False)
+        save_figure(plot_tracking(cal.tracking), Path(f"{stem}.tracking"))
+        if not quiet:
+            t = Table(title=f"{log.name}: maximum-likelihood estimates", title_justify="left")
+            for col in ("segment", "model", "parameter", "estimate", "se"):
+                t.add_column(col, justify="right" if col in ("estimate", "se") else "left")
+            for r in cal.parameters().itertuples():
+                t.add_row(r.segment, r.model, r.parameter, f"{r.estimate:.4g}", f"{r.se:.3g}")
+            out_console.print(t)
+            e = cal.errors
+            out_console.print(
+                f"holdout: cumulative repeat purchases off by {e['holdout_cumulative_mape']:.1%} on average "
+                f"({e['holdout_final_error']:+.1%} at the end); conditional expectation MAE {e['conditional_mae']:.2f} purchases"
+            )
+            out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
+    except (ScenarioError, UserError, LogError, ValueError) as exc:
+        _fail(str(exc))
+
+
 def _write_report(out: Path, report, tables: dict) -> None:
     report.comparison.to_csv(out / "closed_loop.csv", index=False)
     for name, df in tables.items():

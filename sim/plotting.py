@@ -39,9 +39,10 @@ def styled(fn):
 def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
     """Save `fig` next to `path` in each format (PNG for decks, SVG for print); returns the files."""
     path = Path(path)
+    base = path.with_suffix("") if path.suffix in (".png", ".svg", ".pdf") else path  # "x.tracking" keeps its dot
     out = []
     for fmt in formats:
-        target = path.with_suffix(f".{fmt}")
+        target = base.parent / f"{base.name}.{fmt}"
         fig.savefig(target, dpi=150, bbox_inches="tight")
         out.append(target)
     plt.close(fig)
@@ -301,4 +302,23 @@ def plot_portfolio_quadrants(summary: pd.DataFrame, scheme: str = "loyalty_effor
             name, ha="center", va="center", fontsize="large", fontweight="bold", color="#333333", alpha=0.8,
         )
     ax.set_title("Customer portfolio: " + ("loyalty by management effort" if scheme == "loyalty_effort" else "profitability by loyalty"))
+    return fig
+
+
+@styled
+def plot_tracking(tracking: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Cumulative repeat purchases week by week: actual against the calibrated simulation (with its 95% band)."""
+    fig, ax = _axes(ax)
+    ax.plot(tracking["week"], tracking["actual"], color="black", label="Actual")
+    ax.plot(tracking["week"], tracking["simulated"], color="#0072B2", linestyle="--", label="Simulated (calibrated)")
+    ax.fill_between(tracking["week"], tracking["simulated_low"], tracking["simulated_high"], color="#0072B2", alpha=0.2, label="Simulated 95% band")
+    hold = tracking[tracking["period"] == "holdout"]
+    if len(hold):
+        ax.axvline(hold["week"].iloc[0] - 0.5, color="#D55E00", linewidth=1)
+        ax.annotate(" holdout", (hold["week"].iloc[0], ax.get_ylim()[1] * 0.05), color="#D55E00")
+    ax.set_xlabel("Week")
+    ax.set_ylabel("Cumulative repeat purchases")
+    ax.yaxis.set_major_formatter(NUMBER)
+    ax.set_title("Tracking: calibration and holdout")
+    ax.legend(frameon=False, loc="upper left")
     return fig
