@@ -51,32 +51,35 @@ def _judge(market: Market, j: int, p: Any, u_value: float, u_end: float) -> bool
 
 
 def foot_in_the_door(env: simpy.Environment, market: Market, j: int) -> Episode:
-    """A foot-in-the-door sequence: a small offer, then larger ones while the customer says yes."""
+    """A foot-in-the-door sequence: a small offer, then larger ones while the customer says yes.
+
+    One SimPy event per decision: an offer is made `decision_months` before
+    its decision, and its selling cost is booked when the customer decides.
+    """
     c, p = market.c, market.sc.account_growth.foot_in_the_door
     max_products = market.sc.firm.max_products
+    decision, interval, growth = p.decision_months, p.interval_months, p.growth_factor
     c.in_episode[j] = True
-    size, accepted, since = float(p.initial_size), 0, 0.0
+    size, accepted, wait = float(p.initial_size), 0, decision
     for step in range(p.max_steps):
+        yield env.timeout(wait)
         offer = min(int(round(size)), max_products - int(c.products[j]))
         if offer <= 0 or c.stage[j] == DISSOLUTION:
             break
         c.cost[j] += p.offer_cost
-        yield env.timeout(p.decision_months)
-        if c.stage[j] == DISSOLUTION:
-            break
-        u = market.uniforms(j, step)
         c.offers[j] += 1
-        accept = bh.fitd_acceptance(market.trust_of(j), float(c.fit[j]), offer / max_products, accepted, since + p.decision_months, p)
-        if u[0] >= accept:
+        u = market.uniforms(j, step)
+        # Months since the last decision: the consistency uplift fades and asking too soon backfires.
+        since = wait if step else decision
+        if u[0] >= bh.fitd_acceptance(market.trust_of(j), float(c.fit[j]), offer / max_products, accepted, since, p):
             break  # a "no" ends the sequence
         accepted += 1
         c.accepted[j] += 1
         c.products[j] += offer
         if not _judge(market, j, p, u[1], u[2]):
             break
-        size *= p.growth_factor
-        since = p.interval_months
-        yield env.timeout(p.interval_months)
+        size *= growth
+        wait = interval + decision
     c.in_episode[j] = False
 
 
