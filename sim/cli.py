@@ -314,6 +314,7 @@ def compare(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-compare-TIMESTAMP).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores; results do not depend on it).", min=1)] = None,
+    cluster: Annotated[str | None, typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
 ) -> None:
     """Compare strategy variants on the same customers and draws: paired KPI differences with 95% intervals.
@@ -334,7 +335,7 @@ def compare(
         out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-compare"), force)
         bar, tick = _progress(quiet, reps * max(1, len(variants)), f"comparing {len(variants)} variants")
         with bar:
-            table = run_compare(sc, variants or None, reps, seed, n_jobs=jobs, progress=tick)
+            table = run_compare(sc, variants or None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
         diff = paired_differences(table, baseline or sc.compare.baseline or None)
         table.to_csv(out / "comparison.csv", index=False)
         diff.to_csv(out / "differences.csv", index=False)
@@ -359,6 +360,7 @@ def sweep(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-sweep-TIMESTAMP).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores).", min=1)] = None,
+    cluster: Annotated[str | None, typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
 ) -> None:
     """Run the scenario across parameter values (what-if); with variants, map where each one wins.
@@ -380,7 +382,7 @@ def sweep(
         out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-sweep"), force)
         bar, tick = _progress(quiet, n_points * n_variants * reps, f"sweeping {n_points} points x {n_variants} variants")
         with bar:
-            table = run_sweep(sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick)
+            table = run_sweep(sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
         if kpi not in table.columns:
             raise UserError(f"--kpi {kpi}: not a KPI; choose one of {[c for c in table.columns if c not in ('scenario', 'point', 'variant', 'replication', 'seed')]}")
         paths = list(params)

@@ -1,5 +1,10 @@
 """Experiments: replications, strategy comparisons with common random numbers, and what-if sweeps.
 
+Where the work runs: serially, on local cores with joblib (the default for
+comparisons and sweeps), or on a Dask cluster when given its address.  Dask
+rather than Ray: it installs as pure-Python wheels, starts a local cluster in
+a second for tests, and its scheduler runs anywhere Python does.
+
 Every run of every variant and sweep point uses the same root seed, so
 replication r meets the same customers and the same draws everywhere
 (common random numbers): differences between variants are paired, and their
@@ -34,8 +39,15 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _map(fn: Callable, jobs: list[tuple], n_jobs: int | None, progress: Callable[[int], None] | None) -> list:
-    """Apply `fn` to every job tuple, in parallel when asked; results come back in job order."""
+def _map(
+    fn: Callable, jobs: list[tuple], n_jobs: int | None, progress: Callable[[int], None] | None, cluster: str | None = None
+) -> list:
+    """Apply `fn` to every job tuple: serially, on local cores (joblib), or on a Dask cluster; results in job order.
+
+    Every job carries its own seed, so where it runs never changes its result.
+    """
+    if cluster:
+        return _map_dask(fn, jobs, progress, cluster)
     n_jobs = default_jobs() if n_jobs is None else n_jobs
     if n_jobs == 1 or len(jobs) <= 1:
         out = []
@@ -57,6 +69,26 @@ def _indexed(fn: Callable, k: int, job: tuple) -> tuple[int, Any]:
     return k, fn(*job)
 
 
+def _map_dask(fn: Callable, jobs: list[tuple], progress: Callable[[int], None] | None, address: str) -> list:
+    """Run the jobs on the Dask cluster at `address` (e.g. tcp://10.0.0.5:8786)."""
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise ScenarioError("--cluster needs Dask: pip install 'crmsim[distributed]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as exc:
+        raise ScenarioError(f"--cluster {address}: cannot reach a Dask scheduler there ({exc})") from None
+    with client:
+        futures = [client.submit(_indexed, fn, k, job, pure=False) for k, job in enumerate(jobs)]
+        out: list = [None] * len(jobs)
+        for _, (k, res) in as_completed(futures, with_results=True):
+            out[k] = res
+            if progress:
+                progress(1)
+        return out
+
+
 def _check(reps: int, seed: int) -> None:
     if reps < 1:
         raise ScenarioError(f"replications = {reps}: need at least 1")
@@ -70,6 +102,7 @@ def run(
     seed: int | None = None,
     n_jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    cluster: str | None = None,
 ) -> Results:
     """Run `replications` replications of `scenario` (defaults from the scenario) and tabulate them.
 
@@ -81,7 +114,7 @@ def run(
     reps = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
     _check(reps, seed)
-    done: list[Replication] = _map(simulate, [(scenario, r, seed) for r in range(reps)], n_jobs, progress)
+    done: list[Replication] = _map(simulate, [(scenario, r, seed) for r in range(reps)], n_jobs, progress, cluster)
     return Results.from_replications(scenario, done)
 
 
@@ -108,6 +141,7 @@ def compare(
     n_jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
     independent: bool = False,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Run each variant on the same replications; one row per variant and replication.
 
@@ -120,7 +154,7 @@ def compare(
     scs = _variants(scenario, variants)
     names = list(scs)
     jobs = [(scs[v], r, seed + (1_000_003 * k if independent else 0)) for k, v in enumerate(names) for r in range(reps)]
-    rows = _map(kpis, jobs, n_jobs, progress)
+    rows = _map(kpis, jobs, n_jobs, progress, cluster)
     table = pd.DataFrame(rows)
     table.insert(0, "variant", np.repeat(names, reps))
     table.insert(0, "scenario", scenario.name)
@@ -207,6 +241,7 @@ def sweep(
     seed: int | None = None,
     n_jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Run the scenario (or each of its variants) at every sweep point; one row per point, variant and replication.
 
@@ -227,7 +262,7 @@ def sweep(
             for r in range(reps):
                 jobs.append((sc, r, seed))
                 meta.append({"point": k, **point, "variant": name})
-    rows = _map(kpis, jobs, n_jobs, progress)
+    rows = _map(kpis, jobs, n_jobs, progress, cluster)
     out = pd.concat([pd.DataFrame(meta), pd.DataFrame(rows)], axis=1)
     out.insert(0, "scenario", scenario.name)
     return out

@@ -1,0 +1,126 @@
+"""The benchmark suite: one command, one table.
+
+    python bench/run.py [--quick] [--out runs/bench.csv]
+
+Measures in one process, side by side:
+- engine throughput (customer-months per second) at 1,000, 10,000 and
+  100,000 customers, against a bare one-process-per-customer SimPy model with
+  one event per customer-month and a minimal vectorised numpy step;
+- peak memory per customer of one replication (tracemalloc: numpy's arrays
+  included), with the customer-month table and with aggregates only, and a
+  full 100,000-customer, 60-month run;
+- replications per second, serial and on all local cores;
+- portfolio solve times and 50-point frontiers (bench/portfolio.py).
+Ratios are against baselines run in the same process, so they travel between
+machines better than the absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from portfolio import scenarios as portfolio_scenarios
+from throughput import bare_simpy_rate, engine_rate, numpy_rate
+
+from optimize.estimate import estimate
+from optimize.portfolio import Constraints, Portfolio
+from sim.engine import simulate
+from sim.experiment import kpis, _map
+from sim.scenario import Scenario
+
+
+def peak_memory(customers: int, months: int, record: str) -> float:
+    """Peak bytes allocated while simulating one replication."""
+    sc = Scenario(horizon_months=months, record=record, population={"customers": customers})
+    tracemalloc.start()
+    simulate(sc)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return float(peak)
+
+
+def replication_rates(reps: int, customers: int, months: int) -> tuple[float, float, float]:
+    """Replications per second serially and on all local cores once the workers are up, and the start-up time.
+
+    Comparison-style jobs (KPI rows come back).  The first parallel call in a
+    process also starts the worker processes, which import numpy, scipy and
+    SimPy: that one-off cost is reported on its own.
+    """
+    sc = Scenario(horizon_months=months, population={"customers": customers})
+    jobs = [(sc, r, sc.seed) for r in range(reps)]
+    t = time.perf_counter()
+    serial = _map(kpis, jobs, 1, None)
+    ts = time.perf_counter() - t
+    warm = jobs[:1] * (os.cpu_count() or 1)
+    t = time.perf_counter()
+    _map(kpis, warm, None, None)
+    startup = time.perf_counter() - t - ts / reps
+    t = time.perf_counter()
+    parallel = _map(kpis, jobs, None, None)
+    tp = time.perf_counter() - t
+    assert serial == parallel, "parallel results differ from serial ones"
+    return reps / ts, reps / tp, startup
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (a minute instead of several)")
+    ap.add_argument("--out", default="runs/bench.csv", help="where to write the table")
+    args = ap.parse_args()
+    sizes = [1000, 10_000] if args.quick else [1000, 10_000, 100_000]
+    months = 24 if args.quick else 60
+    rows = []
+
+    def add(group: str, item: str, value: float, unit: str, baseline: float | None = None) -> None:
+        rows.append({"group": group, "item": item, "value": value, "unit": unit, "ratio_to_baseline": value / baseline if baseline else np.nan})
+        print(f"{group:12s} {item:58s} {value:14,.3f} {unit}" + (f"   ({value / baseline:.2f}x baseline)" if baseline else ""), flush=True)
+
+    for n in sizes:
+        bare = bare_simpy_rate(n, months)
+        add("throughput", f"bare SimPy, 1 process/customer, {n:,} customers (baseline)", bare, "customer-months/s")
+        add("throughput", f"engine, customer table, {n:,} customers", engine_rate(n, months, "customers"), "customer-months/s", bare)
+        add("throughput", f"engine, aggregates only, {n:,} customers", engine_rate(n, months, "aggregates"), "customer-months/s", bare)
+        add("throughput", f"numpy monthly step, {n:,} customers", numpy_rate(n, months), "customer-months/s", bare)
+    for n in sizes[-2:]:
+        for record in ("customers", "aggregates"):
+            add("memory", f"peak per customer, {record}, {n:,} customers, {months} months", peak_memory(n, months, record) / n, "bytes")
+    if not args.quick:
+        add("memory", "peak, customer table, 100,000 customers, 60 months", peak_memory(100_000, 60, "customers") / 2**30, "GiB")
+    cores = os.cpu_count() or 1
+    serial, parallel, startup = replication_rates(4 if args.quick else 16, 2000, months)
+    add("parallel", "replications/s serial (2,000 customers) (baseline)", serial, "replications/s")
+    add("parallel", f"replications/s on {cores} cores, workers up, identical results", parallel, "replications/s", serial)
+    add("parallel", "one-off start-up of the worker processes", startup, "s")
+    for n in [100, 1000] if args.quick else [100, 1000, 10_000]:
+        est = estimate(portfolio_scenarios(n, 200), method="factor")
+        port = Portfolio(est, Constraints(capacity=1.0, upper=10.0 / n))
+        gammas = port.default_gammas(50)
+        t = time.perf_counter()
+        port.solve(float(gammas[0]))
+        add("portfolio", f"first solve, 10-factor risk, {n:,} customers", time.perf_counter() - t, "s")
+        t = time.perf_counter()
+        port.frontier(gammas)
+        frontier = time.perf_counter() - t
+        t = time.perf_counter()
+        for g in gammas[:5]:
+            Portfolio(est, Constraints(capacity=1.0, upper=10.0 / n)).solve(float(g))
+        rebuild = (time.perf_counter() - t) * len(gammas) / 5
+        add("portfolio", f"50-point frontier, rebuilding each time, {n:,} customers (baseline)", rebuild, "s")
+        add("portfolio", f"50-point frontier, one DPP problem, {n:,} customers", frontier, "s", rebuild)
+    table = pd.DataFrame(rows)
+    table["machine"] = f"{platform.machine()}, {cores} cores, Python {platform.python_version()}"
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
