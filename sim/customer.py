@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import simpy
 
 from sim import behaviour as bh
@@ -29,25 +30,63 @@ def referral(env: simpy.Environment, market: Market, referrer: int, delay: float
     market.admit_referral(referrer)
 
 
-def _judge(market: Market, j: int, p: Any, u_value: float, u_end: float) -> bool:
-    """After an accepted offer: does the customer value it?  If not, trust suffers and the tie may end.
+def judge(market: Market, idx: np.ndarray, p: Any, u_value: np.ndarray, u_end: np.ndarray) -> np.ndarray:
+    """After accepted offers: do the customers value them?  If not, trust suffers and the tie may end.
 
-    Returns False when the relationship ended.
+    Vectorised over customers `idx`; returns which relationships go on.
     """
-    c = market.c
-    perceived = float(c.fit[j]) + p.value_noise * (u_value - 0.5)
-    st = market.sc.satisfaction
-    if perceived >= p.poor_fit_threshold:
-        market.experience(j, st.success_value)
-        return True
+    c, st = market.c, market.sc.satisfaction
+    valued = c.fit[idx] + p.value_noise * (u_value - 0.5) >= p.poor_fit_threshold
+    market.experience(idx, np.where(valued, st.success_value, -st.failure_severity))
     # Seed 000: FITD limitations -- a poor fit, or value not recognised, damages the relationship.
-    c.credibility[j] *= 1.0 - p.trust_damage
-    c.self_orientation[j] += p.self_orientation_damage
-    market.experience(j, -st.failure_severity)
-    if u_end < p.dissolution_on_damage:
-        market.dissolve(j, Cause.POOR_FIT)
-        return False
-    return True
+    hurt = idx[~valued]
+    c.credibility[hurt] *= 1.0 - p.trust_damage
+    c.self_orientation[hurt] += p.self_orientation_damage
+    ended = ~valued & (u_end < p.dissolution_on_damage)
+    market.dissolve(idx[ended], Cause.POOR_FIT)
+    return ~ended
+
+
+class DecisionRound:
+    """Foot-in-the-door decisions due at one moment: decided together, each read by its own customer's process.
+
+    Every decision falls half a month after a whole month (episodes start at
+    month boundaries), so many customers decide at the same instant.  The
+    round's first callback decides them all with the vectorised behaviour
+    functions; each episode process then resumes and reads its own outcome.
+    Decisions of different customers share no state, so this gives exactly
+    what deciding one by one would.
+    """
+
+    def __init__(self, env: simpy.Environment, market: Market, when: float) -> None:
+        self.market = market
+        self.pending: list[tuple[int, int, float, int, float]] = []  # customer, step, size, accepted, months since
+        self.event = env.timeout(when - env.now)
+        self.event.callbacks.append(self._decide)
+        self.go: np.ndarray = np.zeros(0, dtype=bool)
+
+    def join(self, j: int, step: int, size: float, accepted: int, since: float) -> int:
+        """Put customer j's next decision in this round; returns its place for reading the outcome."""
+        self.pending.append((j, step, size, accepted, since))
+        return len(self.pending) - 1
+
+    def _decide(self, _event: simpy.Event) -> None:
+        m = self.market
+        c, p, top = m.c, m.sc.account_growth.foot_in_the_door, m.sc.firm.max_products
+        m.forget_round(self)
+        j, step, size, accepted, since = (np.array(col) for col in zip(*self.pending))
+        offer = np.minimum(np.rint(size).astype(np.int64), top - c.products[j])
+        live = np.flatnonzero((offer > 0) & (c.stage[j] != DISSOLUTION))
+        jl = j[live]
+        c.cost[jl] += p.offer_cost
+        c.offers[jl] += 1
+        u = m.episode_uniforms(jl, step[live])
+        yes = u[:, 0] < bh.fitd_acceptance(c.trust(jl), c.fit[jl], offer[live] / top, accepted[live], since[live], p)
+        jy = jl[yes]
+        c.accepted[jy] += 1
+        c.products[jy] += offer[live][yes].astype(c.products.dtype)
+        self.go = np.zeros(len(j), dtype=bool)
+        self.go[live[yes]] = judge(m, jy, p, u[yes, 1], u[yes, 2])
 
 
 def foot_in_the_door(env: simpy.Environment, market: Market, j: int) -> Episode:
@@ -57,27 +96,17 @@ def foot_in_the_door(env: simpy.Environment, market: Market, j: int) -> Episode:
     its decision, and its selling cost is booked when the customer decides.
     """
     c, p = market.c, market.sc.account_growth.foot_in_the_door
-    max_products = market.sc.firm.max_products
     decision, interval, growth = p.decision_months, p.interval_months, p.growth_factor
     c.in_episode[j] = True
     size, accepted, wait = float(p.initial_size), 0, decision
     for step in range(p.max_steps):
-        yield env.timeout(wait)
-        offer = min(int(round(size)), max_products - int(c.products[j]))
-        if offer <= 0 or c.stage[j] == DISSOLUTION:
-            break
-        c.cost[j] += p.offer_cost
-        c.offers[j] += 1
-        u = market.uniforms(j, step)
+        rnd = market.decision_round(env, env.now + wait)
         # Months since the last decision: the consistency uplift fades and asking too soon backfires.
-        since = wait if step else decision
-        if u[0] >= bh.fitd_acceptance(market.trust_of(j), float(c.fit[j]), offer / max_products, accepted, since, p):
-            break  # a "no" ends the sequence
+        k = rnd.join(j, step, size, accepted, wait if step else decision)
+        yield rnd.event
+        if not rnd.go[k]:
+            break  # a "no", nothing left to offer, or the relationship ended
         accepted += 1
-        c.accepted[j] += 1
-        c.products[j] += offer
-        if not _judge(market, j, p, u[1], u[2]):
-            break
         size *= growth
         wait = interval + decision
     c.in_episode[j] = False
@@ -100,7 +129,7 @@ def all_at_once(env: simpy.Environment, market: Market, j: int) -> Episode:
         if u[0] < accept:
             c.accepted[j] += 1
             c.products[j] = sc.firm.max_products
-            _judge(market, j, p, u[1], u[2])
+            judge(market, np.array([j]), p, np.array([u[1]]), np.array([u[2]]))
     c.in_episode[j] = False
 
 

@@ -74,6 +74,7 @@ class Market:
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.stage_of_rung = np.asarray(MARKOV_STAGE_OF_RUNG, dtype=np.int8)
         self.lost_referrals = 0
+        self._rounds: dict[float, episodes.DecisionRound] = {}
         p = scenario.purchasing
         self.p_buy = np.asarray(p.purchase_probability)
         self.rung_share = np.asarray(p.share_of_wallet)
@@ -187,6 +188,22 @@ class Market:
         """Three uniforms for customer j's growth-offer decision number `step` this month."""
         col = U_EPISODE + 3 * (step % 4)
         return self.block[j, col : col + 3].tolist()
+
+    def episode_uniforms(self, j: np.ndarray, step: np.ndarray) -> np.ndarray:
+        """The three uniforms of each customer's growth-offer decision number `step` this month (rows: customers)."""
+        cols = U_EPISODE + 3 * (step % 4)
+        return np.stack([self.block[j, cols], self.block[j, cols + 1], self.block[j, cols + 2]], axis=1)
+
+    def decision_round(self, env: simpy.Environment, when: float) -> episodes.DecisionRound:
+        """The round of growth-offer decisions due at time `when` (made on first use)."""
+        rnd = self._rounds.get(when)
+        if rnd is None:
+            rnd = self._rounds[when] = episodes.DecisionRound(env, self, when)
+        return rnd
+
+    def forget_round(self, rnd: episodes.DecisionRound) -> None:
+        """A round has been decided: later joiners at that time start a new one."""
+        self._rounds = {t: r for t, r in self._rounds.items() if r is not rnd}
 
     def trust_of(self, j: int) -> float:
         """Trust of one customer as a Python float (episodes work on scalars)."""
