@@ -83,7 +83,6 @@ class Market:
         self.referral_rate = np.asarray(p.referral_rate)
         self.thresholds = np.asarray(scenario.ladder.thresholds)
         self.acquisition_cost = np.array([s.acquisition_cost for s in scenario.segments])
-        self.segment_median = np.array([s.wallet_median for s in scenario.segments])
         mg = scenario.migration
         names = [s.name for s in scenario.segments]
         self.spend = np.array([mg.segment_spend.get(name, mg.spend) for name in names], dtype=float)  # segment x rung

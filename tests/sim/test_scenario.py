@@ -102,5 +102,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 
 
 def test_scenario_is_frozen():
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="frozen"):
         Scenario().horizon_months = 5
