@@ -59,11 +59,17 @@ class DecisionRound:
     """
 
     def __init__(self, env: simpy.Environment, market: Market, when: float) -> None:
+        self.env = env
         self.market = market
         self.pending: list[tuple[int, int, float, int, float]] = []  # customer, step, size, accepted, months since
+        self.first: np.ndarray = np.zeros(0, dtype=np.int64)  # customers whose sequence starts with this decision
         self.event = env.timeout(when - env.now)
         self.event.callbacks.append(self._decide)
         self.go: np.ndarray = np.zeros(0, dtype=bool)
+
+    def open_sequences(self, customers: np.ndarray) -> None:
+        """First offers of new foot-in-the-door sequences; a customer's process starts only if it says yes."""
+        self.first = np.concatenate([self.first, customers])
 
     def join(self, j: int, step: int, size: float, accepted: int, since: float) -> int:
         """Put customer j's next decision in this round; returns its place for reading the outcome."""
@@ -74,7 +80,12 @@ class DecisionRound:
         m = self.market
         c, p, top = m.c, m.sc.account_growth.foot_in_the_door, m.sc.firm.max_products
         m.forget_round(self)
-        j, step, size, accepted, since = (np.array(col) for col in zip(*self.pending))
+        n_first = len(self.first)
+        # New sequences decide on their first (small) offer together with the running ones.
+        first = [(int(j), 0, float(p.initial_size), 0, p.decision_months) for j in self.first]
+        if not first and not self.pending:
+            return
+        j, step, size, accepted, since = (np.array(col) for col in zip(*(first + self.pending)))
         offer = np.minimum(np.rint(size).astype(np.int64), top - c.products[j])
         live = np.flatnonzero((offer > 0) & (c.stage[j] != DISSOLUTION))
         jl = j[live]
@@ -85,21 +96,31 @@ class DecisionRound:
         jy = jl[yes]
         c.accepted[jy] += 1
         c.products[jy] += offer[live][yes].astype(c.products.dtype)
-        self.go = np.zeros(len(j), dtype=bool)
-        self.go[live[yes]] = judge(m, jy, p, u[yes, 1], u[yes, 2])
+        go = np.zeros(len(j), dtype=bool)
+        go[live[yes]] = judge(m, jy, p, u[yes, 1], u[yes, 2])
+        self.go = go[n_first:]
+        # A first "yes" starts the customer's own process for the rest of the sequence; a "no" ends it here.
+        c.in_episode[j[:n_first][~go[:n_first]]] = False
+        for k in np.flatnonzero(go[:n_first]):
+            self.env.process(foot_in_the_door(self.env, m, int(j[k]), after_first=True))
 
 
-def foot_in_the_door(env: simpy.Environment, market: Market, j: int) -> Episode:
+def foot_in_the_door(env: simpy.Environment, market: Market, j: int, after_first: bool = False) -> Episode:
     """A foot-in-the-door sequence: a small offer, then larger ones while the customer says yes.
 
     One SimPy event per decision: an offer is made `decision_months` before
     its decision, and its selling cost is booked when the customer decides.
+    The market decides every sequence's first offer in bulk (most customers
+    stop at the first "no"); with `after_first` the process takes over after
+    that first "yes".
     """
     c, p = market.c, market.sc.account_growth.foot_in_the_door
     decision, interval, growth = p.decision_months, p.interval_months, p.growth_factor
     c.in_episode[j] = True
     size, accepted, wait = float(p.initial_size), 0, decision
-    for step in range(p.max_steps):
+    if after_first:
+        size, accepted, wait = size * growth, 1, interval + decision
+    for step in range(1 if after_first else 0, p.max_steps):
         rnd = market.decision_round(env, env.now + wait)
         # Months since the last decision: the consistency uplift fades and asking too soon backfires.
         k = rnd.join(j, step, size, accepted, wait if step else decision)

@@ -425,6 +425,11 @@ class Market:
             rate = getattr(sc.account_growth, growth).offer_rate
             eligible = still & (stage != Stage.AWARENESS) & (c.products[:n] < firm.max_products) & ~c.in_episode[:n]
             starts = np.flatnonzero(eligible & (u[:, U_GROWTH] < rate))
-            process = st.ACCOUNT_GROWTH[growth]
-            for j in starts:
-                env.process(process(env, self, int(j)))
+            c.in_episode[starts] = True
+            if growth == "foot_in_the_door" and len(starts):
+                # First offers are decided in bulk; a customer's process starts after its first "yes".
+                self.decision_round(env, t + sc.account_growth.foot_in_the_door.decision_months).open_sequences(starts)
+            elif growth != "foot_in_the_door":
+                process = st.ACCOUNT_GROWTH[growth]
+                for j in starts:
+                    env.process(process(env, self, int(j)))
