@@ -24,8 +24,7 @@ from optimize.errors import EstimationError, InfeasibleError
 from optimize.portfolio import solve
 from sim.behaviour import migration_probability
 from sim.clv import markov_clv
-
-N_RUNGS = 8
+from sim.stages import N_RUNGS
 
 
 def ladder_from_panel(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

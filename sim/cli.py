@@ -119,13 +119,9 @@ def _run(scenario_path: Path, replications, seed, out, force, fmt, jobs, quiet) 
         scenario = scenario.with_overrides(**overrides)
     out = _prepare_out(out, scenario, force)
     n = scenario.replications
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, disable=quiet, transient=True,
-    ) as bar:
-        task = bar.add_task(f"simulating {scenario.name}", total=n)
-        results = run_replications(scenario, n_jobs=jobs, progress=lambda k: bar.advance(task, k))
-        bar.update(task, description="writing tables")
+    bar, tick = _progress(quiet, n, f"simulating {scenario.name}")
+    with bar:
+        results = run_replications(scenario, n_jobs=jobs, progress=tick)
         written = results.write(out, fmt)
     (out / "scenario.toml").write_text(
         scenario_toml(scenario, header=f"Scenario as run by crmsim {__version__} (every default filled in)."), encoding="utf-8"
@@ -220,7 +216,7 @@ def optimize_portfolio(
         bar, tick = _progress(quiet, 2 * reps, "simulating, then checking on fresh seeds")
         with bar:
             report = portfolio_loop(sc, level, capacity, risk_aversion, points, reps, seed, n_jobs=jobs, progress=tick)
-        _write_report(out, report, {"frontier.csv": report.frontier, "portfolio.csv": report.plan})
+        _write_tables(out, report, {"frontier.csv": report.frontier, "portfolio.csv": report.plan})
         save_figure(plot_frontier(report.frontier), out / "frontier")
         if not quiet:
             held = report.plan[report.plan.holding > 1e-6 * report.plan.holding.abs().max()]
@@ -264,7 +260,7 @@ def optimize_migration(
         with bar:
             report = migration_loop(sc, budget, reps, seed, kappa, lifetime, by_segment, n_jobs=jobs, progress=tick)
         write_spend_plan(report.plan, out / "plan.csv")
-        _write_report(out, report, {})
+        _write_tables(out, report, {})
         planned = report.scenario.with_overrides(record=sc.record)
         (out / "scenario.toml").write_text(scenario_toml(planned, header="Scenario with the optimized migration plan."), encoding="utf-8")
         save_figure(plot_spend_plan(report.plan), out / "spend_plan")
@@ -530,7 +526,8 @@ def calibrate(
         _fail(str(exc))
 
 
-def _write_report(out: Path, report, tables: dict) -> None:
+def _write_tables(out: Path, report, tables: dict) -> None:
+    """Write a closed-loop report's comparison and the given tables as CSV into `out`."""
     report.comparison.to_csv(out / "closed_loop.csv", index=False)
     for name, df in tables.items():
         df.to_csv(out / name, index=False)

@@ -63,10 +63,6 @@ def _with_spend(scenario: Scenario, spend: list[float], segment_spend: dict[str,
     return Scenario.model_validate(data)
 
 
-def _per_replication(panel: pd.DataFrame) -> list[pd.DataFrame]:
-    return [g for _, g in panel.groupby("replication")]
-
-
 def _rung_counts(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Customers in a relationship per rung: (mean over months, at month 0), one row per replication."""
     alive = panel[panel["stage"] != "dissolution"]
@@ -111,7 +107,7 @@ def migration_loop(
         sub = panel if g == "all" else panel[panel["segment"] == g]
         held, start = _rung_counts(sub)
         P, margins, _ = ladder_from_panel(sub)
-        ladders = [ladder_from_panel(part)[:2] for part in _per_replication(sub)]
+        ladders = [ladder_from_panel(part)[:2] for _, part in sub.groupby("replication")]
         spread = np.array([benefit(p, m) for p, m in ladders]).std(axis=0, ddof=1) if reps > 1 else None
         cells.append((g, held.mean(axis=0), benefit(P, margins), spread, ladders, start))
     mg = scenario.migration

@@ -60,6 +60,7 @@ class DecisionRound:
 
     def __init__(self, env: simpy.Environment, market: Market, when: float) -> None:
         self.env = env
+        self.when = when
         self.market = market
         self.pending: list[tuple[int, int, float, int, float]] = []  # customer, step, size, accepted, months since
         self.first: np.ndarray = np.zeros(0, dtype=np.int64)  # customers whose sequence starts with this decision
@@ -102,28 +103,24 @@ class DecisionRound:
         # A first "yes" starts the customer's own process for the rest of the sequence; a "no" ends it here.
         c.in_episode[j[:n_first][~go[:n_first]]] = False
         for k in np.flatnonzero(go[:n_first]):
-            self.env.process(foot_in_the_door(self.env, m, int(j[k]), after_first=True))
+            self.env.process(foot_in_the_door(self.env, m, int(j[k])))
 
 
-def foot_in_the_door(env: simpy.Environment, market: Market, j: int, after_first: bool = False) -> Episode:
-    """A foot-in-the-door sequence: a small offer, then larger ones while the customer says yes.
+def foot_in_the_door(env: simpy.Environment, market: Market, j: int) -> Episode:
+    """The rest of a foot-in-the-door sequence after the customer said yes to the small first offer.
 
+    The market decides every sequence's first offer in bulk (most customers
+    stop at the first "no"), so a customer's process starts only after a yes.
     One SimPy event per decision: an offer is made `decision_months` before
     its decision, and its selling cost is booked when the customer decides.
-    The market decides every sequence's first offer in bulk (most customers
-    stop at the first "no"); with `after_first` the process takes over after
-    that first "yes".
     """
     c, p = market.c, market.sc.account_growth.foot_in_the_door
     decision, interval, growth = p.decision_months, p.interval_months, p.growth_factor
-    c.in_episode[j] = True
-    size, accepted, wait = float(p.initial_size), 0, decision
-    if after_first:
-        size, accepted, wait = size * growth, 1, interval + decision
-    for step in range(1 if after_first else 0, p.max_steps):
+    size, accepted, wait = p.initial_size * growth, 1, interval + decision
+    for step in range(1, p.max_steps):
         rnd = market.decision_round(env, env.now + wait)
         # Months since the last decision: the consistency uplift fades and asking too soon backfires.
-        k = rnd.join(j, step, size, accepted, wait if step else decision)
+        k = rnd.join(j, step, size, accepted, wait)
         yield rnd.event
         if not rnd.go[k]:
             break  # a "no", nothing left to offer, or the relationship ended
@@ -137,7 +134,6 @@ def all_at_once(env: simpy.Environment, market: Market, j: int) -> Episode:
     """One comprehensive offer of the full range; the customer takes longer to decide."""
     c, sc = market.c, market.sc
     p = sc.account_growth.all_at_once
-    c.in_episode[j] = True
     c.cost[j] += p.offer_cost
     delay = -p.decision_months * math.log1p(-market.start_uniform(j))  # exponential decision time
     yield env.timeout(delay)

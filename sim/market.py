@@ -202,7 +202,7 @@ class Market:
 
     def forget_round(self, rnd: episodes.DecisionRound) -> None:
         """A round has been decided: later joiners at that time start a new one."""
-        self._rounds = {t: r for t, r in self._rounds.items() if r is not rnd}
+        self._rounds.pop(rnd.when, None)
 
     def trust_of(self, j: int) -> float:
         """Trust of one customer as a Python float (episodes work on scalars)."""
@@ -425,7 +425,7 @@ class Market:
             rate = getattr(sc.account_growth, growth).offer_rate
             eligible = still & (stage != Stage.AWARENESS) & (c.products[:n] < firm.max_products) & ~c.in_episode[:n]
             starts = np.flatnonzero(eligible & (u[:, U_GROWTH] < rate))
-            c.in_episode[starts] = True
+            c.in_episode[starts] = True  # until the episode ends (its process, or its first round, clears it)
             if growth == "foot_in_the_door" and len(starts):
                 # First offers are decided in bulk; a customer's process starts after its first "yes".
                 self.decision_round(env, t + sc.account_growth.foot_in_the_door.decision_months).open_sequences(starts)

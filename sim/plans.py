@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-N_RUNGS = 8
+from sim.stages import N_RUNGS
 
 
 def read_spend_plan(path: Path) -> tuple[list[float], dict[str, list[float]]]:

@@ -31,7 +31,6 @@ class Customers:
     # characteristics
     segment: np.ndarray
     wallet: np.ndarray
-    wallet_rel: np.ndarray  # wallet / segment median
     need_u: np.ndarray
     market_u: np.ndarray
     transaction_u: np.ndarray
@@ -157,7 +156,6 @@ def draw_population(scenario: Scenario, rng: np.random.Generator) -> Customers:
         n=n,
         segment=seg,
         wallet=median * wallet_rel,
-        wallet_rel=wallet_rel,
         need_u=_beta([s.need_uncertainty for s in segs], seg, u[:, _NEED]),
         market_u=_beta([s.market_uncertainty for s in segs], seg, u[:, _MARKET]),
         transaction_u=_beta([s.transaction_uncertainty for s in segs], seg, u[:, _TRANSACTION]),
