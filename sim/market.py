@@ -3,8 +3,9 @@
 Dense, periodic behaviour (interactions, purchases, service encounters,
 satisfaction, commitment, share of wallet, ladder and stage moves, competitor
 offers, dissolution) is vectorised over the customer arrays.  Sparse episodes
-(growth-offer sequences, referrals) are started here as SimPy processes per
-customer (see :mod:`sim.customer`) and run between monthly steps.
+(growth-offer sequences, referrals) are started here as SimPy processes, one
+per kind for the customers whose episode begins this month (see
+:mod:`sim.episodes`), and run between monthly steps.
 
 Random numbers: each month draws one block of uniforms with one row per
 customer and one column per purpose, from a generator seeded by (replication,
@@ -23,7 +24,7 @@ from scipy import stats
 from scipy.special import betaincinv, gammaincinv, ndtri
 
 from sim import behaviour as bh
-from sim import customer as episodes
+from sim import episodes
 from sim import strategies as st
 from sim.population import Customers
 from sim.records import Recorder
@@ -74,7 +75,6 @@ class Market:
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.stage_of_rung = np.asarray(MARKOV_STAGE_OF_RUNG, dtype=np.int8)
         self.lost_referrals = 0
-        self._rounds: dict[float, episodes.DecisionRound] = {}
         p = scenario.purchasing
         self.p_buy = np.asarray(p.purchase_probability)
         self.rung_share = np.asarray(p.share_of_wallet)
@@ -188,21 +188,10 @@ class Market:
         col = U_EPISODE + 3 * (step % 4)
         return self.block[j, col : col + 3].tolist()
 
-    def episode_uniforms(self, j: np.ndarray, step: np.ndarray) -> np.ndarray:
-        """The three uniforms of each customer's growth-offer decision number `step` this month (rows: customers)."""
-        cols = U_EPISODE + 3 * (step % 4)
-        return np.stack([self.block[j, cols], self.block[j, cols + 1], self.block[j, cols + 2]], axis=1)
-
-    def decision_round(self, env: simpy.Environment, when: float) -> episodes.DecisionRound:
-        """The round of growth-offer decisions due at time `when` (made on first use)."""
-        rnd = self._rounds.get(when)
-        if rnd is None:
-            rnd = self._rounds[when] = episodes.DecisionRound(env, self, when)
-        return rnd
-
-    def forget_round(self, rnd: episodes.DecisionRound) -> None:
-        """A round has been decided: later joiners at that time start a new one."""
-        self._rounds.pop(rnd.when, None)
+    def episode_uniforms(self, j: np.ndarray, step: int) -> np.ndarray:
+        """The three uniforms of customers `j`'s growth-offer decision number `step` this month (rows: customers)."""
+        col = U_EPISODE + 3 * (step % 4)
+        return self.block[j, col : col + 3]
 
     def trust_of(self, j: int) -> float:
         """Trust of one customer as a Python float (episodes work on scalars)."""
@@ -417,19 +406,14 @@ class Market:
 
         # Sparse episodes start here and run between monthly steps.
         still = stage != Stage.DISSOLUTION
-        referring = still & (u[:, U_REFER] < self.referral_rate[rung])
-        for j in np.flatnonzero(referring):
-            env.process(episodes.referral(env, self, int(j), float(u[j, U_REFER_DELAY])))
+        referring = np.flatnonzero(still & (u[:, U_REFER] < self.referral_rate[rung]))
+        if len(referring):
+            env.process(episodes.referrals(env, self, referring, u[referring, U_REFER_DELAY].astype(float)))
         growth = sc.strategy.account_growth
         if growth != "none":
             rate = getattr(sc.account_growth, growth).offer_rate
             eligible = still & (stage != Stage.AWARENESS) & (c.products[:n] < firm.max_products) & ~c.in_episode[:n]
             starts = np.flatnonzero(eligible & (u[:, U_GROWTH] < rate))
-            c.in_episode[starts] = True  # until the episode ends (its process, or its first round, clears it)
-            if growth == "foot_in_the_door" and len(starts):
-                # First offers are decided in bulk; a customer's process starts after its first "yes".
-                self.decision_round(env, t + sc.account_growth.foot_in_the_door.decision_months).open_sequences(starts)
-            elif growth != "foot_in_the_door":
-                process = st.ACCOUNT_GROWTH[growth]
-                for j in starts:
-                    env.process(process(env, self, int(j)))
+            if len(starts):
+                c.in_episode[starts] = True  # until the customer's episode ends
+                st.ACCOUNT_GROWTH[growth](env, self, starts)

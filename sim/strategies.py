@@ -1,7 +1,7 @@
 """The strategies a firm can play, by name: the registry behind the `[strategy]` and `[portfolio_policy]` tables.
 
 - Account growth (seed 000): ``foot_in_the_door`` and ``all_at_once``, episodes
-  per customer in :mod:`sim.customer`; ``none`` makes no growth offers.
+  in :mod:`sim.episodes`; ``none`` makes no growth offers.
 - Relationship posture (seeds 000, 001): ``transactional`` and
   ``collaborative``, parameter sets in ``[postures.*]``.
 - Offering: ``standard``, or flaring out by ``unbundled`` or ``augmented``
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import customer
+from sim import episodes
 
-ACCOUNT_GROWTH = customer.GROWTH  # name -> episode process
+ACCOUNT_GROWTH = episodes.GROWTH  # name -> episode process (one per monthly cohort)
 POSTURES = ("transactional", "collaborative")
 OFFERINGS = ("standard", "unbundled", "augmented")
 
