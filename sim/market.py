@@ -15,7 +15,7 @@ strategy or the number of other customers: common random numbers by design.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,23 @@ from sim.stages import MARKOV_STAGE_OF_RUNG, Cause, Stage
 U_EPISODE = 17  # four steps x three uniforms for growth-offer decisions
 N_UNIFORMS = U_EPISODE + 12
 MARKOV_COLUMN, MARKOV_MIGRATE = 0, 1
+
+
+def _happens(who: np.ndarray, u: np.ndarray, chance: Callable[..., np.ndarray], *per_customer: np.ndarray) -> np.ndarray:
+    """Whether an event happens to each customer in mask `who`: ``u < chance(*per_customer)``.
+
+    The chance is evaluated only for the customers in `who`: the expensive
+    probabilities (logistic, exponential) concern a fraction of the market.
+    """
+    idx = np.flatnonzero(who)
+    out = np.zeros(len(who), dtype=bool)
+    out[idx] = u[idx] < chance(*(x[idx] for x in per_customer))
+    return out
+
+
+def _at(x: np.ndarray | float, idx: np.ndarray) -> np.ndarray | float:
+    """`x` for customers `idx`: per-customer arrays are indexed, scalars pass through."""
+    return x[idx] if isinstance(x, np.ndarray) else x
 
 
 class Market:
@@ -276,7 +293,10 @@ class Market:
     # -- agent mode --------------------------------------------------------
 
     def _agent_step(self, env: simpy.Environment, t: int) -> None:
-        sc, c, u = self.sc, self.c, self.block
+        sc, c = self.sc, self.c
+        # Column-major copy of the per-month columns: each is read whole, many times, and a strided column
+        # of the row-major block drags the entire block through the cache every time.
+        u = np.asfortranarray(self.block[:, :U_EPISODE])
         n = c.n
         post, firm, tr = sc.posture, sc.firm, sc.trust
         stage, rung = c.stage[:n], c.rung[:n]
@@ -318,8 +338,11 @@ class Market:
         )
         sow = c.share_of_wallet[:n]
         sow[trial] = sow_target[trial]
-        basket = bh.basket(ndtri(u[:, U_BASKET]), sc.purchasing.basket_cv)
-        revenue = buy * c.wallet[:n] * sow * (1.0 + self.premium[rung]) * price * basket
+        b = np.flatnonzero(buy)
+        revenue = np.zeros(n)
+        revenue[b] = (
+            c.wallet[b] * sow[b] * (1.0 + self.premium[rung[b]]) * _at(price, b) * bh.basket(ndtri(u[b, U_BASKET]), sc.purchasing.basket_cv)
+        )
         c.revenue[:n] += revenue
         c.purchases[:n] += buy
         c.month_purchases[:n] += buy
@@ -337,12 +360,10 @@ class Market:
         rel += served * tr.reliability_gain * (1.0 - rel)
         rel -= failed * np.minimum(tr.reliability_loss * (1.0 + tu), 1.0) * rel
         cost += resolved * post.recovery_cost
-        fit = bh.posture_fit(np.clip(post.closeness + offer.closeness_shift, 0.0, 1.0), need_u, market_u)
-        if buy.any():
+        if len(b):
             sp = sc.satisfaction
-            x = bh.experience(failed, resolved, tu, fit, sp.success_value, sp.failure_severity, sp.resolved_share, sp.fit_weight)
-            b = np.flatnonzero(buy)
-            self.experience(b, x[b])
+            fit = bh.posture_fit(np.clip(post.closeness + offer.closeness_shift, 0.0, 1.0), need_u[b], market_u[b])
+            self.experience(b, bh.experience(failed[b], resolved[b], tu[b], fit, sp.success_value, sp.failure_severity, sp.resolved_share, sp.fit_weight))
 
         # Commitment: affective follows trust; calculative follows switching costs and dependence.
         cm = sc.commitment
@@ -358,24 +379,26 @@ class Market:
         # The loyalty ladder: one rung up or down at most per month.
         ld = sc.ladder
         sat = c.satisfaction[:n]
-        drive = bh.ladder_drive(trust, sat, aff, ld.trust_weight, ld.satisfaction_weight, ld.affective_weight)
-        up = alive & (u[:, U_UP] < bh.climb_probability(drive, rung, self.thresholds, ld.up_rate, ld.steepness))
+        drive = np.zeros(n)
+        drive[alive] = bh.ladder_drive(trust[alive], sat[alive], aff[alive], ld.trust_weight, ld.satisfaction_weight, ld.affective_weight)
+        up = _happens(alive, u[:, U_UP], lambda d, r: bh.climb_probability(d, r, self.thresholds, ld.up_rate, ld.steepness), drive, rung)
         if self.migrating:
             up |= self._migrate(alive, rung, u[:, U_MIGRATE]) & (rung < len(self.thresholds))
         unresolved = failed & ~resolved
         shaken = unresolved & (u[:, U_FAIL_DROP] < ld.failure_drop * tu)
-        down = alive & ~up & (rung > 0) & (shaken | (u[:, U_DOWN] < bh.drop_probability(drive, rung, self.thresholds, ld.down_rate, ld.steepness)))
+        may_drop = alive & ~up & (rung > 0)
+        drop = _happens(may_drop & ~shaken, u[:, U_DOWN], lambda d, r: bh.drop_probability(d, r, self.thresholds, ld.down_rate, ld.steepness), drive, rung)
+        down = may_drop & (shaken | drop)
         rung += up.astype(np.int8) - down.astype(np.int8)
 
         # Relationship stages.
         sg = sc.stages
         us = u[:, U_STAGE]
         ready = (stage == Stage.EXPLORATION) & (c.purchases[:n] >= sg.min_purchases)
-        to_expansion = ready & (us < sg.expansion_rate * bh.logistic(sg.steepness * (trust + 0.5 * sat - sg.expansion_threshold)))
-        score = (trust + 0.5 * (aff + calc) + sow) / 3.0
-        gap = sg.steepness * (score - sg.commitment_threshold)
-        to_commitment = (stage == Stage.EXPANSION) & (us < sg.commitment_rate * bh.logistic(gap))
-        regress = (stage == Stage.COMMITMENT) & (us < sg.regression_rate * bh.logistic(-gap))
+        to_expansion = _happens(ready, us, lambda tr, s: sg.expansion_rate * bh.logistic(sg.steepness * (tr + 0.5 * s - sg.expansion_threshold)), trust, sat)
+        gap = sg.steepness * ((trust + 0.5 * (aff + calc) + sow) / 3.0 - sg.commitment_threshold)
+        to_commitment = _happens(stage == Stage.EXPANSION, us, lambda g: sg.commitment_rate * bh.logistic(g), gap)
+        regress = _happens(stage == Stage.COMMITMENT, us, lambda g: sg.regression_rate * bh.logistic(-g), gap)
         stage[to_expansion] = Stage.EXPANSION
         stage[to_commitment] = Stage.COMMITMENT
         stage[regress] = Stage.EXPANSION
@@ -387,9 +410,10 @@ class Market:
         approached = active & (u[:, U_COMPETITOR] < co.offer_rate * (1.0 + co.market_uncertainty_effect * market_u))
         # A price rise adds to the pull of a cheaper competitor.
         pull = self.price_sensitivity[rung] + reprice * pp.price_rise
-        switched = approached & (u[:, U_SWITCH] < bh.switch_probability(pull, switching, aff, sat, co))
-        hazard = bh.dissolution_hazard(sat, trust, calc, dependence, unresolved, tu, sc.dissolution)
-        ended = active & ~switched & (u[:, U_DISSOLVE] < hazard)
+        switched = _happens(approached, u[:, U_SWITCH], lambda *x: bh.switch_probability(*x, co), pull, switching, aff, sat)
+        ended = _happens(
+            active & ~switched, u[:, U_DISSOLVE], lambda *x: bh.dissolution_hazard(*x, sc.dissolution), sat, trust, calc, dependence, unresolved, tu
+        )
         lost = prospect & ~trial & (u[:, U_DISSOLVE] < sg.prospect_exit_rate)
         self.dissolve(np.flatnonzero(switched), Cause.COMPETITOR, t)
         self.dissolve(np.flatnonzero(ended), Cause.DISSATISFACTION, t)
