@@ -68,11 +68,6 @@ def _happens(who: np.ndarray, u: np.ndarray, chance: Callable[..., np.ndarray], 
     return out
 
 
-def _at(x: np.ndarray | float, idx: np.ndarray) -> np.ndarray | float:
-    """`x` for customers `idx`: per-customer arrays are indexed, scalars pass through."""
-    return x[idx] if isinstance(x, np.ndarray) else x
-
-
 class Market:
     """Customers, their scenario and the month's random numbers, advanced one month at a time."""
 
@@ -271,6 +266,21 @@ class Market:
         c.cost[: c.n] += spend
         return alive & (u < bh.migration_probability(spend, mg.p_max, mg.scale))
 
+    def _climb(self, alive: np.ndarray, shaken: np.ndarray, u: np.ndarray) -> None:
+        """Move customers one rung up or down the loyalty ladder (`shaken`: an unresolved failure knocks them down)."""
+        c, ld, n = self.c, self.sc.ladder, self.c.n
+        rung = c.rung[:n]
+        drive = np.zeros(n)
+        ia = np.flatnonzero(alive)
+        drive[ia] = bh.ladder_drive(c.trust(ia), c.satisfaction[ia], c.affective[ia], ld.trust_weight, ld.satisfaction_weight, ld.affective_weight)
+        up = _happens(alive, u[:, U_UP], lambda d, r: bh.climb_probability(d, r, self.thresholds, ld.up_rate, ld.steepness), drive, rung)
+        if self.migrating:
+            up |= self._migrate(alive, rung, u[:, U_MIGRATE]) & (rung < len(self.thresholds))
+        may_drop = alive & ~up & (rung > 0)
+        drop = _happens(may_drop & ~shaken, u[:, U_DOWN], lambda d, r: bh.drop_probability(d, r, self.thresholds, ld.down_rate, ld.steepness), drive, rung)
+        down = may_drop & (shaken | drop)
+        rung += up.astype(np.int8) - down.astype(np.int8)
+
     def _review(self, t: int) -> None:
         """Classify customers in a relationship by the policy's scheme and set each one's action."""
         c, pp = self.c, self.sc.portfolio_policy
@@ -294,132 +304,123 @@ class Market:
 
     def _agent_step(self, env: simpy.Environment, t: int) -> None:
         sc, c = self.sc, self.c
-        # Column-major copy of the per-month columns: each is read whole, many times, and a strided column
-        # of the row-major block drags the entire block through the cache every time.
-        u = np.asfortranarray(self.block[:, :U_EPISODE])
+        u = self.block
         n = c.n
-        post, firm, tr = sc.posture, sc.firm, sc.trust
+        post, firm, tr, pp, offer = sc.posture, sc.firm, sc.trust, sc.portfolio_policy, sc.offering
         stage, rung = c.stage[:n], c.rung[:n]
         alive = stage != Stage.DISSOLUTION
         prospect = stage == Stage.AWARENESS
-        active = alive & ~prospect
-        cred, rel, intim = c.credibility[:n], c.reliability[:n], c.intimacy[:n]
-        need_u, market_u, tu = c.need_u[:n], c.market_u[:n], c.transaction_u[:n]
-        cost = c.cost[:n]
+
+        # Prospects may try a product, and so become customers in exploration.
+        trial = prospect & (u[:, U_BUY] < sc.stages.trial_rate * self.p_buy[rung])
+        new = np.flatnonzero(trial)
+        stage[new] = Stage.EXPLORATION
+        c.acquired_month[new] = t
+        c.products[new] = np.maximum(c.products[new], 1)
+        c.acquisition[new] += self.acquisition_cost[c.segment[new]]
+
+        # Customers in a relationship (today's triers included) are stepped on copies of their state, written
+        # back below: most of a market is prospects who never tried or former customers, who need none of this.
+        a = np.flatnonzero(alive & ~prospect | trial)
+        ua, new_a = u[a], trial[a]
+        old_a = ~new_a  # in a relationship before this month
+        rung_a, need_u, market_u, tu = rung[a], c.need_u[a], c.market_u[a], c.transaction_u[a]
+        cred, rel, intim, cost = c.credibility[a], c.reliability[a], c.intimacy[a], c.cost[a]
 
         # Portfolio-policy actions and the offering adjust rates, costs and prices per customer.
-        pp, offer = sc.portfolio_policy, sc.offering
-        act = c.action[:n]
+        act = c.action[a]
         invest, streamline, reprice = act == st.INVEST, act == st.STREAMLINE, act == st.REPRICE
         rate = np.minimum((post.interaction_rate + invest * pp.invest_interactions) * (1.0 - streamline * pp.streamline_interactions), 1.0)
         cost_factor = offer.cost_factor * (1.0 - streamline * pp.streamline_saving)
         price = post.price_index * offer.price_factor * (1.0 + reprice * pp.price_rise)
 
         # Firm interactions (communication, bridging, coordination) build credibility and intimacy.
-        interact = active & (u[:, U_INTERACT] < rate)
+        interact = old_a & (ua[:, U_INTERACT] < rate)
         cred += interact * tr.credibility_gain * (1.0 - cred)
         intim += interact * tr.intimacy_gain * post.closeness * (1.0 - intim)
-        cost += interact * post.interaction_cost + (active & invest) * pp.invest_cost
+        cost += interact * post.interaction_cost + (old_a & invest) * pp.invest_cost
 
-        # Purchases: prospects may try a product; customers buy at their rung's rate.
-        p_buy = self.p_buy[rung]
-        trial = prospect & (u[:, U_BUY] < sc.stages.trial_rate * p_buy)
-        buy = (active & (u[:, U_BUY] < p_buy)) | trial
-        if trial.any():
-            new = np.flatnonzero(trial)
-            stage[new] = Stage.EXPLORATION
-            c.acquired_month[new] = t
-            c.products[new] = np.maximum(c.products[new], 1)
-            c.acquisition[new] += self.acquisition_cost[c.segment[new]]
-            active = active | trial
-        coverage = c.products[:n] / firm.max_products
+        # Purchases at the rung's rate (a trial is a purchase).
+        buy = (old_a & (ua[:, U_BUY] < self.p_buy[rung_a])) | new_a
+        coverage = c.products[a] / firm.max_products
         sow_target = bh.share_of_wallet_target(
-            self.rung_share[rung], need_u, market_u, coverage, sc.purchasing.need_concentration, sc.purchasing.market_dispersion
+            self.rung_share[rung_a], need_u, market_u, coverage, sc.purchasing.need_concentration, sc.purchasing.market_dispersion
         )
-        sow = c.share_of_wallet[:n]
-        sow[trial] = sow_target[trial]
+        sow = c.share_of_wallet[a]
+        sow[new_a] = sow_target[new_a]
         b = np.flatnonzero(buy)
-        revenue = np.zeros(n)
-        revenue[b] = (
-            c.wallet[b] * sow[b] * (1.0 + self.premium[rung[b]]) * _at(price, b) * bh.basket(ndtri(u[b, U_BASKET]), sc.purchasing.basket_cv)
-        )
-        c.revenue[:n] += revenue
-        c.purchases[:n] += buy
-        c.month_purchases[:n] += buy
-        cost += (active * post.cost_to_serve + post.cost_to_serve_share * revenue) * cost_factor
+        revenue = np.zeros(len(a))
+        revenue[b] = c.wallet[a[b]] * sow[b] * (1.0 + self.premium[rung_a[b]]) * price[b] * bh.basket(ndtri(ua[b, U_BASKET]), sc.purchasing.basket_cv)
+        cost += (post.cost_to_serve + post.cost_to_serve_share * revenue) * cost_factor
 
         # Service encounters after purchases; failures hurt reliability, recoveries cost money.
         sv = sc.service
+        linkage = c.linkage[a]
         p_fail = bh.failure_probability(
-            sv.failure_probability, tu, sv.transaction_uncertainty_effect, firm.transfer_ability,
-            sv.transfer_ability_effect, c.linkage[:n], sv.linkage_effect,
+            sv.failure_probability, tu, sv.transaction_uncertainty_effect, firm.transfer_ability, sv.transfer_ability_effect, linkage,
+            sv.linkage_effect,
         )
-        failed = buy & (u[:, U_FAIL] < p_fail)
-        resolved = failed & (u[:, U_RESOLVE] < post.conflict_resolution)
+        failed = buy & (ua[:, U_FAIL] < p_fail)
+        resolved = failed & (ua[:, U_RESOLVE] < post.conflict_resolution)
         served = buy & ~failed
         rel += served * tr.reliability_gain * (1.0 - rel)
         rel -= failed * np.minimum(tr.reliability_loss * (1.0 + tu), 1.0) * rel
         cost += resolved * post.recovery_cost
+        c.credibility[a], c.reliability[a], c.intimacy[a], c.cost[a] = cred, rel, intim, cost
+        c.revenue[a] += revenue
+        c.purchases[a] += buy
+        c.month_purchases[a] += buy
         if len(b):
             sp = sc.satisfaction
             fit = bh.posture_fit(np.clip(post.closeness + offer.closeness_shift, 0.0, 1.0), need_u[b], market_u[b])
-            self.experience(b, bh.experience(failed[b], resolved[b], tu[b], fit, sp.success_value, sp.failure_severity, sp.resolved_share, sp.fit_weight))
+            self.experience(a[b], bh.experience(failed[b], resolved[b], tu[b], fit, sp.success_value, sp.failure_severity, sp.resolved_share, sp.fit_weight))
 
         # Commitment: affective follows trust; calculative follows switching costs and dependence.
         cm = sc.commitment
-        trust = c.trust(slice(0, n))
-        c.linkage[:n] += active * post.linkage_rate * (1.0 - c.linkage[:n])
-        switching = np.clip(cm.products_switching_weight * coverage + cm.linkage_switching_weight * c.linkage[:n], 0.0, 1.0)
-        dependence = need_u * np.maximum(coverage, c.linkage[:n])
-        aff, calc = c.affective[:n], c.calculative[:n]
-        aff += active * cm.affective_rate * (trust - aff)
-        calc += active * cm.calculative_rate * (bh.calculative_target(switching, dependence, trust, cm.trust_on_calculative) - calc)
-        sow += active * sc.purchasing.sow_adjustment * (sow_target - sow)
+        trust, sat = c.trust(a), c.satisfaction[a]
+        linkage += post.linkage_rate * (1.0 - linkage)
+        switching = np.clip(cm.products_switching_weight * coverage + cm.linkage_switching_weight * linkage, 0.0, 1.0)
+        dependence = need_u * np.maximum(coverage, linkage)
+        aff, calc = c.affective[a], c.calculative[a]
+        aff += cm.affective_rate * (trust - aff)
+        calc += cm.calculative_rate * (bh.calculative_target(switching, dependence, trust, cm.trust_on_calculative) - calc)
+        sow += sc.purchasing.sow_adjustment * (sow_target - sow)
+        c.linkage[a], c.affective[a], c.calculative[a], c.share_of_wallet[a] = linkage, aff, calc, sow
 
-        # The loyalty ladder: one rung up or down at most per month.
-        ld = sc.ladder
-        sat = c.satisfaction[:n]
-        drive = np.zeros(n)
-        drive[alive] = bh.ladder_drive(trust[alive], sat[alive], aff[alive], ld.trust_weight, ld.satisfaction_weight, ld.affective_weight)
-        up = _happens(alive, u[:, U_UP], lambda d, r: bh.climb_probability(d, r, self.thresholds, ld.up_rate, ld.steepness), drive, rung)
-        if self.migrating:
-            up |= self._migrate(alive, rung, u[:, U_MIGRATE]) & (rung < len(self.thresholds))
+        # The loyalty ladder, for prospects too: one rung up or down at most per month.
         unresolved = failed & ~resolved
-        shaken = unresolved & (u[:, U_FAIL_DROP] < ld.failure_drop * tu)
-        may_drop = alive & ~up & (rung > 0)
-        drop = _happens(may_drop & ~shaken, u[:, U_DOWN], lambda d, r: bh.drop_probability(d, r, self.thresholds, ld.down_rate, ld.steepness), drive, rung)
-        down = may_drop & (shaken | drop)
-        rung += up.astype(np.int8) - down.astype(np.int8)
+        shaken = np.zeros(n, dtype=bool)
+        shaken[a] = unresolved & (ua[:, U_FAIL_DROP] < sc.ladder.failure_drop * tu)
+        self._climb(alive, shaken, u)
 
         # Relationship stages.
         sg = sc.stages
-        us = u[:, U_STAGE]
-        ready = (stage == Stage.EXPLORATION) & (c.purchases[:n] >= sg.min_purchases)
+        us, stage_a = ua[:, U_STAGE], stage[a]
+        ready = (stage_a == Stage.EXPLORATION) & (c.purchases[a] >= sg.min_purchases)
         to_expansion = _happens(ready, us, lambda tr, s: sg.expansion_rate * bh.logistic(sg.steepness * (tr + 0.5 * s - sg.expansion_threshold)), trust, sat)
         gap = sg.steepness * ((trust + 0.5 * (aff + calc) + sow) / 3.0 - sg.commitment_threshold)
-        to_commitment = _happens(stage == Stage.EXPANSION, us, lambda g: sg.commitment_rate * bh.logistic(g), gap)
-        regress = _happens(stage == Stage.COMMITMENT, us, lambda g: sg.regression_rate * bh.logistic(-g), gap)
-        stage[to_expansion] = Stage.EXPANSION
-        stage[to_commitment] = Stage.COMMITMENT
-        stage[regress] = Stage.EXPANSION
-        first = to_commitment & (c.commitment_month[:n] < 0)
-        c.commitment_month[:n][first] = t
+        to_commitment = _happens(stage_a == Stage.EXPANSION, us, lambda g: sg.commitment_rate * bh.logistic(g), gap)
+        regress = _happens(stage_a == Stage.COMMITMENT, us, lambda g: sg.regression_rate * bh.logistic(-g), gap)
+        stage[a[to_expansion]] = Stage.EXPANSION
+        stage[a[to_commitment]] = Stage.COMMITMENT
+        stage[a[regress]] = Stage.EXPANSION
+        first = a[to_commitment]
+        c.commitment_month[first[c.commitment_month[first] < 0]] = t
 
         # Competitor offers (more frequent under market uncertainty) and dissolution.
         co = sc.competition
-        approached = active & (u[:, U_COMPETITOR] < co.offer_rate * (1.0 + co.market_uncertainty_effect * market_u))
+        approached = ua[:, U_COMPETITOR] < co.offer_rate * (1.0 + co.market_uncertainty_effect * market_u)
         # A price rise adds to the pull of a cheaper competitor.
-        pull = self.price_sensitivity[rung] + reprice * pp.price_rise
-        switched = _happens(approached, u[:, U_SWITCH], lambda *x: bh.switch_probability(*x, co), pull, switching, aff, sat)
-        ended = _happens(
-            active & ~switched, u[:, U_DISSOLVE], lambda *x: bh.dissolution_hazard(*x, sc.dissolution), sat, trust, calc, dependence, unresolved, tu
-        )
+        pull = self.price_sensitivity[rung[a]] + reprice * pp.price_rise
+        switched = _happens(approached, ua[:, U_SWITCH], lambda *x: bh.switch_probability(*x, co), pull, switching, aff, sat)
+        ended = _happens(~switched, ua[:, U_DISSOLVE], lambda *x: bh.dissolution_hazard(*x, sc.dissolution), sat, trust, calc, dependence, unresolved, tu)
         lost = prospect & ~trial & (u[:, U_DISSOLVE] < sg.prospect_exit_rate)
-        self.dissolve(np.flatnonzero(switched), Cause.COMPETITOR, t)
-        self.dissolve(np.flatnonzero(ended), Cause.DISSATISFACTION, t)
+        self.dissolve(a[switched], Cause.COMPETITOR, t)
+        self.dissolve(a[ended], Cause.DISSATISFACTION, t)
         self.dissolve(np.flatnonzero(lost), Cause.PROSPECT_LOST, t)
 
         # Credibility and intimacy drift back without contact; pushed offers are slowly forgiven.
+        cred, intim = c.credibility[:n], c.intimacy[:n]
         cred += tr.decay * (tr.initial - cred)
         intim += tr.decay * (tr.initial - intim)
         so = c.self_orientation[:n]
