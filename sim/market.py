@@ -83,6 +83,7 @@ class Market:
         self.book = recorder
         self.month_rng = month_rng  # month -> numpy Generator
         self.block = np.empty((0, N_UNIFORMS), dtype=np.float32)
+        self._buffer = np.empty((0, 0), dtype=np.float32)
         self.month = -1
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.stage_of_rung = np.asarray(MARKOV_STAGE_OF_RUNG, dtype=np.int8)
@@ -127,8 +128,11 @@ class Market:
     def _open_month(self, t: int) -> None:
         c = self.c
         self.month = t
-        # float32 uniforms: half the cost, and 2**-24 resolution is ample for monthly chances.
-        self.block = self.month_rng(t).random((c.n, self.width), dtype=np.float32)
+        # float32 uniforms: half the cost, and 2**-24 resolution is ample for monthly chances.  They are
+        # drawn into one buffer reused every month: a fresh 10 MB array a month costs its page faults again.
+        if self._buffer.shape[1] != self.width:
+            self._buffer = np.empty((c.capacity, self.width), dtype=np.float32)
+        self.block = self.month_rng(t).random(out=self._buffer[: c.n], dtype=np.float32)
         c.revenue[:] = 0.0
         c.month_purchases[:] = 0
         c.cost[:] = 0.0
