@@ -6,7 +6,8 @@ Prints one row per population size: customer-months per second of the full
 behavioural model (panel recorded, and aggregates only), of a bare SimPy
 model with one process per customer and one event per customer-month (the
 ceiling of that design), and of a minimal vectorised numpy monthly step (the
-ceiling of any Python design), with ratios against the bare SimPy baseline.
+ceiling of any Python design), with ratios against the bare SimPy baseline.  Each model is timed
+`--repeat` times and its fastest run counts, engine and baselines alike.
 """
 
 from __future__ import annotations
@@ -22,15 +23,28 @@ from sim.engine import simulate
 from sim.scenario import Scenario
 
 
-def engine_rate(customers: int, months: int, record: str) -> float:
+def best_rate(run, work: float, repeat: int) -> float:
+    """Work per second of the fastest of `repeat` runs (the least disturbed by other load, as timeit does)."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    return work / min(times)
+
+
+def engine_rate(customers: int, months: int, record: str, repeat: int = 1) -> float:
+    """Customer-months per second of the full behavioural model, one replication (population draw included)."""
     sc = Scenario(horizon_months=months, replications=1, record=record, population={"customers": customers})
-    t = time.perf_counter()
-    simulate(sc)
-    return customers * months / (time.perf_counter() - t)
+    return best_rate(lambda: simulate(sc), customers * months, repeat)
 
 
-def bare_simpy_rate(customers: int, months: int) -> float:
+def bare_simpy_rate(customers: int, months: int, repeat: int = 1) -> float:
     """One SimPy process per customer, each doing a trivial update once a month."""
+    return best_rate(lambda: _bare_simpy(customers, months), customers * months, repeat)
+
+
+def _bare_simpy(customers: int, months: int) -> None:
     env = simpy.Environment()
     state = np.zeros(customers)
     rng = np.random.default_rng(1)
@@ -41,44 +55,45 @@ def bare_simpy_rate(customers: int, months: int) -> float:
             state[j] += u[j]
             yield env.timeout(1.0)
 
-    t = time.perf_counter()
     for j in range(customers):
         env.process(customer(j))
     env.run()
-    return customers * months / (time.perf_counter() - t)
 
 
-def numpy_rate(customers: int, months: int) -> float:
+def numpy_rate(customers: int, months: int, repeat: int = 1) -> float:
     """A minimal vectorised monthly step: draws, a purchase, a churn hazard, a state update."""
+    return best_rate(lambda: _numpy_step(customers, months), customers * months, repeat)
+
+
+def _numpy_step(customers: int, months: int) -> None:
     rng = np.random.default_rng(1)
     alive = np.ones(customers, dtype=bool)
     value = np.zeros(customers)
-    t = time.perf_counter()
     for _ in range(months):
         u = rng.random((customers, 3))
         buy = alive & (u[:, 0] < 0.5)
         value += buy * u[:, 1]
         alive &= u[:, 2] > 0.01
-    return customers * months / (time.perf_counter() - t)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, nargs="+", default=[1000, 10_000, 100_000])
     ap.add_argument("--months", type=int, default=60)
+    ap.add_argument("--repeat", type=int, default=3, help="time each model this many times and keep the fastest")
     ap.add_argument("--out", help="also write the table as CSV here")
     args = ap.parse_args()
     rows = []
     for n in args.customers:
-        bare = bare_simpy_rate(n, args.months)
+        bare = bare_simpy_rate(n, args.months, args.repeat)
         rows.append(
             {
                 "customers": n,
                 "months": args.months,
-                "engine_panel": engine_rate(n, args.months, "customers"),
-                "engine_aggregates": engine_rate(n, args.months, "aggregates"),
+                "engine_panel": engine_rate(n, args.months, "customers", args.repeat),
+                "engine_aggregates": engine_rate(n, args.months, "aggregates", args.repeat),
                 "bare_simpy": bare,
-                "numpy_step": numpy_rate(n, args.months),
+                "numpy_step": numpy_rate(n, args.months, args.repeat),
             }
         )
     df = pd.DataFrame(rows)
