@@ -16,7 +16,6 @@ customer meets the same draws under every strategy.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -121,23 +120,26 @@ def _all_at_once_offers(env: simpy.Environment, market: Market, cohort: np.ndarr
     c, sc = market.c, market.sc
     p = sc.account_growth.all_at_once
     c.cost[cohort] += p.offer_cost
-    start = env.now
-    delays = np.array([-p.decision_months * math.log1p(-market.start_uniform(int(j))) for j in cohort])
-    for k in np.argsort(delays, kind="stable"):
-        yield env.timeout(start + delays[k] - env.now)
-        j = int(cohort[k])
-        if c.stage[j] != DISSOLUTION:
-            u = market.uniforms(j, 0)
-            c.offers[j] += 1
-            accept = bh.all_at_once_acceptance(
-                market.trust_of(j), float(c.fit[j]), float(c.wallet[j]) / p.reference_wallet, float(c.need_u[j]),
-                sc.firm.problem_solving_ability, p,
-            )
-            if u[0] < accept:
-                c.accepted[j] += 1
-                c.products[j] = sc.firm.max_products
-                judge(market, np.array([j]), p, np.array([u[1]]), np.array([u[2]]))
-        c.in_episode[j] = False
+    at = env.now - p.decision_months * np.log1p(-market.start_uniforms(cohort))  # exponential decision times
+    # Between two monthly steps nothing but its own episode touches a customer, so the decisions that
+    # fall in one month are taken together, at the first of them: same draws, same state, same month.
+    order = np.argsort(at, kind="stable")
+    month = np.floor(at[order])
+    for due in np.split(order, np.flatnonzero(np.diff(month)) + 1):
+        yield env.timeout(at[due[0]] - env.now)
+        j = cohort[due]
+        j = j[c.stage[j] != DISSOLUTION]
+        u = market.episode_uniforms(j, 0)
+        c.offers[j] += 1
+        accept = bh.all_at_once_acceptance(
+            c.trust(j), c.fit[j], c.wallet[j] / p.reference_wallet, c.need_u[j], sc.firm.problem_solving_ability, p
+        )
+        yes = u[:, 0] < accept
+        jy = j[yes]
+        c.accepted[jy] += 1
+        c.products[jy] = sc.firm.max_products
+        judge(market, jy, p, u[yes, 1], u[yes, 2])
+        c.in_episode[cohort[due]] = False
 
 
 GROWTH: dict[str, Callable[[simpy.Environment, Market, np.ndarray], simpy.Process]] = {

@@ -199,24 +199,14 @@ class Market:
 
     # -- shared helpers for episodes ---------------------------------------
 
-    def uniforms(self, j: int, step: int) -> list[float]:
-        """Three uniforms for customer j's growth-offer decision number `step` this month."""
-        col = U_EPISODE + 3 * (step % 4)
-        return self.block[j, col : col + 3].tolist()
-
     def episode_uniforms(self, j: np.ndarray, step: int) -> np.ndarray:
         """The three uniforms of customers `j`'s growth-offer decision number `step` this month (rows: customers)."""
         col = U_EPISODE + 3 * (step % 4)
         return self.block[j, col : col + 3]
 
-    def trust_of(self, j: int) -> float:
-        """Trust of one customer as a Python float (episodes work on scalars)."""
-        c = self.c
-        return (float(c.credibility[j]) + float(c.reliability[j]) + float(c.intimacy[j])) / (3.0 * float(c.self_orientation[j]))
-
-    def start_uniform(self, j: int) -> float:
-        """A uniform for the start of customer j's growth episode this month (e.g. its decision time)."""
-        return float(self.block[j, U_GROWTH_DELAY])
+    def start_uniforms(self, j: np.ndarray) -> np.ndarray:
+        """A uniform per customer `j` for the start of its growth episode this month (e.g. its decision time)."""
+        return self.block[j, U_GROWTH_DELAY].astype(float)
 
     def dissolve(self, idx: Any, cause: Cause, t: int | None = None) -> None:
         """End the relationships of customers `idx` (an index array, mask or int)."""
