@@ -117,8 +117,7 @@ def all_at_once(env: simpy.Environment, market: Market, cohort: np.ndarray) -> s
 
 
 def _all_at_once_offers(env: simpy.Environment, market: Market, cohort: np.ndarray) -> Episode:
-    c, sc = market.c, market.sc
-    p = sc.account_growth.all_at_once
+    c, p = market.c, market.sc.account_growth.all_at_once
     c.cost[cohort] += p.offer_cost
     at = env.now - p.decision_months * np.log1p(-market.start_uniforms(cohort))  # exponential decision times
     # Between two monthly steps nothing but its own episode touches a customer, so the decisions that
@@ -127,19 +126,23 @@ def _all_at_once_offers(env: simpy.Environment, market: Market, cohort: np.ndarr
     month = np.floor(at[order])
     for due in np.split(order, np.flatnonzero(np.diff(month)) + 1):
         yield env.timeout(at[due[0]] - env.now)
-        j = cohort[due]
-        j = j[c.stage[j] != DISSOLUTION]
-        u = market.episode_uniforms(j, 0)
-        c.offers[j] += 1
-        accept = bh.all_at_once_acceptance(
-            c.trust(j), c.fit[j], c.wallet[j] / p.reference_wallet, c.need_u[j], sc.firm.problem_solving_ability, p
-        )
-        yes = u[:, 0] < accept
-        jy = j[yes]
-        c.accepted[jy] += 1
-        c.products[jy] = sc.firm.max_products
-        judge(market, jy, p, u[yes, 1], u[yes, 2])
-        c.in_episode[cohort[due]] = False
+        all_at_once_decisions(market, cohort[due])
+
+
+def all_at_once_decisions(market: Market, j: np.ndarray) -> None:
+    """Customers `j` decide on the comprehensive offer; whatever they decide, their episode ends."""
+    c, sc = market.c, market.sc
+    p = sc.account_growth.all_at_once
+    c.in_episode[j] = False
+    j = j[c.stage[j] != DISSOLUTION]
+    u = market.episode_uniforms(j, 0)
+    c.offers[j] += 1
+    accept = bh.all_at_once_acceptance(c.trust(j), c.fit[j], c.wallet[j] / p.reference_wallet, c.need_u[j], sc.firm.problem_solving_ability, p)
+    yes = u[:, 0] < accept
+    jy = j[yes]
+    c.accepted[jy] += 1
+    c.products[jy] = sc.firm.max_products
+    judge(market, jy, p, u[yes, 1], u[yes, 2])
 
 
 GROWTH: dict[str, Callable[[simpy.Environment, Market, np.ndarray], simpy.Process]] = {
