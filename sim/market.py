@@ -254,7 +254,7 @@ class Market:
         self.dissolve(np.flatnonzero(out), Cause.MARKOV, t)
 
     def _migrate(self, alive: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Spend the migration budget on customers in a relationship; returns who it moves up a rung."""
+        """Spend the migration budget on customers still in the market (prospects stand on the ladder too); returns who it moves up."""
         c, mg = self.c, self.sc.migration
         spend = np.where(alive, self.spend[c.segment[: c.n], rung], 0.0)
         c.cost[: c.n] += spend
