@@ -16,7 +16,6 @@ from rich.table import Table
 
 from sim import __version__
 from optimize.errors import OptimizationError
-from sim.plotting import save_figure
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -103,7 +102,7 @@ def run(
 
 def _run(scenario_path: Path, replications, seed, out, force, fmt, jobs, quiet) -> None:
     from sim.experiment import run as run_replications
-    from sim.plotting import plot_occupancy
+    from sim.plotting import plot_occupancy, save_figure
     from sim.template import scenario_toml
 
     if fmt not in ("csv", "parquet"):
@@ -208,7 +207,7 @@ def optimize_portfolio(
     """
     try:
         from sim.closed_loop import portfolio_loop
-        from sim.plotting import plot_frontier
+        from sim.plotting import plot_frontier, save_figure
 
         sc = load_scenario(scenario)
         out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-portfolio"), force)
@@ -250,7 +249,7 @@ def optimize_migration(
     try:
         from sim.closed_loop import migration_loop
         from sim.plans import write_spend_plan
-        from sim.plotting import plot_spend_plan
+        from sim.plotting import plot_spend_plan, save_figure
         from sim.template import scenario_toml
 
         sc = load_scenario(scenario)
@@ -321,7 +320,7 @@ def compare(
     """
     try:
         from sim.experiment import COMPARE_KPIS, compare as run_compare, paired_differences
-        from sim.plotting import plot_comparison
+        from sim.plotting import plot_comparison, save_figure
 
         sc = load_scenario(scenario)
         variants = dict(sc.compare.variants)
@@ -368,7 +367,7 @@ def sweep(
     try:
         from sim.experiment import paired_differences, sweep as run_sweep, sweep_points
         from sim.overrides import parse_assignment
-        from sim.plotting import plot_sweep
+        from sim.plotting import plot_sweep, save_figure
 
         sc = load_scenario(scenario)
         params = dict(parse_assignment(p) for p in param) if param else sc.sweep.parameters
@@ -486,7 +485,7 @@ def calibrate(
     """
     try:
         from sim.calibrate import fit_log, provenance, validate
-        from sim.plotting import plot_tracking
+        from sim.plotting import plot_tracking, save_figure
         from sim.template import scenario_toml
         from sim.transactions import Columns, LogError, read_log, rfm
 
