@@ -241,7 +241,7 @@ def optimize_migration(
 ) -> None:
     """Choose monthly migration spend per rung under a budget, then check the gain on fresh seeds.
 
-    Writes plan.csv (spend per customer per rung: `[migration] plan = "plan.csv"`
+    Writes plan.csv (spend per customer per rung: `\\[migration] plan = "plan.csv"`
     in a scenario reads it), scenario.toml (the scenario with the plan filled in),
     closed_loop.csv (predicted and simulated gains against no spend and against
     a uniform spend of the same budget, with 95% intervals) and spend_plan.png.
@@ -301,7 +301,7 @@ def _differences_table(diff, title: str) -> Table:
 
 @app.command()
 def compare(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file with [compare.variants.*], e.g. scenarios/fitd_vs_all_at_once.toml.")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file with \\[compare.variants.*], e.g. scenarios/fitd_vs_all_at_once.toml.")],
     variant: Annotated[list[str] | None, typer.Option("--variant", "-v", help="Extra or replacing variant NAME:PATH=VALUE[;PATH=VALUE] (repeatable).")] = None,
     baseline: Annotated[str | None, typer.Option("--baseline", "-b", help="Variant the others are compared with.")] = None,
     replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications per variant.", min=2)] = None,
@@ -345,8 +345,8 @@ def compare(
 
 @app.command()
 def sweep(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (its [sweep] and [compare] tables are used unless overridden).")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="PATH=V1,V2,... (grid) or PATH=LOW,HIGH (lhs); repeatable; replaces [sweep.parameters].")] = None,
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (its \\[sweep] and \\[compare] tables are used unless overridden).")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="PATH=V1,V2,... (grid) or PATH=LOW,HIGH (lhs); repeatable; replaces \\[sweep.parameters].")] = None,
     method: Annotated[str | None, typer.Option("--method", help="grid or lhs (Latin hypercube).")] = None,
     samples: Annotated[int | None, typer.Option("--samples", help="Points of a Latin hypercube sample.", min=1)] = None,
     kpi: Annotated[str, typer.Option("--kpi", help="KPI mapped in the plot and the winner table.")] = "profit",

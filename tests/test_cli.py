@@ -87,6 +87,23 @@ def test_help_explains_every_command():
         assert opt in res.output
 
 
+@pytest.mark.parametrize(
+    "command, shown",
+    [
+        (["sweep"], ["[sweep]", "[compare]", "[sweep.parameters]"]),
+        (["compare"], ["[compare.variants.*]"]),
+        (["optimize", "migration"], ["[migration]"]),
+        (["run"], ["crmsim[parquet]"]),
+    ],
+)
+def test_help_shows_scenario_table_names(command, shown):
+    """Rich reads [name] as markup and drops it unless escaped: the table names must survive."""
+    res = runner.invoke(app, [*command, "--help"])
+    assert res.exit_code == 0
+    for text in shown:
+        assert text in res.output
+
+
 def test_parquet_format_is_rejected_clearly_without_pyarrow(tiny, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     res = runner.invoke(app, ["run", str(tiny), "--out", str(tmp_path / "p"), "--format", "parquet"])
