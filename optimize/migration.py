@@ -31,8 +31,9 @@ def ladder_from_panel(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.n
     """Estimate the monthly rung-to-rung matrix (8 x 9, last column dissolution) and margin per rung.
 
     `panel` is a customer-period table (columns replication, customer, period,
-    stage, rung, margin), as :attr:`sim.results.Results.customers`.  Only
-    customers in a relationship at the start of a month count.  Returns
+    stage, rung, margin), as :attr:`sim.results.Results.customers`.  Every
+    customer still in the market at the start of a month counts, prospects
+    included: they stand on the ladder and the simulator spends on them too.  Returns
     (P, margins, counts) where counts are the customer-months seen per rung;
     rungs never seen keep their customers in place with zero margin.
     """
