@@ -29,10 +29,11 @@ import numpy as np
 import pandas as pd
 
 from portfolio import scenarios as portfolio_scenarios
+from portfolio import solve_times
 from throughput import bare_simpy_rate, engine_rate, numpy_rate
 
 from optimize.estimate import estimate
-from optimize.portfolio import Constraints, Portfolio
+from optimize.portfolio import Constraints
 from sim.engine import simulate
 from sim.experiment import kpis, _map
 from sim.scenario import Scenario
@@ -113,25 +114,14 @@ def main() -> None:
         t = time.perf_counter()
         est = estimate(x, method="factor")
         add("portfolio", f"10-factor risk estimate, {n:,} customers, 200 scenarios", time.perf_counter() - t, "s")
-        port = Portfolio(est, Constraints(capacity=1.0, upper=10.0 / n))
-        gammas = port.default_gammas(50)
-        t = time.perf_counter()
-        port.solve(float(gammas[0]))
-        add("portfolio", f"first solve, 10-factor risk, {n:,} customers", time.perf_counter() - t, "s")
-        t = time.perf_counter()
-        port.solve(float(gammas[25]))
-        add("portfolio", f"next solve, new risk aversion, {n:,} customers", time.perf_counter() - t, "s")
-        if n > 10_000:
-            continue  # a 50-point frontier over 100,000 customers takes minutes; the solve times above say it
-        t = time.perf_counter()
-        port.frontier(gammas)
-        frontier = time.perf_counter() - t
-        t = time.perf_counter()
-        for g in gammas[:5]:
-            Portfolio(est, Constraints(capacity=1.0, upper=10.0 / n)).solve(float(g))
-        rebuild = (time.perf_counter() - t) * len(gammas) / 5
-        add("portfolio", f"50-point frontier, rebuilding each time, {n:,} customers (baseline)", rebuild, "s")
-        add("portfolio", f"50-point frontier, one DPP problem, {n:,} customers", frontier, "s", rebuild)
+        # A 50-point frontier over 100,000 customers takes minutes; the solve times say it.
+        times = solve_times(est, Constraints(capacity=1.0, upper=10.0 / n), 50, frontier=n <= 10_000)
+        add("portfolio", f"first solve, 10-factor risk, {n:,} customers", times["first_solve_s"], "s")
+        add("portfolio", f"next solve, new risk aversion, {n:,} customers", times["next_solve_s"], "s")
+        if "frontier_s" in times:
+            rebuild = times["frontier_rebuilding_s"]
+            add("portfolio", f"50-point frontier, rebuilding each time, {n:,} customers (baseline)", rebuild, "s")
+            add("portfolio", f"50-point frontier, one DPP problem, {n:,} customers", times["frontier_s"], "s", rebuild)
     table = pd.DataFrame(rows)
     table["machine"] = f"{platform.machine()}, {cores} cores, Python {platform.python_version()}"
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -37,10 +37,11 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _prepare_out(out: Path | None, scenario: Scenario, force: bool) -> Path:
+def _prepare_out(out: Path | None, name: str, force: bool) -> Path:
+    """The output directory: `out`, or runs/NAME-TIMESTAMP; refuses a non-empty one unless `force`."""
     if out is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{scenario.name}-{stamp}"
+        out = Path("runs") / f"{name}-{stamp}"
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: exists and is not a directory; choose another path")
     if out.is_dir() and any(out.iterdir()) and not force:
@@ -116,7 +117,7 @@ def _run(scenario_path: Path, replications, seed, out, force, fmt, jobs, quiet) 
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     if overrides:
         scenario = scenario.with_overrides(**overrides)
-    out = _prepare_out(out, scenario, force)
+    out = _prepare_out(out, scenario.name, force)
     n = scenario.replications
     bar, tick = _progress(quiet, n, f"simulating {scenario.name}")
     with bar:
@@ -210,7 +211,7 @@ def optimize_portfolio(
         from sim.plotting import plot_frontier, save_figure
 
         sc = load_scenario(scenario)
-        out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-portfolio"), force)
+        out = _prepare_out(out, f"{sc.name}-portfolio", force)
         reps = replications or sc.replications
         bar, tick = _progress(quiet, 2 * reps, "simulating, then checking on fresh seeds")
         with bar:
@@ -253,7 +254,7 @@ def optimize_migration(
         from sim.template import scenario_toml
 
         sc = load_scenario(scenario)
-        out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-migration"), force)
+        out = _prepare_out(out, f"{sc.name}-migration", force)
         reps = replications or sc.replications
         bar, tick = _progress(quiet, 4 * reps, "estimating, planning and checking")
         with bar:
@@ -327,7 +328,7 @@ def compare(
         if variant:
             variants.update(_parse_variant(v) for v in variant)
         reps = replications or sc.replications
-        out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-compare"), force)
+        out = _prepare_out(out, f"{sc.name}-compare", force)
         bar, tick = _progress(quiet, reps * max(1, len(variants)), f"comparing {len(variants)} variants")
         with bar:
             table = run_compare(sc, variants or None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
@@ -374,7 +375,7 @@ def sweep(
         n_points = len(sweep_points(params, method or sc.sweep.method, samples or sc.sweep.samples, sc.seed))
         n_variants = max(1, len(sc.compare.variants))
         reps = replications or sc.replications
-        out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-sweep"), force)
+        out = _prepare_out(out, f"{sc.name}-sweep", force)
         bar, tick = _progress(quiet, n_points * n_variants * reps, f"sweeping {n_points} points x {n_variants} variants")
         with bar:
             table = run_sweep(sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
@@ -434,7 +435,7 @@ def report(
         sc = load_scenario(scenario)
         overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
         sc = sc.with_overrides(**overrides) if overrides else sc
-        out = _prepare_out(out, sc.with_overrides(name=f"{sc.name}-report"), force)
+        out = _prepare_out(out, f"{sc.name}-report", force)
         n = sc.replications
         total = n * (1 + len(sc.compare.variants))
         bar, tick = _progress(quiet, total, f"simulating {sc.name}")

@@ -56,14 +56,14 @@ def judge(market: Market, idx: np.ndarray, p: Any, u_value: np.ndarray, u_end: n
     return ~ended
 
 
-def fitd_decisions(market: Market, j: np.ndarray, step: int, size: float, accepted: int, since: float) -> np.ndarray:
+def fitd_decisions(market: Market, j: np.ndarray, step: int, size: float, since: float) -> np.ndarray:
     """Customers `j` decide on foot-in-the-door offer number `step` (from 0); returns who said yes and goes on.
 
     The offer is `size` products, capped by what the customer does not hold
     yet; a customer with nothing left to buy, or no longer in a relationship,
-    gets no offer.  Every customer here accepted `accepted` earlier offers,
-    the last one `since` months ago.  The offer's selling cost is booked at
-    the decision.
+    gets no offer.  A sequence goes on only after a yes, so every customer
+    here accepted all `step` earlier offers, the last one `since` months ago.
+    The offer's selling cost is booked at the decision.
     """
     c, p, top = market.c, market.sc.account_growth.foot_in_the_door, market.sc.firm.max_products
     offer = np.minimum(int(np.rint(size)), top - c.products[j])
@@ -72,7 +72,7 @@ def fitd_decisions(market: Market, j: np.ndarray, step: int, size: float, accept
     c.cost[jl] += p.offer_cost
     c.offers[jl] += 1
     u = market.episode_uniforms(jl, step)
-    yes = u[:, 0] < bh.fitd_acceptance(c.trust(jl), c.fit[jl], offer[live] / top, accepted, since, p)
+    yes = u[:, 0] < bh.fitd_acceptance(c.trust(jl), c.fit[jl], offer[live] / top, step, since, p)
     jy = jl[yes]
     c.accepted[jy] += 1
     c.products[jy] += offer[live][yes].astype(c.products.dtype)
@@ -100,7 +100,7 @@ def _fitd_sequence(env: simpy.Environment, market: Market, cohort: np.ndarray, f
     size, since, wait = float(p.initial_size), p.decision_months, first
     for step in range(p.max_steps):
         yield wait
-        go = fitd_decisions(market, cohort, step, size, step, since)
+        go = fitd_decisions(market, cohort, step, size, since)
         c.in_episode[cohort[~go]] = False
         cohort = cohort[go]
         if not len(cohort):

@@ -83,7 +83,6 @@ class Market:
         self.book = recorder
         self.month_rng = month_rng  # month -> numpy Generator
         self.block = np.empty((0, N_UNIFORMS), dtype=np.float32)
-        self._buffer = np.empty((0, 0), dtype=np.float32)
         self.month = -1
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.stage_of_rung = np.asarray(MARKOV_STAGE_OF_RUNG, dtype=np.int8)
@@ -111,6 +110,9 @@ class Market:
             self.markov_cum = np.cumsum(m, axis=1)
             self.markov_cum[:, -1] = 1.0
             self.markov_margin = np.asarray(scenario.markov.margins)
+        # The month's uniforms are drawn into one buffer reused every month: a fresh 10 MB array a month
+        # would pay its page faults again.
+        self._buffer = np.empty((customers.capacity, self.width), dtype=np.float32)
 
     # -- the SimPy process ------------------------------------------------
 
@@ -128,10 +130,7 @@ class Market:
     def _open_month(self, t: int) -> None:
         c = self.c
         self.month = t
-        # float32 uniforms: half the cost, and 2**-24 resolution is ample for monthly chances.  They are
-        # drawn into one buffer reused every month: a fresh 10 MB array a month costs its page faults again.
-        if self._buffer.shape[1] != self.width:
-            self._buffer = np.empty((c.capacity, self.width), dtype=np.float32)
+        # float32 uniforms: half the cost, and 2**-24 resolution is ample for monthly chances.
         self.block = self.month_rng(t).random(out=self._buffer[: c.n], dtype=np.float32)
         c.revenue[:] = 0.0
         c.month_purchases[:] = 0
@@ -245,7 +244,9 @@ class Market:
         nxt = (self.block[:, MARKOV_COLUMN, None] > self.markov_cum[rung]).sum(axis=1)
         if self.migrating:
             # A customer the spend moves up takes that step this month instead of the matrix's.
-            moved = self._migrate(alive, rung, self.block[:, MARKOV_MIGRATE])
+            ia = np.flatnonzero(alive)
+            moved = np.zeros(n, dtype=bool)
+            moved[ia] = self._migrate(ia, rung[ia], self.block[ia, MARKOV_MIGRATE])
             nxt = np.where(moved, np.minimum(rung + 1, len(self.markov_margin) - 1), nxt)
         out = alive & (nxt == self.markov_cum.shape[1] - 1)
         stay = alive & ~out
@@ -253,27 +254,30 @@ class Market:
         c.stage[:n] = np.where(stay, self.stage_of_rung[c.rung[:n]], c.stage[:n])
         self.dissolve(np.flatnonzero(out), Cause.MARKOV, t)
 
-    def _migrate(self, alive: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Spend the migration budget on customers still in the market (prospects stand on the ladder too); returns who it moves up."""
-        c, mg = self.c, self.sc.migration
-        spend = np.where(alive, self.spend[c.segment[: c.n], rung], 0.0)
-        c.cost[: c.n] += spend
-        return alive & (u < bh.migration_probability(spend, mg.p_max, mg.scale))
+    def _migrate(self, j: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Spend the migration budget on customers `j` on rungs `rung` (prospects too: they stand on the ladder).
 
-    def _climb(self, alive: np.ndarray, shaken: np.ndarray, u: np.ndarray) -> None:
-        """Move customers one rung up or down the loyalty ladder (`shaken`: an unresolved failure knocks them down)."""
-        c, ld, n = self.c, self.sc.ladder, self.c.n
-        rung = c.rung[:n]
-        drive = np.zeros(n)
-        ia = np.flatnonzero(alive)
-        drive[ia] = bh.ladder_drive(c.trust(ia), c.satisfaction[ia], c.affective[ia], ld.trust_weight, ld.satisfaction_weight, ld.affective_weight)
-        up = _happens(alive, u[:, U_UP], lambda d, r: bh.climb_probability(d, r, self.thresholds, ld.up_rate, ld.steepness), drive, rung)
+        Returns which of them the spend moves up a rung (`u`: their uniforms).
+        """
+        c, mg = self.c, self.sc.migration
+        spend = self.spend[c.segment[j], rung]
+        c.cost[j] += spend
+        return u < bh.migration_probability(spend, mg.p_max, mg.scale)
+
+    def _climb(self, j: np.ndarray, u: np.ndarray, shaken: np.ndarray) -> None:
+        """Move customers `j` (uniform rows `u`) one rung up or down the ladder; `shaken` ones were knocked down."""
+        c, ld = self.c, self.sc.ladder
+        rung = c.rung[j]
+        drive = bh.ladder_drive(c.trust(j), c.satisfaction[j], c.affective[j], ld.trust_weight, ld.satisfaction_weight, ld.affective_weight)
+        up = u[:, U_UP] < bh.climb_probability(drive, rung, self.thresholds, ld.up_rate, ld.steepness)
         if self.migrating:
-            up |= self._migrate(alive, rung, u[:, U_MIGRATE]) & (rung < len(self.thresholds))
-        may_drop = alive & ~up & (rung > 0)
-        drop = _happens(may_drop & ~shaken, u[:, U_DOWN], lambda d, r: bh.drop_probability(d, r, self.thresholds, ld.down_rate, ld.steepness), drive, rung)
+            up |= self._migrate(j, rung, u[:, U_MIGRATE]) & (rung < len(self.thresholds))
+        may_drop = ~up & (rung > 0)
+        k = np.flatnonzero(may_drop & ~shaken)
+        drop = np.zeros(len(j), dtype=bool)
+        drop[k] = u[k, U_DOWN] < bh.drop_probability(drive[k], rung[k], self.thresholds, ld.down_rate, ld.steepness)
         down = may_drop & (shaken | drop)
-        rung += up.astype(np.int8) - down.astype(np.int8)
+        c.rung[j] = rung + (up.astype(np.int8) - down.astype(np.int8))
 
     def _review(self, t: int) -> None:
         """Classify customers in a relationship by the policy's scheme and set each one's action."""
@@ -315,7 +319,7 @@ class Market:
 
         # Customers in a relationship (today's triers included) are stepped on copies of their state, written
         # back below: most of a market is prospects who never tried or former customers, who need none of this.
-        a = np.flatnonzero(alive & ~prospect | trial)
+        a = np.flatnonzero((alive & ~prospect) | trial)
         ua, new_a = np.take(u, a, axis=0), trial[a]  # take: ~3x faster than fancy indexing for whole rows
         old_a = ~new_a  # in a relationship before this month
         rung_a, need_u, market_u, tu = rung[a], c.need_u[a], c.market_u[a], c.transaction_u[a]
@@ -385,7 +389,8 @@ class Market:
         unresolved = failed & ~resolved
         shaken = np.zeros(n, dtype=bool)
         shaken[a] = unresolved & (ua[:, U_FAIL_DROP] < sc.ladder.failure_drop * tu)
-        self._climb(alive, shaken, u)
+        ia = np.flatnonzero(alive)
+        self._climb(ia, np.take(u, ia, axis=0), shaken[ia])
 
         # Relationship stages.
         sg = sc.stages

@@ -31,7 +31,7 @@ def _fitd_alone(env, market, j, first):
     size, since, wait = float(p.initial_size), p.decision_months, first
     for step in range(p.max_steps):
         yield wait
-        if not episodes.fitd_decisions(market, np.array([j]), step, size, step, since)[0]:
+        if not episodes.fitd_decisions(market, np.array([j]), step, size, since)[0]:
             break
         size *= p.growth_factor
         since = p.interval_months + p.decision_months
