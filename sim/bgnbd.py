@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize
-from scipy.special import betaln, gammaincinv, gammaln, hyp2f1
+from scipy.special import betaln, gammaln, hyp2f1
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,3 @@ def summary_from_times(times: list[np.ndarray], T: np.ndarray | float) -> pd.Dat
         }
     )
 
-
-def mean_spend_draws(frequency: np.ndarray, p: float, q: float, gamma: float, u_nu: np.ndarray, u_spend: np.ndarray) -> np.ndarray:
-    """Total spend of `frequency` transactions per customer, by inverse CDF: nu ~ Gamma(q, gamma), sum ~ Gamma(p * x, nu)."""
-    nu = gammaincinv(q, u_nu) / gamma
-    x = np.asarray(frequency, dtype=float)
-    return np.where(x > 0, gammaincinv(np.maximum(p * x, 1e-12), u_spend) / nu, 0.0)
