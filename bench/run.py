@@ -34,8 +34,8 @@ from throughput import bare_simpy_rate, engine_rate, numpy_rate
 
 from optimize.estimate import estimate
 from optimize.portfolio import Constraints
-from sim.engine import simulate
-from sim.experiment import kpis, _map
+from sim.engine.simulate import simulate
+from sim.experiments.runs import kpis, _map
 from sim.scenario import Scenario
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.engine import simulate
+from sim.engine.simulate import simulate
 from sim.scenario import Scenario
 
 

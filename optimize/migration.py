@@ -22,16 +22,17 @@ import pandas as pd
 
 from optimize.errors import EstimationError, InfeasibleError
 from optimize.portfolio import solve
-from sim.behaviour import migration_probability
-from sim.clv import markov_clv
-from sim.stages import N_RUNGS
+from optimize.clv import markov_clv
+from optimize.response import migration_probability
+
+LADDER_RUNGS = 8  # the loyalty ladder of the seeds; a panel's rungs are numbered 1..this
 
 
-def ladder_from_panel(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ladder_from_panel(panel: pd.DataFrame, rungs: int = LADDER_RUNGS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Estimate the monthly rung-to-rung matrix (8 x 9, last column dissolution) and margin per rung.
 
     `panel` is a customer-period table (columns replication, customer, period,
-    stage, rung, margin), as :attr:`sim.results.Results.customers`.  Every
+    stage, rung, margin), as :attr:`sim.results.tables.Results.customers`.  Every
     customer still in the market at the start of a month counts, prospects
     included: they stand on the ladder and the simulator spends on them too.  Returns
     (P, margins, counts) where counts are the customer-months seen per rung;
@@ -47,13 +48,13 @@ def ladder_from_panel(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.n
     next_stage = nxt["stage"].shift(-1)
     live = (p["stage"] != "dissolution").to_numpy() & next_rung.notna().to_numpy()
     k = p["rung"].to_numpy()[live].astype(int) - 1
-    j = np.where(next_stage[live].to_numpy() == "dissolution", N_RUNGS, next_rung[live].to_numpy().astype(int) - 1)
-    counts = np.zeros((N_RUNGS, N_RUNGS + 1))
+    j = np.where(next_stage[live].to_numpy() == "dissolution", rungs, next_rung[live].to_numpy().astype(int) - 1)
+    counts = np.zeros((rungs, rungs + 1))
     np.add.at(counts, (k, j), 1.0)
     seen = counts.sum(axis=1)
-    P = np.where(seen[:, None] > 0, counts / np.maximum(seen, 1)[:, None], np.eye(N_RUNGS, N_RUNGS + 1))
+    P = np.where(seen[:, None] > 0, counts / np.maximum(seen, 1)[:, None], np.eye(rungs, rungs + 1))
     alive = p[p["stage"] != "dissolution"]
-    margins = alive.groupby("rung")["margin"].mean().reindex(range(1, N_RUNGS + 1)).fillna(0.0).to_numpy()
+    margins = alive.groupby("rung")["margin"].mean().reindex(range(1, rungs + 1)).fillna(0.0).to_numpy()
     return P, margins, seen
 
 
@@ -70,9 +71,9 @@ def horizon_benefits(P: np.ndarray, margins: np.ndarray, rate: float, horizon: i
     discounting (the moves customer equity over the horizon can see).
     """
     d = 1.0 / (1.0 + rate)
-    M = np.asarray(P, dtype=float)[:, :N_RUNGS] * d
     r = np.asarray(margins, dtype=float)
-    value, term = np.zeros(N_RUNGS), r.copy()
+    M = np.asarray(P, dtype=float)[:, : len(r)] * d
+    value, term = np.zeros(len(r)), r.copy()
     remaining = []
     for _ in range(horizon):  # value over the next h months, h = 1..horizon
         value = value + term
@@ -154,10 +155,12 @@ def plan_spend(
 def policy_matrix(P: np.ndarray, move: np.ndarray) -> np.ndarray:
     """The monthly matrix when a customer on rung k first moves up with chance move[k], else follows P."""
     P = np.asarray(P, dtype=float)
+    move = np.asarray(move, dtype=float)
+    top = len(move) - 1
     out = (1.0 - move)[:, None] * P
-    for k in range(N_RUNGS - 1):
+    for k in range(top):
         out[k, k + 1] += move[k]
-    out[N_RUNGS - 1, N_RUNGS - 1] += move[N_RUNGS - 1]  # the top rung cannot climb: it stays
+    out[top, top] += move[top]  # the top rung cannot climb: it stays
     return out
 
 

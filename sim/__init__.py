@@ -1,7 +1,6 @@
 """crmsim's simulation package: customers moving through relationship stages and the loyalty ladder.
 
-Public API (imported lazily so that pure modules such as :mod:`sim.clv` load
-without SimPy)::
+Public API (imported lazily, so that the scenario layer loads without SimPy)::
 
     from sim import load_scenario, run
     results = run(load_scenario("scenarios/baseline.toml"))
@@ -20,14 +19,20 @@ _API = {
     "ScenarioError": "sim.scenario",
     "load_scenario": "sim.scenario",
     "build_scenario": "sim.scenario",
-    "simulate": "sim.engine",
-    "run": "sim.experiment",
-    "Results": "sim.results",
-    "summarize": "sim.results",
+    "apply_overrides": ("sim.scenario", "apply"),
+    "simulate": "sim.engine.simulate",
+    "run": "sim.experiments.runs",
+    "compare": "sim.experiments.runs",
+    "paired_differences": "sim.experiments.runs",
+    "sweep": "sim.experiments.runs",
+    "Results": "sim.results.tables",
+    "summarize": "sim.results.tables",
+    "migration_loop": "sim.workflows.closed_loop",
+    "portfolio_loop": "sim.workflows.closed_loop",
     "Stage": "sim.stages",
     "Rung": "sim.stages",
-    "markov_clv": "sim.clv",
-    "constant_retention_clv": "sim.clv",
+    "markov_clv": "optimize.clv",
+    "constant_retention_clv": "optimize.clv",
 }
 
 __all__ = sorted(_API)
@@ -35,5 +40,6 @@ __all__ = sorted(_API)
 
 def __getattr__(name: str) -> Any:
     if name in _API:
-        return getattr(import_module(_API[name]), name)
+        module, attr = _API[name] if isinstance(_API[name], tuple) else (_API[name], name)
+        return getattr(import_module(module), attr)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """`python -m sim` runs the crmsim command line."""
 
-from sim.cli import main
+from sim.app.cli import main
 
 main()

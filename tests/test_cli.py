@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.app.cli import app
 from sim.scenario import load_scenario
 
 runner = CliRunner()

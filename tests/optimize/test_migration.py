@@ -7,7 +7,7 @@ import pytest
 
 from optimize.errors import InfeasibleError
 from optimize.migration import horizon_benefits, plan_spend, policy_matrix, predicted_gain, rung_benefits, rung_values
-from sim.clv import markov_clv
+from optimize.clv import markov_clv
 
 
 def test_one_rung_optimum_matches_the_first_order_condition():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.special import ndtri
 
-from sim import behaviour as bh
-from sim.scenario import AllAtOnce, Dissolution, FootInTheDoor, Ladder
+from sim.engine import behaviour as bh
+from sim.scenario.schema import AllAtOnce, Dissolution, FootInTheDoor, Ladder
 
 
 def test_green_trust_equation():
@@ -96,7 +96,7 @@ def test_basket_has_mean_one_and_the_given_cv():
 
 def test_population_draws_match_the_library_routines_they_replace():
     """The grid interpolation equals np.interp bit for bit, and the categorical pick equals counting cumulative shares."""
-    from sim.population import _GRID, _beta_quantiles, _on_grid, _pick
+    from sim.engine.population import _GRID, _beta_quantiles, _on_grid, _pick
 
     rng = np.random.default_rng(5)
     u = np.concatenate([rng.random(20_000), _GRID[:-1], rng.random(100) * 1e-6])

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.bgnbd import expected_purchases, fit_bgnbd, fit_gamma_gamma, simulate_transactions, summary_from_times
-from sim.calibrate import fit_log, validate
-from sim.transactions import Columns, LogError, read_log, rfm, summarize
+from sim.calibration.bgnbd import expected_purchases, fit_bgnbd, fit_gamma_gamma, simulate_transactions, summary_from_times
+from sim.calibration.calibrate import fit_log, validate
+from sim.calibration.transactions import Columns, LogError, read_log, rfm, summarize
 
 try:
     import lifetimes
@@ -108,7 +108,7 @@ def test_holdout_tracking_error_is_reported_and_below_the_documented_bound(log):
 @pytest.mark.slow
 def test_engine_bgnbd_mode_matches_expected_repeat_purchases():
     """The calibrated scenario runs through the engine; its purchases follow E[X(t)] (Fader et al. 2005, eq. 9)."""
-    from sim.engine import simulate
+    from sim.engine.simulate import simulate
     from sim.scenario import build_scenario
 
     n = 20_000
@@ -157,7 +157,7 @@ def test_malformed_logs_give_clear_errors(tmp_path, text, match):
 def test_calibrate_command_writes_a_scenario_that_runs(tmp_path, log):
     from typer.testing import CliRunner
 
-    from sim.cli import app
+    from sim.app.cli import app
     from sim.scenario import load_scenario
 
     f = tmp_path / "cdnow.csv"

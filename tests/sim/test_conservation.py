@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiment import run
+from sim.experiments.runs import run
 from sim.stages import RUNGS, STAGES
 from tests.conftest import small
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.engine import simulate
-from sim.experiment import run
-from sim.results import Results
+from sim.engine.simulate import simulate
+from sim.experiments.runs import run
+from sim.results.tables import Results
 from tests.conftest import small
 
 

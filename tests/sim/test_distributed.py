@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.experiment import compare, run, sweep
+from sim.experiments.runs import compare, run, sweep
 from sim.scenario import ScenarioError
 from tests.conftest import small
 

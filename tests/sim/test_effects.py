@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiment import run
+from sim.experiments.runs import run
 from tests.conftest import small
 
 REPS = 8

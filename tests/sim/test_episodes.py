@@ -1,7 +1,7 @@
 """Episodes run per monthly cohort give exactly what one SimPy process per customer gives.
 
 The engine moves each month's growth-offer starters through their sequence
-together (`sim.episodes`).  The reference below is the straightforward
+together (`sim.engine.episodes`).  The reference below is the straightforward
 design: one process per customer, deciding alone at its own times with the
 same decision functions.  Every array of the replication must match.
 """
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import simpy
 
-from sim import episodes
-from sim import strategies as st
-from sim.engine import simulate
+from sim.engine import episodes
+from sim.engine import strategies as st
+from sim.engine.simulate import simulate
 from tests.conftest import small
 
 

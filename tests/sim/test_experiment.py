@@ -10,9 +10,9 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.experiment import compare, paired_differences, sweep, sweep_points
-from sim.overrides import apply, parse_assignment
+from sim.app.cli import app
+from sim.experiments.runs import compare, paired_differences, sweep, sweep_points
+from sim.scenario import apply, parse_assignment
 from sim.scenario import ScenarioError, load_scenario
 from tests.conftest import small
 
@@ -131,7 +131,7 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
 def test_every_shipped_scenario_runs(path):
-    from sim.experiment import run
+    from sim.experiments.runs import run
 
     sc = load_scenario(path)
     tiny = apply(sc, {"horizon_months": 6, "replications": 2, "population.customers": 100})

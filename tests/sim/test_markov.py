@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.clv import constant_retention_clv, markov_clv
-from sim.experiment import run
+from optimize.clv import constant_retention_clv, markov_clv
+from sim.experiments.runs import run
 from tests.conftest import small
 
 UNIFORM_START = [1 / 8] * 8

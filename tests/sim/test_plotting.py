@@ -5,8 +5,8 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
-from sim import plotting as pl
-from sim.experiment import compare, paired_differences, run, sweep
+from sim.viz import plotting as pl
+from sim.experiments.runs import compare, paired_differences, run, sweep
 from tests.conftest import small
 
 matplotlib.use("Agg")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.scenario import Scenario, ScenarioError, build_scenario, load_scenario
-from sim.template import scenario_toml
+from sim.scenario.template import scenario_toml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import strategies as st
-from sim.experiment import compare, run
+from sim.engine import strategies as st
+from sim.experiments.runs import compare, run
 from tests.conftest import small
 
 REPS = 8
@@ -92,7 +92,7 @@ def test_migration_spend_raises_the_share_on_upper_rungs():
     sc = arm()
     out = {}
     for name, changes in variants.items():
-        from sim.overrides import apply
+        from sim.scenario import apply
 
         res = run(apply(sc, changes))
         last = res.customers[(res.customers.period == sc.horizon_months - 1) & (res.customers.stage != "dissolution")]

@@ -5,7 +5,7 @@ satisfaction, commitment, share of wallet, ladder and stage moves, competitor
 offers, dissolution) is vectorised over the customer arrays.  Sparse episodes
 (growth-offer sequences, referrals) are started here as SimPy processes, one
 per kind for the customers whose episode begins this month (see
-:mod:`sim.episodes`), and run between monthly steps.
+:mod:`sim.engine.episodes`), and run between monthly steps.
 
 Random numbers: each month draws one block of uniforms with one row per
 customer and one column per purpose, from a generator seeded by (replication,
@@ -23,11 +23,11 @@ import simpy
 from scipy import stats
 from scipy.special import betaincinv, gammaincinv, ndtri
 
-from sim import behaviour as bh
-from sim import episodes
-from sim import strategies as st
-from sim.population import Customers
-from sim.records import Recorder
+from sim.engine import behaviour as bh
+from sim.engine import episodes
+from sim.engine import strategies as st
+from sim.engine.state import Customers
+from sim.engine.records import Recorder
 from sim.scenario import Scenario
 from sim.stages import MARKOV_STAGE_OF_RUNG, Cause, Stage
 

@@ -1,4 +1,4 @@
-"""Changing a scenario by dotted paths: the one mechanism behind strategies, comparisons and sweeps.
+"""Dotted paths into a scenario's data: the one addressing scheme behind variants, sweeps and overrides.
 
 A path names a field the way the scenario file nests it:
 ``strategy.account_growth``, ``segments[0].wallet_median``,
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import copy
 import re
+import tomllib
 from typing import Any
 
-from sim.scenario import Scenario, ScenarioError, build_scenario
+from sim.scenario.errors import ScenarioError
 
 _PART = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<index>\*|\d+)\])?$")
 
 
-def _set(node: Any, parts: list[str], value: Any, path: str) -> None:
+def set_path(node: Any, parts: list[str], value: Any, path: str) -> None:
+    """Set `value` at the dotted `path` (split into `parts`) inside the nested mapping `node`, in place."""
     head, rest = parts[0], parts[1:]
     m = _PART.match(head)
     if not m:
@@ -29,7 +31,7 @@ def _set(node: Any, parts: list[str], value: Any, path: str) -> None:
         raise ScenarioError(f"{path}: no field {key!r} here; fields are: {allowed}")
     if index is None:
         if rest:
-            _set(node[key], rest, value, path)
+            set_path(node[key], rest, value, path)
         else:
             node[key] = value
         return
@@ -41,34 +43,19 @@ def _set(node: Any, parts: list[str], value: Any, path: str) -> None:
         if i >= len(items):
             raise ScenarioError(f"{path}: index {i} is out of range; {key} has {len(items)} entries")
         if rest:
-            _set(items[i], rest, value, path)
+            set_path(items[i], rest, value, path)
         else:
             items[i] = value
-
-
-def apply(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
-    """A new scenario with each dotted path set to its value, validated again."""
-    if not changes:
-        return scenario
-    data = copy.deepcopy(scenario.model_dump())
-    for path, value in changes.items():
-        _set(data, path.split("."), value, path)
-    try:
-        return build_scenario(data)
-    except ScenarioError as exc:
-        raise ScenarioError(f"{exc} (after setting {', '.join(f'{k} = {v!r}' for k, v in changes.items())})") from None
 
 
 def check_paths(data: dict[str, Any], changes: dict[str, Any]) -> None:
     """Raise ScenarioError if any path does not name a field of the scenario `data` (nothing is built)."""
     for path, value in changes.items():
-        _set(copy.deepcopy(data), path.split("."), value, path)
+        set_path(copy.deepcopy(data), path.split("."), value, path)
 
 
 def parse_assignment(text: str) -> tuple[str, list[Any]]:
     """Parse ``PATH=V1,V2,...`` from the command line; values are read as TOML scalars (numbers, strings, booleans)."""
-    import tomllib
-
     if "=" not in text:
         raise ScenarioError(f"--param {text!r}: write PATH=VALUES, e.g. segments[0].wallet_median=500,1000,4000")
     path, raw = text.split("=", 1)

@@ -18,8 +18,8 @@ from scipy import stats
 from optimize.estimate import estimate
 from optimize.migration import horizon_benefits, ladder_from_panel, plan_spend, predicted_gain, rung_benefits, rung_values
 from optimize.portfolio import Constraints, Portfolio
-from sim.experiment import run
-from sim.results import Results
+from sim.experiments.runs import run
+from sim.results.tables import Results
 from sim.scenario import Scenario
 from sim.stages import N_RUNGS
 

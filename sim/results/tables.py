@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.engine import Replication
-from sim.records import PANEL_FLOWS, PANEL_STATE
+from sim.engine.simulate import Replication
+from sim.engine.records import PANEL_FLOWS, PANEL_STATE
 from sim.scenario import Scenario
 from sim.stages import CAUSES, RUNGS, STAGES, Cause, Stage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import Customers
+from sim.engine.state import Customers
 from sim.stages import N_RUNGS, N_STAGES, Stage
 
 PANEL_STATE = ("stage", "rung", "trust", "satisfaction", "share_of_wallet")

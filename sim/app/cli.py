@@ -102,9 +102,9 @@ def run(
 
 
 def _run(scenario_path: Path, replications, seed, out, force, fmt, jobs, quiet) -> None:
-    from sim.experiment import run as run_replications
-    from sim.plotting import plot_occupancy, save_figure
-    from sim.template import scenario_toml
+    from sim.experiments.runs import run as run_replications
+    from sim.viz.plotting import plot_occupancy, save_figure
+    from sim.scenario.template import scenario_toml
 
     if fmt not in ("csv", "parquet"):
         raise UserError(f"--format {fmt}: use csv or parquet")
@@ -154,7 +154,7 @@ def new(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a scenario file with every parameter at its default and a comment saying what it means."""
-    from sim.template import scenario_toml
+    from sim.scenario.template import scenario_toml
 
     if path.exists() and not force:
         _fail(f"{path}: exists; choose another path or pass --force to overwrite")
@@ -207,8 +207,8 @@ def optimize_portfolio(
     spread of the same capacity, with 95% intervals) and frontier.png.
     """
     try:
-        from sim.closed_loop import portfolio_loop
-        from sim.plotting import plot_frontier, save_figure
+        from sim.workflows.closed_loop import portfolio_loop
+        from sim.viz.plotting import plot_frontier, save_figure
 
         sc = load_scenario(scenario)
         out = _prepare_out(out, f"{sc.name}-portfolio", force)
@@ -248,10 +248,10 @@ def optimize_migration(
     a uniform spend of the same budget, with 95% intervals) and spend_plan.png.
     """
     try:
-        from sim.closed_loop import migration_loop
-        from sim.plans import write_spend_plan
-        from sim.plotting import plot_spend_plan, save_figure
-        from sim.template import scenario_toml
+        from sim.workflows.closed_loop import migration_loop
+        from sim.scenario.plans import write_spend_plan
+        from sim.viz.plotting import plot_spend_plan, save_figure
+        from sim.scenario.template import scenario_toml
 
         sc = load_scenario(scenario)
         out = _prepare_out(out, f"{sc.name}-migration", force)
@@ -272,7 +272,7 @@ def optimize_migration(
 
 
 def _parse_variant(text: str) -> tuple[str, dict]:
-    from sim.overrides import parse_assignment
+    from sim.scenario import parse_assignment
 
     if ":" not in text:
         raise UserError(f"--variant {text!r}: write NAME:PATH=VALUE[;PATH=VALUE], e.g. aao:strategy.account_growth=all_at_once")
@@ -320,8 +320,8 @@ def compare(
     baseline, its 95% interval, significance) and comparison.png.
     """
     try:
-        from sim.experiment import COMPARE_KPIS, compare as run_compare, paired_differences
-        from sim.plotting import plot_comparison, save_figure
+        from sim.experiments.runs import COMPARE_KPIS, compare as run_compare, paired_differences
+        from sim.viz.plotting import plot_comparison, save_figure
 
         sc = load_scenario(scenario)
         variants = dict(sc.compare.variants)
@@ -366,9 +366,9 @@ def sweep(
     variants with its 95% interval and the winner) and sweep.png.
     """
     try:
-        from sim.experiment import paired_differences, sweep as run_sweep, sweep_points
-        from sim.overrides import parse_assignment
-        from sim.plotting import plot_sweep, save_figure
+        from sim.experiments.runs import paired_differences, sweep as run_sweep, sweep_points
+        from sim.scenario import parse_assignment
+        from sim.viz.plotting import plot_sweep, save_figure
 
         sc = load_scenario(scenario)
         params = dict(parse_assignment(p) for p in param) if param else sc.sweep.parameters
@@ -428,9 +428,9 @@ def report(
     differences.csv when variants are compared) and scenario.toml.
     """
     try:
-        from sim.experiment import compare as run_compare, paired_differences, run as run_replications
-        from sim.report import build_report, write_report
-        from sim.template import scenario_toml
+        from sim.experiments.runs import compare as run_compare, paired_differences, run as run_replications
+        from sim.viz.report import build_report, write_report
+        from sim.scenario.template import scenario_toml
 
         sc = load_scenario(scenario)
         overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
@@ -485,10 +485,10 @@ def calibrate(
     predicted from each customer's history against actual).
     """
     try:
-        from sim.calibrate import fit_log, provenance, validate
-        from sim.plotting import plot_tracking, save_figure
-        from sim.template import scenario_toml
-        from sim.transactions import Columns, LogError, read_log, rfm
+        from sim.calibration.calibrate import fit_log, provenance, validate
+        from sim.viz.plotting import plot_tracking, save_figure
+        from sim.scenario.template import scenario_toml
+        from sim.calibration.transactions import Columns, LogError, read_log, rfm
 
         if out.suffix != ".toml":
             raise UserError(f"--out {out}: give a .toml file name for the scenario")

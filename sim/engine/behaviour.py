@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit as logistic  # numerically stable 1 / (1 + exp(-x))
 
+from optimize.response import migration_probability  # noqa: F401  (the engine's and the optimizer's one formula)
+
 __all__ = [
     "logistic",
     "trust",
@@ -28,7 +30,6 @@ __all__ = [
     "fitd_acceptance",
     "all_at_once_acceptance",
     "basket",
-    "migration_probability",
 ]
 
 
@@ -180,13 +181,3 @@ def basket(z, cv):
     """Lognormal basket multiplier with mean 1 and coefficient of variation `cv`, from standard normals `z`."""
     s2 = np.log1p(cv * cv)
     return np.exp(np.sqrt(s2) * z - 0.5 * s2)
-
-
-def migration_probability(spend, p_max, scale, xp=np):
-    """Chance that spending `spend` on a customer this month moves it one rung up: concave and saturating.
-
-    ``p_max * (1 - exp(-spend / scale))``: the first money buys the most, and
-    no spend moves more than `p_max`.  Pass ``xp=cvxpy`` to get the same term
-    as a cvxpy expression, so optimizer and simulator share one formula.
-    """
-    return xp.multiply(p_max, 1.0 - xp.exp(xp.multiply(spend, -1.0 / np.asarray(scale, dtype=float))))

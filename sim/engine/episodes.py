@@ -17,16 +17,15 @@ customer meets the same draws under every strategy.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import simpy
 
-from sim import behaviour as bh
+from sim.engine import behaviour as bh
 from sim.stages import DISSOLUTION, Cause
 
-if TYPE_CHECKING:
-    from sim.market import Market
+Market = Any  # the market whose arrays an episode reads and writes (sim.engine.market.Market)
 
 Episode = Generator[simpy.Event, Any, None]
 

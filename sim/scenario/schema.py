@@ -13,7 +13,6 @@ field descriptions, not measured truths: replace them with your own numbers.
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,6 +25,9 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.errors import ScenarioError
+from sim.scenario.paths import check_paths
+from sim.scenario.plans import read_spend_plan
 from sim.stages import N_RUNGS, RUNGS
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -34,10 +36,6 @@ NonNeg = Annotated[float, Field(ge=0.0)]
 Pos = Annotated[float, Field(gt=0.0)]
 RungTable = Annotated[list[float], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
 RungProbs = Annotated[list[Prob], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
-
-
-class ScenarioError(ValueError):
-    """A scenario file or value is invalid; the message says which field and how to fix it."""
 
 
 class _Model(BaseModel):
@@ -514,8 +512,6 @@ class Migration(_Model):
     def _read_plan(cls, data: Any) -> Any:
         if not isinstance(data, dict) or not data.get("plan"):
             return data
-        from sim.plans import read_spend_plan
-
         spend, by_segment = read_spend_plan(Path(data["plan"]))
         return {**data, "spend": spend, "segment_spend": {**by_segment, **data.get("segment_spend", {})}}
 
@@ -602,8 +598,6 @@ class Scenario(_Model):
         if unknown:
             raise ValueError(f"migration.segment_spend: unknown segments {sorted(unknown)}; segments are {names}")
         if self.compare.variants or self.sweep.parameters:
-            from sim.overrides import check_paths  # here to avoid an import cycle
-
             data = self.model_dump()
             for name, changes in self.compare.variants.items():
                 try:
@@ -680,20 +674,3 @@ def build_scenario(data: dict[str, Any], source: str = "") -> Scenario:
     except ValidationError as exc:
         lines = [_format_error(e, source) for e in exc.errors()]
         raise ScenarioError("invalid scenario:\n  " + "\n  ".join(lines)) from None
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file (give the path to a .toml file, e.g. scenarios/baseline.toml)")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        plan = data.get("migration", {}).get("plan") if isinstance(data.get("migration"), dict) else None
-        if plan and not Path(plan).is_absolute():
-            data["migration"]["plan"] = str(path.parent / plan)  # plans sit next to their scenario
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a text file (expected UTF-8 TOML)") from None
-    return build_scenario(data, source=str(path))

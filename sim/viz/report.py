@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim import plotting as pl
-from sim.results import Results
+from sim.viz import plotting as pl
+from sim.results.tables import Results
 from sim.scenario import Scenario
 
 PACKAGES = ("crmsim", "numpy", "scipy", "simpy", "pandas", "cvxpy", "matplotlib", "pydantic")

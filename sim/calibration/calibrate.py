@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.bgnbd import Fit, conditional_expected_purchases, fit_bgnbd, fit_gamma_gamma, simulate_transactions
+from sim.calibration.bgnbd import Fit, conditional_expected_purchases, fit_bgnbd, fit_gamma_gamma, simulate_transactions
 from sim.scenario import Scenario, build_scenario
-from sim.transactions import DAYS_PER_WEEK, summarize
+from sim.calibration.transactions import DAYS_PER_WEEK, summarize
 
 
 @dataclass

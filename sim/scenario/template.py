@@ -12,7 +12,7 @@ from typing import Any
 import tomlkit
 from pydantic import BaseModel
 
-from sim.scenario import BetaDist, Scenario
+from sim.scenario.schema import BetaDist, Scenario
 
 HEADER = """crmsim scenario file. Every key is optional: a missing key takes the default shown here.
 Units: money in currency units per month unless said otherwise; rates and chances are monthly.

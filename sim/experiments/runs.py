@@ -25,9 +25,9 @@ from joblib import Parallel, delayed
 from scipy import stats
 from scipy.stats import qmc
 
-from sim.engine import Replication, simulate
-from sim.overrides import apply
-from sim.results import Results, replication_row, verdict
+from sim.engine.simulate import Replication, simulate
+from sim.scenario.overrides import apply
+from sim.results.tables import Results, replication_row, verdict
 from sim.scenario import Scenario, ScenarioError
 
 # The KPIs a comparison reports first (all KPIs are in the tables).

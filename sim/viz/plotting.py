@@ -1,6 +1,6 @@
 """Plots of results tables: free functions that take tables (and an optional Axes) and return the figure.
 
-Every figure uses the shipped style (``sim/crmsim.mplstyle``: slide-size
+Every figure uses the shipped style (``sim/viz/crmsim.mplstyle``: slide-size
 fonts, the colour-blind-safe Okabe-Ito palette); :func:`save_figure` writes
 PNG and SVG.
 """

@@ -1,7 +1,7 @@
 """The strategies a firm can play, by name: the registry behind the `[strategy]` and `[portfolio_policy]` tables.
 
 - Account growth (seed 000): ``foot_in_the_door`` and ``all_at_once``, episodes
-  in :mod:`sim.episodes`; ``none`` makes no growth offers.
+  in :mod:`sim.engine.episodes`; ``none`` makes no growth offers.
 - Relationship posture (seeds 000, 001): ``transactional`` and
   ``collaborative``, parameter sets in ``[postures.*]``.
 - Offering: ``standard``, or flaring out by ``unbundled`` or ``augmented``
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import episodes
+from sim.engine import episodes
 
 ACCOUNT_GROWTH = episodes.GROWTH  # name -> episode process (one per monthly cohort)
 POSTURES = ("transactional", "collaborative")

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 
 import numpy as np
 import simpy
 
-from sim.market import Market
-from sim.population import Customers, draw_population
-from sim.records import Recorder
+from sim.engine.market import Market
+from sim.engine.population import draw_population
+from sim.engine.state import Customers
+from sim.engine.streams import Purpose, stream
+from sim.engine.records import Recorder
 from sim.scenario import Scenario
-
-
-class Purpose(IntEnum):
-    """Independent random streams of one replication, one per purpose."""
-
-    POPULATION = 0
-    MONTHLY = 1
-    TRAITS = 2  # purchase rate, dropout and spend rate of buy-till-you-die customers
-
-
-def stream(seed: int, replication: int, purpose: Purpose, month: int | None = None) -> np.random.Generator:
-    """The generator for one purpose of one replication (and month): random access, no shared state.
-
-    Replication r uses ``SeedSequence(seed).spawn(...)[r]``'s key, so any
-    replication can be rerun alone and parallel runs match serial ones.
-    """
-    key = (replication, int(purpose)) if month is None else (replication, int(purpose), month)
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
 @dataclass
 class Replication:
-    """Everything one replication produced (arrays; :mod:`sim.results` turns them into tables)."""
+    """Everything one replication produced (arrays; :mod:`sim.results.tables` turns them into tables)."""
 
     replication: int
     seed: int

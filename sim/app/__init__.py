@@ -1,0 +1,1 @@
+"""User-facing applications on top of the library: the `crmsim` command line."""

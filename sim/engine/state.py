@@ -1,0 +1,70 @@
+"""The state of every customer, held as arrays with one entry per customer (the customer information file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Customers:
+    """State of every customer (C: characteristics, R: responses, P: purchase history; seed 004)."""
+
+    n: int  # customers in the market so far; entries n.. are the referral pool
+    # characteristics
+    segment: np.ndarray
+    wallet: np.ndarray
+    need_u: np.ndarray
+    market_u: np.ndarray
+    transaction_u: np.ndarray
+    fit: np.ndarray  # product-need fit
+    existing: np.ndarray  # acquired before month 0
+    entered: np.ndarray  # month the customer entered the market
+    referred_by: np.ndarray  # referrer index, -1 if none
+    initial_stage: np.ndarray
+    initial_rung: np.ndarray
+    # relationship state
+    stage: np.ndarray
+    rung: np.ndarray
+    credibility: np.ndarray
+    reliability: np.ndarray
+    intimacy: np.ndarray
+    self_orientation: np.ndarray  # perceived, per customer
+    satisfaction: np.ndarray
+    experience_weight: np.ndarray  # sum of weights of experiences so far
+    experiences: np.ndarray
+    affective: np.ndarray
+    calculative: np.ndarray
+    linkage: np.ndarray
+    products: np.ndarray
+    share_of_wallet: np.ndarray
+    purchases: np.ndarray
+    in_episode: np.ndarray
+    action: np.ndarray  # portfolio-policy action code (sim.engine.strategies.ACTIONS)
+    offers: np.ndarray  # growth offers decided
+    accepted: np.ndarray  # growth offers accepted
+    window_margin: np.ndarray  # margin since the last portfolio review
+    window_cost: np.ndarray  # cost to serve since the last review
+    window_months: np.ndarray  # months active since the last review
+    # history
+    acquired_month: np.ndarray  # -1 if never newly acquired
+    commitment_month: np.ndarray  # first month in commitment, -1 if never
+    dissolved_month: np.ndarray  # -1 if still in a relationship
+    cause: np.ndarray
+    referrals: np.ndarray
+    clv: np.ndarray  # discounted margin so far
+    # flows of the current month
+    month_purchases: np.ndarray
+    revenue: np.ndarray
+    cost: np.ndarray
+    acquisition: np.ndarray
+
+    @property
+    def capacity(self) -> int:
+        """Customers plus the referral pool."""
+        return len(self.stage)
+
+    def trust(self, sl: slice | int | np.ndarray = slice(None)) -> np.ndarray:
+        """Green's trust (C + R + I) / S, scaled so that C = R = I = 1 and S = 1 gives 1."""
+        return (self.credibility[sl] + self.reliability[sl] + self.intimacy[sl]) / (3.0 * self.self_orientation[sl])

@@ -1,0 +1,9 @@
+"""The scenario layer: the validated schema of a simulated market, its files, template and dotted-path overrides."""
+
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario
+from sim.scenario.overrides import apply
+from sim.scenario.paths import check_paths, parse_assignment
+from sim.scenario.schema import Scenario, build_scenario
+
+__all__ = ["Scenario", "ScenarioError", "apply", "build_scenario", "check_paths", "load_scenario", "parse_assignment"]

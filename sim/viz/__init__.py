@@ -1,0 +1,1 @@
+"""Plots (free functions over results tables) and the self-contained HTML report."""
