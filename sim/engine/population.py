@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import betaincinv, ndtri
 
+from sim.engine.modes.base import Mode
 from sim.engine.state import Customers
 from sim.scenario import Scenario
 from sim.stages import Rung, Stage
@@ -71,7 +72,7 @@ def _pick(table: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
     return out
 
 
-def draw_population(scenario: Scenario, rng: np.random.Generator) -> Customers:
+def draw_population(scenario: Scenario, rng: np.random.Generator, mode: Mode) -> Customers:
     """Draw the initial customers and the referral pool from the scenario's segments."""
     n = scenario.population.customers
     cap = n + int(round(scenario.population.referral_pool * n))
@@ -83,12 +84,7 @@ def draw_population(scenario: Scenario, rng: np.random.Generator) -> Customers:
     wallet_rel = np.exp(sigma * ndtri(u[:, _WALLET]))
     rung = _pick([s.initial_rungs for s in segs], seg, u[:, _RUNG]).astype(np.int8)
     stage = _pick([s.initial_stages for s in segs], seg, u[:, _STAGE]).astype(np.int8)
-    if scenario.behaviour == "markov":
-        from sim.stages import MARKOV_STAGE_OF_RUNG
-
-        stage = np.array(MARKOV_STAGE_OF_RUNG, dtype=np.int8)[rung]
-    if scenario.behaviour == "bgnbd":
-        stage[:] = Stage.EXPLORATION  # a buy-till-you-die cohort starts at its first purchase
+    stage = mode.initial_stages(stage, rung).astype(np.int8)
     # The referral pool enters later as prospects who heard good things: at least switchers.
     pool = np.arange(cap) >= n
     stage[pool] = Stage.AWARENESS

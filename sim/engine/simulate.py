@@ -8,6 +8,7 @@ import numpy as np
 import simpy
 
 from sim.engine.market import Market
+from sim.engine.modes import mode_for
 from sim.engine.population import draw_population
 from sim.engine.state import Customers
 from sim.engine.streams import Purpose, stream
@@ -22,7 +23,7 @@ class Replication:
     replication: int
     seed: int
     customers: Customers
-    book: Recorder
+    recorder: Recorder
     lost_referrals: int
 
 
@@ -30,11 +31,11 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
     """Simulate one replication of `scenario` with root `seed` (default: the scenario's)."""
     seed = scenario.seed if seed is None else seed
     who = 0 if scenario.population.fixed else replication
-    customers = draw_population(scenario, stream(seed, who, Purpose.POPULATION))
-    book = Recorder(scenario.horizon_months, customers.capacity, panel=scenario.record == "customers")
-    market = Market(scenario, customers, book, lambda t: stream(seed, replication, Purpose.MONTHLY, t))
-    if scenario.behaviour == "bgnbd":
-        market.draw_traits(stream(seed, who, Purpose.TRAITS))
+    mode = mode_for(scenario)
+    customers = draw_population(scenario, stream(seed, who, Purpose.POPULATION), mode)
+    recorder = Recorder(scenario.horizon_months, customers.capacity, panel=scenario.record == "customers")
+    market = Market(scenario, customers, recorder, lambda t: stream(seed, replication, Purpose.MONTHLY, t), mode)
+    mode.prepare(market, stream(seed, who, Purpose.TRAITS))
     env = simpy.Environment()
     env.run(until=env.process(market.run(env)))
-    return Replication(replication, seed, customers, book, market.lost_referrals)
+    return Replication(replication, seed, customers, recorder, market.lost_referrals)

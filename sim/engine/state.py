@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.mechanisms.trust import green_trust
+
 
 @dataclass
 class Customers:
@@ -41,7 +43,7 @@ class Customers:
     share_of_wallet: np.ndarray
     purchases: np.ndarray
     in_episode: np.ndarray
-    action: np.ndarray  # portfolio-policy action code (sim.engine.strategies.ACTIONS)
+    action: np.ndarray  # portfolio-policy action code (sim.engine.strategies.portfolio.ACTIONS)
     offers: np.ndarray  # growth offers decided
     accepted: np.ndarray  # growth offers accepted
     window_margin: np.ndarray  # margin since the last portfolio review
@@ -66,5 +68,5 @@ class Customers:
         return len(self.stage)
 
     def trust(self, sl: slice | int | np.ndarray = slice(None)) -> np.ndarray:
-        """Green's trust (C + R + I) / S, scaled so that C = R = I = 1 and S = 1 gives 1."""
-        return (self.credibility[sl] + self.reliability[sl] + self.intimacy[sl]) / (3.0 * self.self_orientation[sl])
+        """Green's trust of customers `sl` (:func:`sim.engine.mechanisms.trust.green_trust`, the one formula)."""
+        return green_trust(self.credibility[sl], self.reliability[sl], self.intimacy[sl], self.self_orientation[sl])

@@ -78,7 +78,7 @@ def _segments(codes: np.ndarray, scenario: Scenario) -> pd.Categorical:
 
 def customers_table(rep: Replication, scenario: Scenario) -> pd.DataFrame | None:
     """Customer-period panel of one replication (None if only aggregates were recorded)."""
-    b, c = rep.book, rep.customers
+    b, c = rep.recorder, rep.customers
     if not b.panel:
         return None
     n = c.n
@@ -142,7 +142,7 @@ def lifetimes_table(rep: Replication, scenario: Scenario) -> pd.DataFrame:
 
 def occupancy_table(rep: Replication) -> pd.DataFrame:
     """Customers in each stage and on each rung at the start of every month (long format)."""
-    b = rep.book
+    b = rep.recorder
     T = b.horizon
     frames = []
     dims = (
@@ -170,7 +170,7 @@ def occupancy_table(rep: Replication) -> pd.DataFrame:
 
 def replication_row(rep: Replication) -> dict[str, float]:
     """The KPIs of one replication."""
-    c, b = rep.customers, rep.book
+    c, b = rep.customers, rep.recorder
     n = c.n
     was_customer = c.existing[:n] | (c.acquired_month[:n] >= 0)
     ended = c.stage[:n] == Stage.DISSOLUTION

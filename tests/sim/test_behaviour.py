@@ -1,4 +1,4 @@
-"""The behaviour functions on their own: documented shapes and known values."""
+"""The pure formulas of the mechanisms on their own: documented shapes and known values."""
 
 from __future__ import annotations
 
@@ -6,20 +6,25 @@ import numpy as np
 import pytest
 from scipy.special import ndtri
 
-from sim.engine import behaviour as bh
+from sim.engine.mechanisms.dissolution import dissolution_hazard
+from sim.engine.mechanisms.ladder import climb_probability, drop_probability
+from sim.engine.mechanisms.purchases import basket
+from sim.engine.mechanisms.satisfaction import posture_fit, update_satisfaction
+from sim.engine.mechanisms.trust import green_trust
+from sim.engine.strategies.growth import all_at_once, foot_in_the_door
 from sim.scenario.schema import AllAtOnce, Dissolution, FootInTheDoor, Ladder
 
 
 def test_green_trust_equation():
-    assert bh.trust(1.0, 1.0, 1.0, 1.0) == pytest.approx(1.0)
-    assert bh.trust(0.3, 0.6, 0.9, 1.0) == pytest.approx(0.6)
-    assert bh.trust(0.3, 0.6, 0.9, 2.0) == pytest.approx(0.3)  # doubling self-orientation halves trust
+    assert green_trust(1.0, 1.0, 1.0, 1.0) == pytest.approx(1.0)
+    assert green_trust(0.3, 0.6, 0.9, 1.0) == pytest.approx(0.6)
+    assert green_trust(0.3, 0.6, 0.9, 2.0) == pytest.approx(0.3)  # doubling self-orientation halves trust
 
 
 def _fold(xs, bias, primacy, floor):
     s, w = 0.0, 0.0
     for k, x in enumerate(xs):
-        s, w = bh.update_satisfaction(s, w, k, x, bias, primacy, floor)
+        s, w = update_satisfaction(s, w, k, x, bias, primacy, floor)
     return s
 
 
@@ -45,8 +50,8 @@ def test_ladder_moves_stop_at_the_ends():
     ld = Ladder()
     th = np.asarray(ld.thresholds)
     rung = np.arange(8)
-    up = bh.climb_probability(np.full(8, 10.0), rung, th, ld.up_rate, ld.steepness)
-    down = bh.drop_probability(np.full(8, -10.0), rung, th, ld.down_rate, ld.steepness)
+    up = climb_probability(np.full(8, 10.0), rung, th, ld.up_rate, ld.steepness)
+    down = drop_probability(np.full(8, -10.0), rung, th, ld.down_rate, ld.steepness)
     assert up[-1] == 0 and np.all(up[:-1] > 0.99 * ld.up_rate)
     assert down[0] == 0 and np.all(down[1:] > 0.99 * ld.down_rate)
 
@@ -54,42 +59,42 @@ def test_ladder_moves_stop_at_the_ends():
 def test_all_at_once_acceptance_rises_with_size_need_and_problem_solving():
     p = AllAtOnce()
     base = dict(trust_level=0.4, fit=0.6, size=1.0, need_u=0.4, problem_solving=0.5, p=p)
-    a0 = bh.all_at_once_acceptance(**base)
+    a0 = all_at_once.acceptance(**base)
     for key, higher in (("size", 3.0), ("need_u", 0.8), ("problem_solving", 0.9)):
-        assert bh.all_at_once_acceptance(**{**base, key: higher}) > a0
+        assert all_at_once.acceptance(**{**base, key: higher}) > a0
 
 
 def test_fitd_consistency_uplift_decays_and_asking_too_soon_backfires():
     p = FootInTheDoor()
-    first = bh.fitd_acceptance(0.4, 0.6, 0.25, 0, 2.0, p)
-    soon = bh.fitd_acceptance(0.4, 0.6, 0.25, 1, 0.05, p)
-    timely = bh.fitd_acceptance(0.4, 0.6, 0.25, 1, 2.0, p)
-    late = bh.fitd_acceptance(0.4, 0.6, 0.25, 1, 24.0, p)
+    first = foot_in_the_door.acceptance(0.4, 0.6, 0.25, 0, 2.0, p)
+    soon = foot_in_the_door.acceptance(0.4, 0.6, 0.25, 1, 0.05, p)
+    timely = foot_in_the_door.acceptance(0.4, 0.6, 0.25, 1, 2.0, p)
+    late = foot_in_the_door.acceptance(0.4, 0.6, 0.25, 1, 24.0, p)
     assert soon < first < timely  # Chartrand et al.: no delay backfires; with a delay the uplift is real
     assert first < late < timely  # ...and it fades with time
-    bigger = bh.fitd_acceptance(0.4, 0.6, 0.75, 0, 2.0, p)
+    bigger = foot_in_the_door.acceptance(0.4, 0.6, 0.75, 0, 2.0, p)
     assert bigger < first  # a larger request is accepted less often
 
 
 def test_dependence_retains_but_destabilises():
     p = Dissolution()
     calm = dict(satisfaction=0.0, trust_level=0.4, calculative=0.2, unresolved_failure=0.0, transaction_u=0.5, p=p)
-    assert bh.dissolution_hazard(dependence=0.8, **calm) < bh.dissolution_hazard(dependence=0.0, **calm)
+    assert dissolution_hazard(dependence=0.8, **calm) < dissolution_hazard(dependence=0.0, **calm)
     shock = {**calm, "unresolved_failure": 1.0}
-    rise_dep = bh.dissolution_hazard(dependence=0.8, **shock) - bh.dissolution_hazard(dependence=0.8, **calm)
-    rise_free = bh.dissolution_hazard(dependence=0.0, **shock) - bh.dissolution_hazard(dependence=0.0, **calm)
+    rise_dep = dissolution_hazard(dependence=0.8, **shock) - dissolution_hazard(dependence=0.8, **calm)
+    rise_free = dissolution_hazard(dependence=0.0, **shock) - dissolution_hazard(dependence=0.0, **calm)
     assert rise_dep > rise_free
 
 
 def test_posture_fit_follows_the_uncertainty_profile():
     # High need uncertainty: collaborative fits; high market uncertainty: transactional fits (seed 000).
-    assert bh.posture_fit(0.9, 0.9, 0.1) > bh.posture_fit(0.1, 0.9, 0.1)
-    assert bh.posture_fit(0.1, 0.1, 0.9) > bh.posture_fit(0.9, 0.1, 0.9)
+    assert posture_fit(0.9, 0.9, 0.1) > posture_fit(0.1, 0.9, 0.1)
+    assert posture_fit(0.1, 0.1, 0.9) > posture_fit(0.9, 0.1, 0.9)
 
 
 def test_basket_has_mean_one_and_the_given_cv():
     z = ndtri((np.arange(200_000) + 0.5) / 200_000)  # stratified normals: near-exact moments
-    b = bh.basket(z, 0.3)
+    b = basket(z, 0.3)
     assert b.mean() == pytest.approx(1.0, abs=1e-3)
     assert b.std() == pytest.approx(0.3, abs=2e-3)
 

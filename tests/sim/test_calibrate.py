@@ -115,7 +115,7 @@ def test_engine_bgnbd_mode_matches_expected_repeat_purchases():
     sc = build_scenario({"behaviour": "bgnbd", "horizon_months": 12, "record": "customers", "population": {"customers": n, "referral_pool": 0},
                          "segments": [{"buy_till_you_die": {}}]})
     rep = simulate(sc, 0)
-    per_customer = np.cumsum(rep.book.purchases[:, :n], axis=0)  # months x customers
+    per_customer = np.cumsum(rep.recorder.purchases[:, :n], axis=0)  # months x customers
     f = sc.segments[0].buy_till_you_die
     weeks = np.arange(1, 13) * 365.25 / 12 / 7
     expected = expected_purchases(weeks, f.r, f.alpha, f.a, f.b)

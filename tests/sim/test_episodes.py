@@ -1,7 +1,7 @@
 """Episodes run per monthly cohort give exactly what one SimPy process per customer gives.
 
 The engine moves each month's growth-offer starters through their sequence
-together (`sim.engine.episodes`).  The reference below is the straightforward
+together (`sim.engine.strategies.growth`).  The reference below is the straightforward
 design: one process per customer, deciding alone at its own times with the
 same decision functions.  Every array of the replication must match.
 """
@@ -14,48 +14,47 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.engine import episodes
-from sim.engine import strategies as st
+from sim.engine.strategies.growth import GROWTH, all_at_once, foot_in_the_door
 from sim.engine.simulate import simulate
 from tests.conftest import small
 
 
 def fitd_one_by_one(env: simpy.Environment, market, cohort: np.ndarray) -> None:
-    p = market.sc.account_growth.foot_in_the_door
+    p = market.scenario.account_growth.foot_in_the_door
     for j in cohort:
         env.process(_fitd_alone(env, market, int(j), env.timeout(p.decision_months)))
 
 
 def _fitd_alone(env, market, j, first):
-    p = market.sc.account_growth.foot_in_the_door
+    p = market.scenario.account_growth.foot_in_the_door
     size, since, wait = float(p.initial_size), p.decision_months, first
     for step in range(p.max_steps):
         yield wait
-        if not episodes.fitd_decisions(market, np.array([j]), step, size, since)[0]:
+        if not foot_in_the_door.decide(market, np.array([j]), step, size, since)[0]:
             break
         size *= p.growth_factor
         since = p.interval_months + p.decision_months
         wait = env.timeout(since)
-    market.c.in_episode[j] = False
+    market.customers.in_episode[j] = False
 
 
 def all_at_once_one_by_one(env: simpy.Environment, market, cohort: np.ndarray) -> None:
-    p = market.sc.account_growth.all_at_once
-    market.c.cost[cohort] += p.offer_cost
-    at = env.now - p.decision_months * np.log1p(-market.start_uniforms(cohort))
+    p = market.scenario.account_growth.all_at_once
+    market.customers.cost[cohort] += p.offer_cost
+    at = env.now - p.decision_months * np.log1p(-all_at_once.decision_uniforms(market, cohort))
     for j, when in zip(cohort, at):
         env.process(_all_at_once_alone(env, market, int(j), when))
 
 
 def _all_at_once_alone(env, market, j, when):
     yield env.timeout(when - env.now)
-    episodes.all_at_once_decisions(market, np.array([j]))
+    all_at_once.decide(market, np.array([j]))
 
 
 def arrays(scenario) -> dict[str, np.ndarray]:
     rep = simulate(scenario, 1)
     out = {f"customers.{f.name}": getattr(rep.customers, f.name) for f in dataclasses.fields(rep.customers)}
-    out.update({f"book.{k}": v for k, v in vars(rep.book).items() if isinstance(v, np.ndarray)})
+    out.update({f"recorder.{k}": v for k, v in vars(rep.recorder).items() if isinstance(v, np.ndarray)})
     return out
 
 
@@ -81,7 +80,7 @@ def test_cohort_episodes_equal_one_process_per_customer(monkeypatch, growth, ref
         portfolio_policy={"scheme": "value", "min_tenure_months": 6},
     )
     engine = arrays(sc)
-    monkeypatch.setitem(st.ACCOUNT_GROWTH, growth, reference)
+    monkeypatch.setitem(GROWTH, growth, reference)
     alone = arrays(sc)
     assert engine["customers.offers"].sum() > 100  # the episodes did run
     different = [name for name in engine if not np.array_equal(engine[name], alone[name])]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine import strategies as st
+from sim.engine.strategies import portfolio
 from sim.experiments.runs import compare, run
 from tests.conftest import small
 
@@ -105,11 +105,11 @@ def test_classifications_follow_the_seeds():
     cost = np.array([10.0, 10.0, 40.0, 10.0])
     rung = np.array([1, 6, 2, 6])  # 0-based: rungs 2, 7, 3, 7
     sow = np.array([0.1, 0.2, 0.8, 0.9])
-    le = st.classify("loyalty_effort", margin, cost, rung, sow, loyal_rung=5, high_effort=1.5)
+    le = portfolio.classify("loyalty_effort", margin, cost, rung, sow, loyal_rung=5, high_effort=1.5)
     assert list(le) == ["switchers", "most_valuable", "undesirable", "most_valuable"]
-    pl = st.classify("profitability_loyalty", margin, cost, rung, sow, loyal_rung=5, high_effort=1.5)
+    pl = portfolio.classify("profitability_loyalty", margin, cost, rung, sow, loyal_rung=5, high_effort=1.5)
     assert list(pl) == ["strangers", "barnacles", "butterflies", "true_friends"]
-    v = st.classify("value", margin, cost, rung, sow, loyal_rung=5, high_effort=1.5)
+    v = portfolio.classify("value", margin, cost, rung, sow, loyal_rung=5, high_effort=1.5)
     assert list(v) == ["below_zero", "most_growable", "most_valuable", "most_valuable"]
 
 

@@ -1,25 +1,20 @@
-"""The strategies a firm can play, by name: the registry behind the `[strategy]` and `[portfolio_policy]` tables.
+"""Portfolio policy: classify customers by a scheme of the source notes and act per class (``[portfolio_policy]``).
 
-- Account growth (seed 000): ``foot_in_the_door`` and ``all_at_once``, episodes
-  in :mod:`sim.engine.episodes`; ``none`` makes no growth offers.
-- Relationship posture (seeds 000, 001): ``transactional`` and
-  ``collaborative``, parameter sets in ``[postures.*]``.
-- Offering: ``standard``, or flaring out by ``unbundled`` or ``augmented``
-  offerings, parameter sets in ``[offerings.*]``.
-- Portfolio policy: classify customers by a scheme of the seeds and act per
-  class; the classification functions are below, pure and vectorised.
-- Migration investments: spend per rung (and segment) in ``[migration]``.
+Schemes: loyalty by customer-management effort (seed 000), profitability by
+loyalty (seed 003), value categories (seed 002).  Actions: invest, maintain,
+streamline, reprice, fire.  The classification functions are pure and
+vectorised; :func:`effects` turns each customer's action into this month's
+interaction rate, cost and price, and :func:`review` classifies at each review.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from sim.engine import episodes
-
-ACCOUNT_GROWTH = episodes.GROWTH  # name -> episode process (one per monthly cohort)
-POSTURES = ("transactional", "collaborative")
-OFFERINGS = ("standard", "unbundled", "augmented")
+from sim.engine.mechanisms.month import Month
+from sim.stages import AWARENESS, DISSOLUTION, Cause
 
 # Actions a portfolio policy can take; codes are stored per customer.
 ACTIONS = ("maintain", "invest", "streamline", "reprice", "fire")
@@ -79,3 +74,44 @@ def action_codes(classes: np.ndarray, action_of: dict[str, str]) -> np.ndarray:
     for cls, act in action_of.items():
         codes[classes == cls] = ACTIONS.index(act)
     return codes
+
+
+def effects(m: Month) -> None:
+    """This month's interaction rate, cost factor and price of each customer in a relationship, given its action."""
+    sc = m.scenario
+    post, pp, offer = sc.posture, sc.portfolio_policy, sc.offering
+    act = m.customers.action[m.rel]
+    m.invest, m.streamline, m.reprice = act == INVEST, act == STREAMLINE, act == REPRICE
+    m.interaction_rate = np.minimum(
+        (post.interaction_rate + m.invest * pp.invest_interactions) * (1.0 - m.streamline * pp.streamline_interactions), 1.0
+    )
+    m.cost_factor = offer.cost_factor * (1.0 - m.streamline * pp.streamline_saving)
+    m.price = post.price_index * offer.price_factor * (1.0 + m.reprice * pp.price_rise)
+
+
+def review(m: Month) -> None:
+    """At each review month, classify customers in a relationship by the policy's scheme and set each one's action."""
+    pp, t = m.scenario.portfolio_policy, m.t
+    if pp.scheme == "none" or t == 0 or t % pp.review_months:
+        return
+    classify_and_act(m.market, t)
+
+
+def classify_and_act(market: Any, t: int) -> None:
+    """Classify the customers a review can judge, set their actions, fire those the policy fires, reset the window."""
+    c, pp = market.customers, market.scenario.portfolio_policy
+    n = c.n
+    tenure = t - np.maximum(c.acquired_month[:n], 0)  # existing customers count from month 0
+    ready = (c.window_months[:n] > 0) & (tenure >= pp.min_tenure_months)
+    who = np.flatnonzero((c.stage[:n] != DISSOLUTION) & (c.stage[:n] != AWARENESS) & ready)
+    months = c.window_months[who]
+    classes = classify(
+        pp.scheme, c.window_margin[who] / months, c.window_cost[who] / months, c.rung[who], c.share_of_wallet[who],
+        pp.loyal_rung, pp.high_effort,
+    )
+    codes = action_codes(classes, pp.action_of())
+    c.action[who] = codes
+    market.dissolve(who[codes == FIRE], Cause.FIRED, t)
+    c.window_margin[:n] = 0.0
+    c.window_cost[:n] = 0.0
+    c.window_months[:n] = 0

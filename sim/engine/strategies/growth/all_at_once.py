@@ -1,0 +1,76 @@
+"""All-at-once account growth (seed 000): one comprehensive offer of the full range, decided after a longer while.
+
+Acceptance is lower on average but rises with customer size, need
+uncertainty and the firm's problem-solving ability: the approach suits large
+customers with complex problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+from scipy.special import expit as logistic
+
+from sim.engine.mechanisms.trust import green_trust
+from sim.engine.strategies.growth.offers import judge, uniforms
+from sim.stages import DISSOLUTION
+
+
+def acceptance(trust_level, fit, size, need_u, problem_solving, p):
+    """Chance a customer accepts the comprehensive offer (`p` is AllAtOnce).
+
+    `size` is the wallet relative to the reference wallet.  Rises with customer
+    size, need uncertainty and the firm's problem-solving ability.
+    """
+    z = (
+        p.base_acceptance
+        + p.trust_effect * (trust_level - 0.5)
+        + p.fit_effect * (fit - 0.5)
+        + p.size_effect * np.log(size)
+        + p.need_effect * (need_u - 0.5)
+        + p.problem_solving_effect * (problem_solving - 0.5)
+    )
+    return logistic(z)
+
+
+def start(env: simpy.Environment, market: Any, cohort: np.ndarray) -> simpy.Process:
+    """Comprehensive offers made this month; each customer decides after an exponential time."""
+    return env.process(_offers(env, market, cohort))
+
+
+def _offers(env: simpy.Environment, market: Any, cohort: np.ndarray) -> Generator[simpy.Event, Any, None]:
+    c, p = market.customers, market.scenario.account_growth.all_at_once
+    c.cost[cohort] += p.offer_cost
+    at = env.now - p.decision_months * np.log1p(-decision_uniforms(market, cohort))  # exponential decision times
+    # Between two monthly steps nothing but its own episode touches a customer, so the decisions that
+    # fall in one month are taken together, at the first of them: same draws, same state, same month.
+    order = np.argsort(at, kind="stable")
+    month = np.floor(at[order])
+    for due in np.split(order, np.flatnonzero(np.diff(month)) + 1):
+        yield env.timeout(at[due[0]] - env.now)
+        decide(market, cohort[due])
+
+
+def decision_uniforms(market: Any, j: np.ndarray) -> np.ndarray:
+    """A uniform per customer `j` for the time its decision takes (drawn in the month the offer is made)."""
+    return market.draws("growth.delay")[j].astype(float)
+
+
+def decide(market: Any, j: np.ndarray) -> None:
+    """Customers `j` decide on the comprehensive offer; whatever they decide, their episode ends."""
+    c, sc = market.customers, market.scenario
+    p = sc.account_growth.all_at_once
+    c.in_episode[j] = False
+    j = j[c.stage[j] != DISSOLUTION]
+    u = uniforms(market, j, 0)
+    c.offers[j] += 1
+    trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
+    accept = acceptance(trust, c.fit[j], c.wallet[j] / p.reference_wallet, c.need_u[j], sc.firm.problem_solving_ability, p)
+    yes = u[:, 0] < accept
+    jy = j[yes]
+    c.accepted[jy] += 1
+    c.products[jy] = sc.firm.max_products
+    judge(market, jy, p, u[yes, 1], u[yes, 2])

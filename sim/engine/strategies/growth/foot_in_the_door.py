@@ -1,0 +1,96 @@
+"""Foot-in-the-door account growth (seed 000): a small first offer, then larger ones while the answer is yes.
+
+Each accepted step raises acceptance of the next through consistency, an
+uplift that decays with the time since the last decision (Freedman and Fraser
+1966; Dillard, Hunter and Burgoon 1984); asking again too soon backfires
+(Chartrand, Pinckert and Burger 1999).  A poor fit, or value the customer does
+not recognise, damages trust and can end the relationship.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+from scipy.special import expit as logistic
+
+from sim.engine.mechanisms.trust import green_trust
+from sim.engine.strategies.growth.offers import judge, uniforms
+from sim.stages import DISSOLUTION
+
+
+def acceptance(trust_level, fit, size_share, accepted_before, months_since, p):
+    """Chance a customer accepts the next foot-in-the-door step (`p` is FootInTheDoor).
+
+    Each accepted earlier step adds a consistency uplift that decays with the
+    time since the last decision; asking again too soon backfires.
+    """
+    uplift = accepted_before * p.consistency_effect * np.exp(-months_since / p.consistency_persistence_months)
+    pressure = (accepted_before > 0) * p.immediacy_penalty * np.exp(-months_since / p.immediacy_window_months)
+    z = (
+        p.base_acceptance
+        + p.trust_effect * (trust_level - 0.5)
+        + p.fit_effect * (fit - 0.5)
+        - p.size_effect * size_share
+        + uplift
+        - pressure
+    )
+    return logistic(z)
+
+
+def decide(market: Any, j: np.ndarray, step: int, size: float, since: float) -> np.ndarray:
+    """Customers `j` decide on offer number `step` (from 0); returns who said yes and goes on.
+
+    The offer is `size` products, capped by what the customer does not hold
+    yet; a customer with nothing left to buy, or no longer in a relationship,
+    gets no offer.  A sequence goes on only after a yes, so every customer
+    here accepted all `step` earlier offers, the last one `since` months ago.
+    The offer's selling cost is booked at the decision.
+    """
+    c, p, top = market.customers, market.scenario.account_growth.foot_in_the_door, market.scenario.firm.max_products
+    offer = np.minimum(int(np.rint(size)), top - c.products[j])
+    live = np.flatnonzero((offer > 0) & (c.stage[j] != DISSOLUTION))
+    jl = j[live]
+    c.cost[jl] += p.offer_cost
+    c.offers[jl] += 1
+    u = uniforms(market, jl, step)
+    trust = green_trust(c.credibility[jl], c.reliability[jl], c.intimacy[jl], c.self_orientation[jl])
+    yes = u[:, 0] < acceptance(trust, c.fit[jl], offer[live] / top, step, since, p)
+    jy = jl[yes]
+    c.accepted[jy] += 1
+    c.products[jy] += offer[live][yes].astype(c.products.dtype)
+    go = np.zeros(len(j), dtype=bool)
+    go[live[yes]] = judge(market, jy, p, u[yes, 1], u[yes, 2])
+    return go
+
+
+def start(env: simpy.Environment, market: Any, cohort: np.ndarray) -> simpy.Process:
+    """The sequences that start this month, as one process for the cohort.
+
+    An offer is made `decision_months` before its decision; after a yes the
+    next offer follows `interval_months` later, `growth_factor` times larger,
+    up to `max_steps` offers.  A "no", nothing left to offer or the end of
+    the relationship ends a customer's sequence.
+    """
+    # The first wait is scheduled here, inside the monthly step, so that a decision due exactly at a
+    # month boundary is taken before that month's step, as every later decision of the sequence is.
+    first = env.timeout(market.scenario.account_growth.foot_in_the_door.decision_months)
+    return env.process(_sequence(env, market, cohort, first))
+
+
+def _sequence(env: simpy.Environment, market: Any, cohort: np.ndarray, first: simpy.Event) -> Generator[simpy.Event, Any, None]:
+    c, p = market.customers, market.scenario.account_growth.foot_in_the_door
+    size, since, wait = float(p.initial_size), p.decision_months, first
+    for step in range(p.max_steps):
+        yield wait
+        go = decide(market, cohort, step, size, since)
+        c.in_episode[cohort[~go]] = False
+        cohort = cohort[go]
+        if not len(cohort):
+            return
+        size *= p.growth_factor
+        since = p.interval_months + p.decision_months
+        wait = env.timeout(since)
+    c.in_episode[cohort] = False

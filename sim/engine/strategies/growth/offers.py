@@ -1,0 +1,32 @@
+"""What every growth offer shares: after a yes, the customer judges whether the offer was worth it (seed 000)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.engine.mechanisms.satisfaction import fold
+from sim.stages import Cause
+
+
+def judge(market: Any, idx: np.ndarray, p: Any, u_value: np.ndarray, u_end: np.ndarray) -> np.ndarray:
+    """After accepted offers: do the customers value them?  If not, trust suffers and the tie may end.
+
+    Vectorised over customers `idx`; returns which relationships go on.
+    """
+    c, st = market.customers, market.scenario.satisfaction
+    valued = c.fit[idx] + p.value_noise * (u_value - 0.5) >= p.poor_fit_threshold
+    fold(c, market.scenario, idx, np.where(valued, st.success_value, -st.failure_severity))
+    # Seed 000: FITD limitations -- a poor fit, or value not recognised, damages the relationship.
+    hurt = idx[~valued]
+    c.credibility[hurt] *= 1.0 - p.trust_damage
+    c.self_orientation[hurt] += p.self_orientation_damage
+    ended = ~valued & (u_end < p.dissolution_on_damage)
+    market.dissolve(idx[ended], Cause.POOR_FIT)
+    return ~ended
+
+
+def uniforms(market: Any, j: np.ndarray, step: int) -> np.ndarray:
+    """Three uniforms per customer `j` for its growth-offer decision number `step` this month (accept, value, end)."""
+    return market.draws(f"growth_offer.{step}", 3)[j]
