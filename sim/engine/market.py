@@ -9,53 +9,28 @@ monthly steps and read and write the same customer arrays.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
 import simpy
 
-from sim.engine.modes import mode_for
+from sim.engine.modes.base import Mode
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
+from sim.engine.streams import MonthDraws
 from sim.scenario import Scenario
 from sim.stages import Cause, Stage
-
-# Transitional: the month's uniforms still come as one block with a column per purpose.
-_AGENT = {
-    "interaction": 0, "purchase": 1, "basket": 2, "service.failure": 3, "service.recovery": 4, "ladder.up": 5,
-    "ladder.down": 6, "ladder.failure_drop": 7, "stage": 8, "competitor.offer": 9, "competitor.switch": 10,
-    "dissolution": 11, "referral": 12, "referral.delay": 13, "growth.start": 14, "growth.delay": 15, "migration": 16,
-}
-_COLUMNS = {"agent": (_AGENT, 29), "markov": ({"markov": 0, "migration": 1}, 2), "bgnbd": ({"bgnbd.purchases": 0, "bgnbd.dropout": 1, "bgnbd.spend": 2}, 3)}
-
-
-class _BlockDraws:
-    def __init__(self, month_rng, capacity, behaviour):
-        self.month_rng = month_rng
-        self.columns, width = _COLUMNS[behaviour]
-        self._buffer = np.empty((capacity, width), dtype=np.float32)
-        self.block = self._buffer[:0]
-
-    def open(self, month, rows):
-        self.block = self.month_rng(month).random(out=self._buffer[:rows], dtype=np.float32)
-
-    def __call__(self, purpose, width=1):
-        if purpose.startswith("growth_offer."):
-            col = 17 + 3 * (int(purpose.split(".")[1]) % 4)
-            return self.block[:, col : col + 3]
-        return self.block[:, self.columns[purpose]]
-
 
 class Market:
     """Customers, their scenario and the month's random numbers, advanced one month at a time."""
 
-    def __init__(self, scenario: Scenario, customers: Customers, recorder: Recorder, month_rng: Callable[[int], Any], mode=None) -> None:
+    def __init__(self, scenario: Scenario, customers: Customers, recorder: Recorder, draws: MonthDraws, mode: Mode) -> None:
         self.scenario = scenario
         self.customers = customers
         self.recorder = recorder
-        self.mode = mode or mode_for(scenario)
-        self.draws = _BlockDraws(month_rng, customers.capacity, scenario.behaviour)
+        self.mode = mode
+        self.draws = draws  # the month's uniforms by purpose
         self.month = -1
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.lost_referrals = 0

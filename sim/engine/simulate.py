@@ -11,7 +11,7 @@ from sim.engine.market import Market
 from sim.engine.modes import mode_for
 from sim.engine.population import draw_population
 from sim.engine.state import Customers
-from sim.engine.streams import Purpose, stream
+from sim.engine.streams import MonthDraws, Purpose, stream
 from sim.engine.records import Recorder
 from sim.scenario import Scenario
 
@@ -34,7 +34,7 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
     mode = mode_for(scenario)
     customers = draw_population(scenario, stream(seed, who, Purpose.POPULATION), mode)
     recorder = Recorder(scenario.horizon_months, customers.capacity, panel=scenario.record == "customers")
-    market = Market(scenario, customers, recorder, lambda t: stream(seed, replication, Purpose.MONTHLY, t), mode)
+    market = Market(scenario, customers, recorder, MonthDraws(seed, replication, customers.capacity), mode)
     mode.prepare(market, stream(seed, who, Purpose.TRAITS))
     env = simpy.Environment()
     env.run(until=env.process(market.run(env)))
