@@ -38,11 +38,16 @@ def solve_times(est, con: Constraints, points: int, frontier: bool = True) -> di
     """
     port = Portfolio(est, con)
     gammas = port.default_gammas(points)
-    out = {"first_solve_s": timed(lambda: port.solve(float(gammas[0]))), "next_solve_s": timed(lambda: port.solve(float(gammas[points // 2])))}
+    out = {
+        "first_solve_s": timed(lambda: port.solve(float(gammas[0]))),
+        "next_solve_s": timed(lambda: port.solve(float(gammas[points // 2]))),
+    }
     if frontier:
         out["frontier_s"] = timed(lambda: port.frontier(gammas))
         some = gammas[:5]
-        out["frontier_rebuilding_s"] = timed(lambda: [Portfolio(est, con).solve(float(g)) for g in some]) * len(gammas) / len(some)
+        out["frontier_rebuilding_s"] = (
+            timed(lambda: [Portfolio(est, con).solve(float(g)) for g in some]) * len(gammas) / len(some)
+        )
     return out
 
 

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from portfolio import scenarios as portfolio_scenarios
 from portfolio import solve_times
 from throughput import bare_simpy_rate, engine_rate, numpy_rate
@@ -35,7 +34,7 @@ from throughput import bare_simpy_rate, engine_rate, numpy_rate
 from optimize.estimate import estimate
 from optimize.portfolio import Constraints
 from sim.engine.simulate import simulate
-from sim.experiments.runs import kpis, _map
+from sim.experiments import kpis, map_jobs
 from sim.scenario import Scenario
 
 
@@ -64,14 +63,14 @@ def replication_rates(reps: int, customers: int, months: int, repeat: int) -> tu
         times = []
         for _ in range(repeat):
             t = time.perf_counter()
-            rows = _map(kpis, jobs, n_jobs, None)
+            rows = map_jobs(kpis, jobs, n_jobs, None)
             times.append(time.perf_counter() - t)
         return min(times), rows
 
     ts, serial = fastest(1)
     warm = jobs[:1] * (os.cpu_count() or 1)
     t = time.perf_counter()
-    _map(kpis, warm, None, None)
+    map_jobs(kpis, warm, None, None)
     startup = time.perf_counter() - t - ts / reps
     tp, parallel = fastest(None)
     assert serial == parallel, "parallel results differ from serial ones"
@@ -82,32 +81,74 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a minute instead of several)")
     ap.add_argument("--out", default="runs/bench.csv", help="where to write the table")
-    ap.add_argument("--repeat", type=int, default=3, help="time each throughput model this many times and keep the fastest")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="time each throughput model this many times and keep the fastest"
+    )
     args = ap.parse_args()
     sizes = [1000, 10_000] if args.quick else [1000, 10_000, 100_000]
     months = 24 if args.quick else 60
     rows = []
 
     def add(group: str, item: str, value: float, unit: str, baseline: float | None = None) -> None:
-        rows.append({"group": group, "item": item, "value": value, "unit": unit, "ratio_to_baseline": value / baseline if baseline else np.nan})
-        print(f"{group:12s} {item:58s} {value:14,.3f} {unit}" + (f"   ({value / baseline:.2f}x baseline)" if baseline else ""), flush=True)
+        rows.append(
+            {
+                "group": group,
+                "item": item,
+                "value": value,
+                "unit": unit,
+                "ratio_to_baseline": value / baseline if baseline else np.nan,
+            }
+        )
+        print(
+            f"{group:12s} {item:58s} {value:14,.3f} {unit}"
+            + (f"   ({value / baseline:.2f}x baseline)" if baseline else ""),
+            flush=True,
+        )
 
     rep = args.repeat
     for n in sizes:
         bare = bare_simpy_rate(n, months, rep)
         add("throughput", f"bare SimPy, 1 process/customer, {n:,} customers (baseline)", bare, "customer-months/s")
-        add("throughput", f"engine, customer table, {n:,} customers", engine_rate(n, months, "customers", rep), "customer-months/s", bare)
-        add("throughput", f"engine, aggregates only, {n:,} customers", engine_rate(n, months, "aggregates", rep), "customer-months/s", bare)
+        add(
+            "throughput",
+            f"engine, customer table, {n:,} customers",
+            engine_rate(n, months, "customers", rep),
+            "customer-months/s",
+            bare,
+        )
+        add(
+            "throughput",
+            f"engine, aggregates only, {n:,} customers",
+            engine_rate(n, months, "aggregates", rep),
+            "customer-months/s",
+            bare,
+        )
         add("throughput", f"numpy monthly step, {n:,} customers", numpy_rate(n, months, rep), "customer-months/s", bare)
     for n in sizes[-2:]:
         for record in ("customers", "aggregates"):
-            add("memory", f"peak per customer, {record}, {n:,} customers, {months} months", peak_memory(n, months, record) / n, "bytes")
+            add(
+                "memory",
+                f"peak per customer, {record}, {n:,} customers, {months} months",
+                peak_memory(n, months, record) / n,
+                "bytes",
+            )
     if not args.quick:
-        add("memory", "peak, customer table, 100,000 customers, 60 months", peak_memory(100_000, 60, "customers") / 2**30, "GiB")
+        add(
+            "memory",
+            "peak, customer table, 100,000 customers, 60 months",
+            peak_memory(100_000, 60, "customers") / 2**30,
+            "GiB",
+        )
     cores = os.cpu_count() or 1
     serial, parallel, startup = replication_rates(4 if args.quick else 32, 2000, months, rep)
     add("parallel", "replications/s serial (2,000 customers) (baseline)", serial, "replications/s")
-    add("parallel", f"replications/s on {cores} cores, workers up, identical results", parallel, "replications/s", serial)
+    add(
+        "parallel",
+        f"replications/s on {cores} cores, workers up, identical results",
+        parallel,
+        "replications/s",
+        serial,
+    )
     add("parallel", "one-off start-up of the worker processes", startup, "s")
     for n in [100, 1000] if args.quick else [100, 1000, 10_000, 100_000]:
         x = portfolio_scenarios(n, 200)

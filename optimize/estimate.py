@@ -115,7 +115,10 @@ def check_covariance(sigma: np.ndarray, name: str = "covariance") -> tuple[np.nd
     vals, vecs = np.linalg.eigh(sigma)
     scale = max(float(np.abs(vals).max()), 1e-300)
     if vals.min() < -1e-9 * scale:
-        msg = f"{name}: not positive semidefinite (smallest eigenvalue {vals.min():.3g}); clipped negative eigenvalues to 0"
+        msg = (
+            f"{name}: not positive semidefinite (smallest eigenvalue {vals.min():.3g}); "
+            "clipped negative eigenvalues to 0"
+        )
         warnings.warn(msg, CovarianceWarning, stacklevel=2)
         notes.append(msg)
         vals = np.clip(vals, 0.0, None)
@@ -123,7 +126,9 @@ def check_covariance(sigma: np.ndarray, name: str = "covariance") -> tuple[np.nd
         sigma = 0.5 * (sigma + sigma.T)
     cond = scale / max(vals.min(), 1e-300)
     if cond > CONDITION_LIMIT:
-        msg = f"{name}: ill-conditioned (condition number {cond:.2g}); estimates of low-risk combinations are unreliable"
+        msg = (
+            f"{name}: ill-conditioned (condition number {cond:.2g}); estimates of low-risk combinations are unreliable"
+        )
         warnings.warn(msg, CovarianceWarning, stacklevel=2)
         notes.append(msg)
     return sigma, tuple(notes)
@@ -157,7 +162,9 @@ def estimate(
     bad = ~np.isfinite(x)
     if bad.any():
         cols = [assets[j] for j in np.flatnonzero(bad.any(axis=0))[:5]]
-        raise EstimationError(f"scenarios: {int(bad.sum())} non-finite values, e.g. in columns {cols}; fill or drop them")
+        raise EstimationError(
+            f"scenarios: {int(bad.sum())} non-finite values, e.g. in columns {cols}; fill or drop them"
+        )
     res = None
     if resource is not None:
         res = np.asarray(resource, dtype=float).reshape(-1)
@@ -171,7 +178,14 @@ def estimate(
     if method == "ledoit_wolf":
         sigma, intensity = ledoit_wolf(x)
         sigma, notes = check_covariance(sigma)
-        return Estimate(assets, mean, covariance=sigma, resource=res, scenarios=x, notes=(f"Ledoit-Wolf shrinkage {intensity:.3f}",) + notes)
+        return Estimate(
+            assets,
+            mean,
+            covariance=sigma,
+            resource=res,
+            scenarios=x,
+            notes=(f"Ledoit-Wolf shrinkage {intensity:.3f}",) + notes,
+        )
     if method == "sample":
         sigma, notes = check_covariance(np.cov(x, rowvar=False).reshape(n, n))
         return Estimate(assets, mean, covariance=sigma, resource=res, scenarios=x, notes=notes)

@@ -20,9 +20,9 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from optimize.clv import markov_clv
 from optimize.errors import EstimationError, InfeasibleError
 from optimize.portfolio import solve
-from optimize.clv import markov_clv
 from optimize.response import migration_probability
 
 LADDER_RUNGS = 8  # the loyalty ladder of the seeds; a panel's rungs are numbered 1..this

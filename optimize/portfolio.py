@@ -61,7 +61,12 @@ def check_feasible(est: Estimate, con: Constraints) -> None:
             f"capacity: minimum holdings use {need:g} but capacity is {con.capacity:g}; "
             "raise capacity or lower minimum holdings"
         )
-    if con.fully_invested and con.capacity is not None and con.upper is not None and float(a @ upper) < con.capacity - 1e-9:
+    if (
+        con.fully_invested
+        and con.capacity is not None
+        and con.upper is not None
+        and float(a @ upper) < con.capacity - 1e-9
+    ):
         raise InfeasibleError(
             f"capacity: fully invested needs {con.capacity:g} but position limits allow only {float(a @ upper):g}; "
             "raise limits or allow unused capacity"
@@ -116,7 +121,9 @@ def solve(problem: cp.Problem, what: str, relax: str) -> None:
         if problem.status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
             raise InfeasibleError(f"{what}: constraints cannot all hold; {relax}")
         if problem.status in (cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE):
-            raise UnboundedError(f"{what}: the objective is unbounded; set a capacity, position limits, or risk aversion > 0")
+            raise UnboundedError(
+                f"{what}: the objective is unbounded; set a capacity, position limits, or risk aversion > 0"
+            )
     raise SolverError(f"{what}: no solver returned an accurate answer ({'; '.join(statuses)}); rescale the inputs")
 
 
@@ -160,7 +167,9 @@ class Portfolio:
     def _table(self, gamma: float) -> pd.DataFrame:
         w = np.asarray(self.w.value, dtype=float)
         a = self.est.resource if self.est.resource is not None else np.ones(self.est.n)
-        shadow = float(self.budget.dual_value) if self.budget is not None and self.budget.dual_value is not None else 0.0
+        shadow = (
+            float(self.budget.dual_value) if self.budget is not None and self.budget.dual_value is not None else 0.0
+        )
         return pd.DataFrame(
             {
                 "asset": self.est.assets,
@@ -209,7 +218,9 @@ def min_variance(est: Estimate, target: float, constraints: Constraints | None =
     return port._table(gamma=float("nan"))
 
 
-def cvar(est: Estimate, alpha: float = 0.95, weight: float = 1.0, constraints: Constraints | None = None) -> pd.DataFrame:
+def cvar(
+    est: Estimate, alpha: float = 0.95, weight: float = 1.0, constraints: Constraints | None = None
+) -> pd.DataFrame:
     """Maximize expected value minus `weight` x CVaR_alpha of the loss, over the simulated scenarios.
 
     CVaR is the mean loss in the worst (1 - alpha) share of scenarios, written

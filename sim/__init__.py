@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+from sim.version import __version__ as __version__
 
 _API = {
     "Scenario": "sim.scenario",
@@ -21,10 +21,10 @@ _API = {
     "build_scenario": "sim.scenario",
     "apply_overrides": ("sim.scenario", "apply"),
     "simulate": "sim.engine.simulate",
-    "run": "sim.experiments.runs",
-    "compare": "sim.experiments.runs",
-    "paired_differences": "sim.experiments.runs",
-    "sweep": "sim.experiments.runs",
+    "run": "sim.experiments",
+    "compare": "sim.experiments",
+    "paired_differences": "sim.experiments",
+    "sweep": "sim.experiments",
     "Results": "sim.results.tables",
     "summarize": "sim.results.tables",
     "migration_loop": "sim.workflows.closed_loop",

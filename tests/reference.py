@@ -59,7 +59,9 @@ def configurations() -> dict[str, Scenario]:
         ),
         "existing_base": _small(
             base,
-            segments=[{"initial_stages": [0.4, 0.2, 0.2, 0.2], "initial_rungs": [0.05, 0.1, 0.15, 0.2, 0.2, 0.15, 0.1, 0.05]}],
+            segments=[
+                {"initial_stages": [0.4, 0.2, 0.2, 0.2], "initial_rungs": [0.05, 0.1, 0.15, 0.2, 0.2, 0.15, 0.1, 0.05]}
+            ],
             purchasing={"referral_rate": [0.0, 0.0, 0.0, 0.0, 0.0, 0.05, 0.1, 0.2]},
         ),
         "markov": _small(base, behaviour="markov", markov={"transitions": CHURN_LADDER}, migration={"spend": spend}),
@@ -76,7 +78,9 @@ def kpi_table() -> pd.DataFrame:
         checks = pd.DataFrame(
             {
                 "occupancy_checksum": occ.groupby("replication")["w"].sum().to_numpy(dtype=float),
-                "clv_sum_sq": res.lifetimes.groupby("replication")["clv"].apply(lambda x: float(np.sum(x.to_numpy() ** 2))).to_numpy(),
+                "clv_sum_sq": res.lifetimes.groupby("replication")["clv"]
+                .apply(lambda x: float(np.sum(x.to_numpy() ** 2)))
+                .to_numpy(),
             }
         )
         frames.append(pd.concat([res.replications.reset_index(drop=True), checks], axis=1).assign(configuration=name))

@@ -12,7 +12,9 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 def run(script: str, *args: str, cwd: Path) -> str:
-    done = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 

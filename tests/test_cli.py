@@ -35,14 +35,23 @@ def test_run_writes_tables_scenario_and_plot(tiny, tmp_path):
     out = tmp_path / "out"
     res = runner.invoke(app, ["run", str(tiny), "--out", str(out), "--replications", "3", "--seed", "7"])
     assert res.exit_code == 0, res.output
-    for name in ("replications.csv", "occupancy.csv", "customers.csv", "lifetimes.csv", "scenario.toml", "occupancy.png"):
+    for name in (
+        "replications.csv",
+        "occupancy.csv",
+        "customers.csv",
+        "lifetimes.csv",
+        "scenario.toml",
+        "occupancy.png",
+    ):
         assert (out / name).is_file(), name
     reps = pd.read_csv(out / "replications.csv")
     assert len(reps) == 3 and (reps["seed"] == 7).all()
     resolved = load_scenario(out / "scenario.toml")
     assert resolved.replications == 3 and resolved.seed == 7 and resolved.name == "tiny"
     assert "customer equity" in res.output and "95% interval" in res.output
-    assert len(pd.read_csv(out / "customers.csv")) == len(pd.read_csv(out / "customers.csv").drop_duplicates(["replication", "period", "customer"]))
+    assert len(pd.read_csv(out / "customers.csv")) == len(
+        pd.read_csv(out / "customers.csv").drop_duplicates(["replication", "period", "customer"])
+    )
 
 
 def test_run_refuses_a_non_empty_directory_unless_forced(tiny, tmp_path):
@@ -61,7 +70,9 @@ def test_run_refuses_a_non_empty_directory_unless_forced(tiny, tmp_path):
 def test_bad_scenario_exits_non_zero_without_traceback(tmp_path):
     f = tmp_path / "bad.toml"
     f.write_text("[ladder]\nup_rate = 3")
-    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(f), "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(f), "--out", str(tmp_path / "o")], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "ladder.up_rate" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
     assert not (tmp_path / "o").exists()

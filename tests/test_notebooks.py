@@ -18,7 +18,9 @@ def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert not errors
 
 
@@ -29,4 +31,9 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 def test_there_are_four_notebooks():
-    assert {p.stem for p in NOTEBOOKS} >= {"quickstart", "fitd_vs_all_at_once", "portfolio_frontier", "migration_investments"}
+    assert {p.stem for p in NOTEBOOKS} >= {
+        "quickstart",
+        "fitd_vs_all_at_once",
+        "portfolio_frontier",
+        "migration_investments",
+    }

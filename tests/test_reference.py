@@ -16,4 +16,6 @@ def test_reference_kpis_unchanged():
     for col in pinned.columns:
         if col == "configuration":
             continue
-        np.testing.assert_allclose(now[col].to_numpy(dtype=float), pinned[col].to_numpy(dtype=float), rtol=1e-12, atol=1e-9, err_msg=col)
+        np.testing.assert_allclose(
+            now[col].to_numpy(dtype=float), pinned[col].to_numpy(dtype=float), rtol=1e-12, atol=1e-9, err_msg=col
+        )

@@ -14,12 +14,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim import __version__
 from optimize.errors import OptimizationError
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.version import __version__
 
 app = typer.Typer(
-    help="crmsim: simulate customer relationships (stages, loyalty ladder, strategies) and optimize customer portfolios.",
+    help="crmsim: simulate customer relationships (stages, loyalty ladder, strategies) "
+    "and optimize customer portfolios.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -79,12 +80,25 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Show the vers
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/baseline.toml.")],
-    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=1)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-TIMESTAMP).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory, overwriting its tables.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="Table format: csv or parquet (parquet needs crmsim\\[parquet]).")] = "csv",
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes for replications (results do not depend on it).", min=1)] = 1,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=1)
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0)
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-TIMESTAMP).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a non-empty output directory, overwriting its tables.")
+    ] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Table format: csv or parquet (parquet needs crmsim\\[parquet]).")
+    ] = "csv",
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", help="Parallel processes for replications (results do not depend on it).", min=1),
+    ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,
 ) -> None:
     """Simulate a scenario and write tidy tables, the resolved scenario and an occupancy plot.
@@ -102,9 +116,9 @@ def run(
 
 
 def _run(scenario_path: Path, replications, seed, out, force, fmt, jobs, quiet) -> None:
-    from sim.experiments.runs import run as run_replications
-    from sim.viz.plotting import plot_occupancy, save_figure
+    from sim.experiments import run as run_replications
     from sim.scenario.template import scenario_toml
+    from sim.viz.plotting import plot_occupancy, save_figure
 
     if fmt not in ("csv", "parquet"):
         raise UserError(f"--format {fmt}: use csv or parquet")
@@ -124,7 +138,8 @@ def _run(scenario_path: Path, replications, seed, out, force, fmt, jobs, quiet) 
         results = run_replications(scenario, n_jobs=jobs, progress=tick)
         written = results.write(out, fmt)
     (out / "scenario.toml").write_text(
-        scenario_toml(scenario, header=f"Scenario as run by crmsim {__version__} (every default filled in)."), encoding="utf-8"
+        scenario_toml(scenario, header=f"Scenario as run by crmsim {__version__} (every default filled in)."),
+        encoding="utf-8",
     )
     save_figure(plot_occupancy(results.occupancy), out / "occupancy")
     if not quiet:
@@ -145,7 +160,9 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file t
         sc = load_scenario(scenario)
     except ScenarioError as exc:
         _fail(str(exc))
-    out_console.print(f"{scenario}: valid ({sc.behaviour} model, {sc.population.customers:,} customers, {sc.horizon_months} months)")
+    out_console.print(
+        f"{scenario}: valid ({sc.behaviour} model, {sc.population.customers:,} customers, {sc.horizon_months} months)"
+    )
 
 
 @app.command()
@@ -163,14 +180,21 @@ def new(
     out_console.print(f"wrote {path}")
 
 
-optimize_app = typer.Typer(help="Optimize customer portfolios and migration spend, checked by re-simulation.", no_args_is_help=True)
+optimize_app = typer.Typer(
+    help="Optimize customer portfolios and migration spend, checked by re-simulation.", no_args_is_help=True
+)
 app.add_typer(optimize_app, name="optimize")
 
 
 def _progress(quiet: bool, total: int, label: str):
     bar = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, disable=quiet, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=True,
     )
     task = bar.add_task(label, total=total)
     return bar, (lambda k: bar.advance(task, k))
@@ -190,12 +214,24 @@ def _comparison_table(comparison, title: str) -> Table:
 def optimize_portfolio(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     level: Annotated[str, typer.Option("--level", help="Assets: segment or customer.")] = "segment",
-    capacity: Annotated[float, typer.Option("--capacity", help="Capacity as a share of the cost to serve everyone (0-1].")] = 0.5,
-    risk_aversion: Annotated[float | None, typer.Option("--risk-aversion", help="Risk aversion gamma (default: best value per unit of risk).", min=0)] = None,
+    capacity: Annotated[
+        float, typer.Option("--capacity", help="Capacity as a share of the cost to serve everyone (0-1].")
+    ] = 0.5,
+    risk_aversion: Annotated[
+        float | None,
+        typer.Option("--risk-aversion", help="Risk aversion gamma (default: best value per unit of risk).", min=0),
+    ] = None,
     points: Annotated[int, typer.Option("--points", help="Points on the frontier.", min=2)] = 50,
-    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications for estimation and for the check.", min=2)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed of the estimation run (the check uses fresh seeds).", min=0)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-portfolio-TIMESTAMP).")] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", help="Replications for estimation and for the check.", min=2)
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", "-s", help="Root seed of the estimation run (the check uses fresh seeds).", min=0),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-portfolio-TIMESTAMP).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes.", min=1)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no tables.")] = False,
@@ -207,8 +243,8 @@ def optimize_portfolio(
     spread of the same capacity, with 95% intervals) and frontier.png.
     """
     try:
-        from sim.workflows.closed_loop import portfolio_loop
         from sim.viz.plotting import plot_frontier, save_figure
+        from sim.workflows.closed_loop import portfolio_loop
 
         sc = load_scenario(scenario)
         out = _prepare_out(out, f"{sc.name}-portfolio", force)
@@ -220,7 +256,10 @@ def optimize_portfolio(
         save_figure(plot_frontier(report.frontier), out / "frontier")
         if not quiet:
             held = report.plan[report.plan.holding > 1e-6 * report.plan.holding.abs().max()]
-            out_console.print(f"chosen portfolio holds {len(held)} of {len(report.plan)} {level}s; wrote results to [bold]{out}[/]", highlight=False)
+            out_console.print(
+                f"chosen portfolio holds {len(held)} of {len(report.plan)} {level}s; wrote results to [bold]{out}[/]",
+                highlight=False,
+            )
             out_console.print(_comparison_table(report.comparison, "closed loop (fresh seeds)"))
     except (ScenarioError, UserError, OptimizationError, ValueError) as exc:
         _fail(str(exc))
@@ -229,13 +268,29 @@ def optimize_portfolio(
 @optimize_app.command("migration")
 def optimize_migration(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    budget: Annotated[float, typer.Option("--budget", help="Migration budget per month, in currency units.", min=0)] = 5000.0,
-    kappa: Annotated[float, typer.Option("--kappa", help="Risk aversion: value each move at mean minus kappa standard deviations.", min=0)] = 0.0,
-    lifetime: Annotated[bool, typer.Option("--lifetime", help="Value moves over the customer lifetime, not just the horizon.")] = False,
-    by_segment: Annotated[bool, typer.Option("--by-segment", help="Estimate the ladder and plan spend per segment and rung.")] = False,
-    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications for estimation and for the check.", min=2)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed of the estimation run (the check uses fresh seeds).", min=0)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-migration-TIMESTAMP).")] = None,
+    budget: Annotated[
+        float, typer.Option("--budget", help="Migration budget per month, in currency units.", min=0)
+    ] = 5000.0,
+    kappa: Annotated[
+        float,
+        typer.Option("--kappa", help="Risk aversion: value each move at mean minus kappa standard deviations.", min=0),
+    ] = 0.0,
+    lifetime: Annotated[
+        bool, typer.Option("--lifetime", help="Value moves over the customer lifetime, not just the horizon.")
+    ] = False,
+    by_segment: Annotated[
+        bool, typer.Option("--by-segment", help="Estimate the ladder and plan spend per segment and rung.")
+    ] = False,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", help="Replications for estimation and for the check.", min=2)
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", "-s", help="Root seed of the estimation run (the check uses fresh seeds).", min=0),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-migration-TIMESTAMP).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes.", min=1)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no tables.")] = False,
@@ -248,10 +303,10 @@ def optimize_migration(
     a uniform spend of the same budget, with 95% intervals) and spend_plan.png.
     """
     try:
-        from sim.workflows.closed_loop import migration_loop
         from sim.scenario.plans import write_spend_plan
-        from sim.viz.plotting import plot_spend_plan, save_figure
         from sim.scenario.template import scenario_toml
+        from sim.viz.plotting import plot_spend_plan, save_figure
+        from sim.workflows.closed_loop import migration_loop
 
         sc = load_scenario(scenario)
         out = _prepare_out(out, f"{sc.name}-migration", force)
@@ -262,11 +317,17 @@ def optimize_migration(
         write_spend_plan(report.plan, out / "plan.csv")
         _write_tables(out, report, {})
         planned = report.scenario.with_overrides(record=sc.record)
-        (out / "scenario.toml").write_text(scenario_toml(planned, header="Scenario with the optimized migration plan."), encoding="utf-8")
+        (out / "scenario.toml").write_text(
+            scenario_toml(planned, header="Scenario with the optimized migration plan."), encoding="utf-8"
+        )
         save_figure(plot_spend_plan(report.plan), out / "spend_plan")
         if not quiet:
-            out_console.print(f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{out}[/]", highlight=False)
-            out_console.print(_comparison_table(report.comparison, f"closed loop (fresh seeds), budget {budget:,.0f} a month"))
+            out_console.print(
+                f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{out}[/]", highlight=False
+            )
+            out_console.print(
+                _comparison_table(report.comparison, f"closed loop (fresh seeds), budget {budget:,.0f} a month")
+            )
     except (ScenarioError, UserError, OptimizationError, ValueError) as exc:
         _fail(str(exc))
 
@@ -275,7 +336,9 @@ def _parse_variant(text: str) -> tuple[str, dict]:
     from sim.scenario import parse_assignment
 
     if ":" not in text:
-        raise UserError(f"--variant {text!r}: write NAME:PATH=VALUE[;PATH=VALUE], e.g. aao:strategy.account_growth=all_at_once")
+        raise UserError(
+            f"--variant {text!r}: write NAME:PATH=VALUE[;PATH=VALUE], e.g. aao:strategy.account_growth=all_at_once"
+        )
     name, rest = text.split(":", 1)
     changes = {}
     for part in rest.split(";"):
@@ -294,23 +357,48 @@ def _differences_table(diff, title: str) -> Table:
     for r in diff.itertuples():
         mark = f"[{colour[r.verdict]}]{r.verdict}[/]" if r.verdict in colour else r.verdict
         table.add_row(
-            f"{r.kpi.replace('_', ' ')} ({r.variant})", _fmt(r.baseline_mean), _fmt(r.variant_mean),
-            f"{_fmt(r.difference)} ({_fmt(r.ci_low)} .. {_fmt(r.ci_high)})", mark,
+            f"{r.kpi.replace('_', ' ')} ({r.variant})",
+            _fmt(r.baseline_mean),
+            _fmt(r.variant_mean),
+            f"{_fmt(r.difference)} ({_fmt(r.ci_low)} .. {_fmt(r.ci_high)})",
+            mark,
         )
     return table
 
 
 @app.command()
 def compare(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file with \\[compare.variants.*], e.g. scenarios/fitd_vs_all_at_once.toml.")],
-    variant: Annotated[list[str] | None, typer.Option("--variant", "-v", help="Extra or replacing variant NAME:PATH=VALUE[;PATH=VALUE] (repeatable).")] = None,
-    baseline: Annotated[str | None, typer.Option("--baseline", "-b", help="Variant the others are compared with.")] = None,
-    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications per variant.", min=2)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed (the same for every variant).", min=0)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-compare-TIMESTAMP).")] = None,
+    scenario: Annotated[
+        Path,
+        typer.Argument(help="Scenario TOML file with \\[compare.variants.*], e.g. scenarios/fitd_vs_all_at_once.toml."),
+    ],
+    variant: Annotated[
+        list[str] | None,
+        typer.Option("--variant", "-v", help="Extra or replacing variant NAME:PATH=VALUE[;PATH=VALUE] (repeatable)."),
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", "-b", help="Variant the others are compared with.")
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", help="Replications per variant.", min=2)
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", "-s", help="Root seed (the same for every variant).", min=0)
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-compare-TIMESTAMP).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores; results do not depend on it).", min=1)] = None,
-    cluster: Annotated[str | None, typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores.")] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", help="Parallel processes (default: all cores; results do not depend on it).", min=1
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
 ) -> None:
     """Compare strategy variants on the same customers and draws: paired KPI differences with 95% intervals.
@@ -320,7 +408,8 @@ def compare(
     baseline, its 95% interval, significance) and comparison.png.
     """
     try:
-        from sim.experiments.runs import COMPARE_KPIS, compare as run_compare, paired_differences
+        from sim.experiments import COMPARE_KPIS, paired_differences
+        from sim.experiments import compare as run_compare
         from sim.viz.plotting import plot_comparison, save_figure
 
         sc = load_scenario(scenario)
@@ -338,25 +427,52 @@ def compare(
         save_figure(plot_comparison(diff), out / "comparison")
         if not quiet:
             show = diff[diff.kpi.isin(COMPARE_KPIS[:6])]
-            out_console.print(_differences_table(show, f"{sc.name}: {reps} paired replications, seed {seed if seed is not None else sc.seed}"))
-            out_console.print(f"wrote comparison.csv, differences.csv, comparison.png to [bold]{out}[/]", highlight=False)
+            out_console.print(
+                _differences_table(
+                    show, f"{sc.name}: {reps} paired replications, seed {seed if seed is not None else sc.seed}"
+                )
+            )
+            out_console.print(
+                f"wrote comparison.csv, differences.csv, comparison.png to [bold]{out}[/]", highlight=False
+            )
     except (ScenarioError, UserError) as exc:
         _fail(str(exc))
 
 
 @app.command()
 def sweep(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file (its \\[sweep] and \\[compare] tables are used unless overridden).")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="PATH=V1,V2,... (grid) or PATH=LOW,HIGH (lhs); repeatable; replaces \\[sweep.parameters].")] = None,
+    scenario: Annotated[
+        Path,
+        typer.Argument(help="Scenario TOML file (its \\[sweep] and \\[compare] tables are used unless overridden)."),
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="PATH=V1,V2,... (grid) or PATH=LOW,HIGH (lhs); repeatable; replaces \\[sweep.parameters].",
+        ),
+    ] = None,
     method: Annotated[str | None, typer.Option("--method", help="grid or lhs (Latin hypercube).")] = None,
     samples: Annotated[int | None, typer.Option("--samples", help="Points of a Latin hypercube sample.", min=1)] = None,
     kpi: Annotated[str, typer.Option("--kpi", help="KPI mapped in the plot and the winner table.")] = "profit",
-    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications per point and variant.", min=2)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed (the same at every point).", min=0)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-sweep-TIMESTAMP).")] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", help="Replications per point and variant.", min=2)
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", "-s", help="Root seed (the same at every point).", min=0)
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-sweep-TIMESTAMP).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores).", min=1)] = None,
-    cluster: Annotated[str | None, typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores.")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores).", min=1)
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
 ) -> None:
     """Run the scenario across parameter values (what-if); with variants, map where each one wins.
@@ -366,7 +482,8 @@ def sweep(
     variants with its 95% interval and the winner) and sweep.png.
     """
     try:
-        from sim.experiments.runs import paired_differences, sweep as run_sweep, sweep_points
+        from sim.experiments import paired_differences, sweep_points
+        from sim.experiments import sweep as run_sweep
         from sim.scenario import parse_assignment
         from sim.viz.plotting import plot_sweep, save_figure
 
@@ -376,19 +493,33 @@ def sweep(
         n_variants = max(1, len(sc.compare.variants))
         reps = replications or sc.replications
         out = _prepare_out(out, f"{sc.name}-sweep", force)
-        bar, tick = _progress(quiet, n_points * n_variants * reps, f"sweeping {n_points} points x {n_variants} variants")
+        bar, tick = _progress(
+            quiet, n_points * n_variants * reps, f"sweeping {n_points} points x {n_variants} variants"
+        )
         with bar:
-            table = run_sweep(sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
+            table = run_sweep(
+                sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster
+            )
         if kpi not in table.columns:
-            raise UserError(f"--kpi {kpi}: not a KPI; choose one of {[c for c in table.columns if c not in ('scenario', 'point', 'variant', 'replication', 'seed')]}")
+            raise UserError(
+                f"--kpi {kpi}: not a KPI; choose one of "
+                f"{[c for c in table.columns if c not in ('scenario', 'point', 'variant', 'replication', 'seed')]}"
+            )
         paths = list(params)
         if table["variant"].nunique() > 1:
             diff = paired_differences(table, sc.compare.baseline or None, kpis=[kpi], by=["point", *paths])
-            diff["winner"] = np.where(diff.ci_low > 0, diff.variant, np.where(diff.ci_high < 0, diff.baseline, "no clear winner"))
+            diff["winner"] = np.where(
+                diff.ci_low > 0, diff.variant, np.where(diff.ci_high < 0, diff.baseline, "no clear winner")
+            )
             summary, value = diff, "difference"
             title = f"{kpi}: {diff.variant.iloc[0]} minus {diff.baseline.iloc[0]}"
         else:
-            summary = table.groupby(["point", *paths])[kpi].agg(["mean", "std", "count"]).reset_index().rename(columns={"mean": kpi})
+            summary = (
+                table.groupby(["point", *paths])[kpi]
+                .agg(["mean", "std", "count"])
+                .reset_index()
+                .rename(columns={"mean": kpi})
+            )
             value, title = kpi, kpi
         table.to_csv(out / "sweep.csv", index=False)
         summary.to_csv(out / "summary.csv", index=False)
@@ -414,11 +545,20 @@ def sweep(
 @app.command()
 def report(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    replications: Annotated[int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=2)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-report-TIMESTAMP).")] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=2)
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0)
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-report-TIMESTAMP).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel processes for the comparison (default: all cores).", min=1)] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="Parallel processes for the comparison (default: all cores).", min=1),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Simulate a scenario (and compare its variants, if it has any) and write one self-contained HTML report.
@@ -428,9 +568,11 @@ def report(
     differences.csv when variants are compared) and scenario.toml.
     """
     try:
-        from sim.experiments.runs import compare as run_compare, paired_differences, run as run_replications
-        from sim.viz.report import build_report, write_report
+        from sim.experiments import compare as run_compare
+        from sim.experiments import paired_differences
+        from sim.experiments import run as run_replications
         from sim.scenario.template import scenario_toml
+        from sim.viz.report import build_report, write_report
 
         sc = load_scenario(scenario)
         overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
@@ -454,7 +596,9 @@ def report(
             comparison[1].to_csv(out / "differences.csv", index=False)
         (out / "scenario.toml").write_text(text, encoding="utf-8")
         if not quiet:
-            out_console.print(f"wrote [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, self-contained)", highlight=False)
+            out_console.print(
+                f"wrote [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, self-contained)", highlight=False
+            )
     except (ScenarioError, UserError) as exc:
         _fail(str(exc))
 
@@ -462,17 +606,41 @@ def report(
 @app.command()
 def calibrate(
     log: Annotated[Path, typer.Argument(help="Transaction log, CSV or Parquet: one row per transaction.")],
-    calibration_end: Annotated[str, typer.Option("--calibration-end", help="Last date of the calibration period (YYYY-MM-DD); later rows are the holdout.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Scenario file to write (.toml); the tracking plot and tables go next to it.")],
+    calibration_end: Annotated[
+        str,
+        typer.Option(
+            "--calibration-end", help="Last date of the calibration period (YYYY-MM-DD); later rows are the holdout."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Scenario file to write (.toml); the tracking plot and tables go next to it."),
+    ],
     customer: Annotated[str, typer.Option("--customer", help="Column with the customer id.")] = "customer_id",
     date: Annotated[str, typer.Option("--date", help="Column with the transaction date.")] = "date",
     amount: Annotated[str, typer.Option("--amount", help="Column with the transaction amount.")] = "amount",
-    segment: Annotated[str | None, typer.Option("--segment", help="Column with a segment label: one fit per segment.")] = None,
-    date_format: Annotated[str | None, typer.Option("--date-format", help="strftime format of the dates, e.g. %Y%m%d (default: inferred).")] = None,
-    holdout_end: Annotated[str | None, typer.Option("--holdout-end", help="Last date of the holdout (default: the last date in the log).")] = None,
-    allow_duplicates: Annotated[bool, typer.Option("--allow-duplicates", help="Keep identical rows (same customer, date, amount) as real purchases.")] = False,
-    gross_margin: Annotated[float, typer.Option("--gross-margin", help="Share of revenue kept (not in a log; used by the scenario).", min=0, max=1)] = 0.35,
-    replications: Annotated[int, typer.Option("--replications", "-r", help="Simulations for the tracking plot.", min=2)] = 20,
+    segment: Annotated[
+        str | None, typer.Option("--segment", help="Column with a segment label: one fit per segment.")
+    ] = None,
+    date_format: Annotated[
+        str | None, typer.Option("--date-format", help="strftime format of the dates, e.g. %Y%m%d (default: inferred).")
+    ] = None,
+    holdout_end: Annotated[
+        str | None, typer.Option("--holdout-end", help="Last date of the holdout (default: the last date in the log).")
+    ] = None,
+    allow_duplicates: Annotated[
+        bool,
+        typer.Option("--allow-duplicates", help="Keep identical rows (same customer, date, amount) as real purchases."),
+    ] = False,
+    gross_margin: Annotated[
+        float,
+        typer.Option(
+            "--gross-margin", help="Share of revenue kept (not in a log; used by the scenario).", min=0, max=1
+        ),
+    ] = 0.35,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", help="Simulations for the tracking plot.", min=2)
+    ] = 20,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing scenario file.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no tables.")] = False,
 ) -> None:
@@ -486,15 +654,17 @@ def calibrate(
     """
     try:
         from sim.calibration.calibrate import fit_log, provenance, validate
-        from sim.viz.plotting import plot_tracking, save_figure
-        from sim.scenario.template import scenario_toml
         from sim.calibration.transactions import Columns, LogError, read_log, rfm
+        from sim.scenario.template import scenario_toml
+        from sim.viz.plotting import plot_tracking, save_figure
 
         if out.suffix != ".toml":
             raise UserError(f"--out {out}: give a .toml file name for the scenario")
         if out.exists() and not force:
             raise UserError(f"--out {out}: exists; choose another name or pass --force to overwrite")
-        with Progress(TextColumn("[bold]{task.description}"), console=err_console, disable=quiet, transient=True) as bar:
+        with Progress(
+            TextColumn("[bold]{task.description}"), console=err_console, disable=quiet, transient=True
+        ) as bar:
             task = bar.add_task("reading the log")
             data = read_log(log, Columns(customer, date, amount, segment=segment), date_format, allow_duplicates)
             bar.update(task, description="fitting BG/NBD and Gamma-Gamma")
@@ -519,7 +689,8 @@ def calibrate(
             e = cal.errors
             out_console.print(
                 f"holdout: cumulative repeat purchases off by {e['holdout_cumulative_mape']:.1%} on average "
-                f"({e['holdout_final_error']:+.1%} at the end); conditional expectation MAE {e['conditional_mae']:.2f} purchases"
+                f"({e['holdout_final_error']:+.1%} at the end); "
+                f"conditional expectation MAE {e['conditional_mae']:.2f} purchases"
             )
             out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
     except (ScenarioError, UserError, LogError, ValueError) as exc:

@@ -44,17 +44,24 @@ def bgnbd_loglik(params, frequency, recency, T) -> np.ndarray:
     common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
     alive = -(r + x) * np.log(alpha + T)
     # A customer with repeat purchases may have dropped out right after the last one.
-    dropped = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1.0, 1e-300)) - (r + x) * np.log(alpha + tx), -np.inf)
+    dropped = np.where(
+        x > 0, np.log(a) - np.log(np.maximum(b + x - 1.0, 1e-300)) - (r + x) * np.log(alpha + tx), -np.inf
+    )
     return common + np.logaddexp(alive, dropped)
 
 
 def gamma_gamma_loglik(params, frequency, monetary) -> np.ndarray:
-    """Per-customer Gamma-Gamma log-likelihood of mean spend `monetary` over `frequency` transactions, for (p, q, gamma)."""
+    """Per-customer Gamma-Gamma log-likelihood of mean spend `monetary` over `frequency` transactions (p, q, gamma)."""
     p, q, g = params
     x, m = np.asarray(frequency, float), np.asarray(monetary, float)
     return (
-        gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(g)
-        + (p * x - 1.0) * np.log(m) + p * x * np.log(x) - (p * x + q) * np.log(g + m * x)
+        gammaln(p * x + q)
+        - gammaln(p * x)
+        - gammaln(q)
+        + q * np.log(g)
+        + (p * x - 1.0) * np.log(m)
+        + p * x * np.log(x)
+        - (p * x + q) * np.log(g + m * x)
     )
 
 
@@ -72,7 +79,12 @@ def _hessian(f, x: np.ndarray) -> np.ndarray:
 
 def _mle(nll, names: list[str], start: np.ndarray, n: int) -> Fit:
     """Minimise a negative log-likelihood over positive parameters (on the log scale), then take SEs."""
-    res = optimize.minimize(lambda z: nll(np.exp(z)), np.log(start), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000, "maxfev": 40_000})
+    res = optimize.minimize(
+        lambda z: nll(np.exp(z)),
+        np.log(start),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000, "maxfev": 40_000},
+    )
     res = optimize.minimize(lambda z: nll(np.exp(z)), res.x, method="L-BFGS-B")  # polish
     theta = np.exp(res.x)
     if not np.all(np.isfinite(theta)) or not np.isfinite(res.fun):
@@ -80,7 +92,8 @@ def _mle(nll, names: list[str], start: np.ndarray, n: int) -> Fit:
     with np.errstate(all="ignore"):
         cov = np.linalg.pinv(_hessian(nll, theta))
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    return Fit(dict(zip(names, map(float, theta))), dict(zip(names, map(float, se))), float(-res.fun), n)
+    estimates = dict(zip(names, map(float, theta), strict=True))
+    return Fit(estimates, dict(zip(names, map(float, se), strict=True)), float(-res.fun), n)
 
 
 def fit_bgnbd(summary: pd.DataFrame) -> Fit:
@@ -117,11 +130,17 @@ def conditional_expected_purchases(t, frequency, recency, T, r, alpha, a, b):
     lead = (a + b + x - 1.0) / (a - 1.0)
     body = 1.0 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1.0, t / (alpha + T + t))
     # 1 / (1 + delta * a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x)), on the log scale for stability
-    log_odds = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1.0, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx)), -np.inf)
+    log_odds = np.where(
+        x > 0,
+        np.log(a) - np.log(np.maximum(b + x - 1.0, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx)),
+        -np.inf,
+    )
     return lead * body / (1.0 + np.exp(log_odds))
 
 
-def simulate_transactions(n: int, horizon: np.ndarray | float, r: float, alpha: float, a: float, b: float, rng: np.random.Generator) -> list[np.ndarray]:
+def simulate_transactions(
+    n: int, horizon: np.ndarray | float, r: float, alpha: float, a: float, b: float, rng: np.random.Generator
+) -> list[np.ndarray]:
     """Exact BG/NBD repeat-purchase times for n customers observed for `horizon` (per customer or one value)."""
     lam = rng.gamma(r, 1.0 / alpha, n)
     p = rng.beta(a, b, n)
@@ -150,4 +169,3 @@ def summary_from_times(times: list[np.ndarray], T: np.ndarray | float) -> pd.Dat
             "T": T,
         }
     )
-

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.bgnbd import Fit, conditional_expected_purchases, fit_bgnbd, fit_gamma_gamma, simulate_transactions
-from sim.scenario import Scenario, build_scenario
 from sim.calibration.transactions import DAYS_PER_WEEK, summarize
+from sim.scenario import Scenario, build_scenario
 
 
 @dataclass
@@ -44,14 +44,20 @@ class Calibration:
             for model, fit in (("BG/NBD", bg), ("Gamma-Gamma", gg)):
                 t = fit.table().assign(segment=seg, model=model, log_likelihood=fit.log_likelihood, customers=fit.n)
                 rows.append(t)
-        return pd.concat(rows, ignore_index=True)[["segment", "model", "parameter", "estimate", "se", "log_likelihood", "customers"]]
+        return pd.concat(rows, ignore_index=True)[
+            ["segment", "model", "parameter", "estimate", "se", "log_likelihood", "customers"]
+        ]
 
 
-def fit_log(log: pd.DataFrame, calibration_end: str | pd.Timestamp, name: str = "calibrated", gross_margin: float = 0.35) -> Calibration:
+def fit_log(
+    log: pd.DataFrame, calibration_end: str | pd.Timestamp, name: str = "calibrated", gross_margin: float = 0.35
+) -> Calibration:
     """Fit the log up to `calibration_end` and build the scenario (no holdout check)."""
     end = pd.Timestamp(calibration_end)
     summary = summarize(log, end)
-    groups = summary.groupby("segment") if "segment" in summary and summary["segment"].notna().any() else [("all", summary)]
+    groups = (
+        summary.groupby("segment") if "segment" in summary and summary["segment"].notna().any() else [("all", summary)]
+    )
     fits, segments = {}, []
     total = len(summary)
     for seg, part in groups:
@@ -69,7 +75,8 @@ def fit_log(log: pd.DataFrame, calibration_end: str | pd.Timestamp, name: str = 
     scenario = build_scenario(
         {
             "name": name,
-            "description": f"Calibrated on {total:,} customers, transactions {start.date()} to {end.date()} (BG/NBD + Gamma-Gamma)",
+            "description": f"Calibrated on {total:,} customers, transactions {start.date()} to {end.date()} "
+            "(BG/NBD + Gamma-Gamma)",
             "behaviour": "bgnbd",
             "horizon_months": 12,
             "population": {"customers": total, "referral_pool": 0.0},
@@ -84,7 +91,7 @@ def provenance(cal: Calibration, source: str, calibration_end: str) -> str:
     """The header comment of a calibrated scenario: where every number came from."""
     lines = [
         f"Calibrated by crmsim from {source}, calibration period ending {calibration_end}.",
-        "behaviour = \"bgnbd\": each customer buys as a Poisson process while active and drops out after a purchase",
+        'behaviour = "bgnbd": each customer buys as a Poisson process while active and drops out after a purchase',
         "with its own probability (BG/NBD, Fader, Hardie and Lee 2005); spend per purchase is Gamma-Gamma.",
         "Rungs: a customer's rung is the octile of its purchase rate in its segment (rung 8 = heaviest buyers).",
         "Stages: exploration after the first purchase, expansion after 2 repeat purchases, commitment after 5.",
@@ -118,55 +125,75 @@ def validate(
     holdout purchases, averaged by calibration frequency (0..7+).
     """
     summary = cal.summary
-    cal_end = summary["first_purchase"].max() + pd.to_timedelta(summary.loc[summary["first_purchase"].idxmax(), "T"] * DAYS_PER_WEEK, unit="D")
+    cal_end = summary["first_purchase"].max() + pd.to_timedelta(
+        summary.loc[summary["first_purchase"].idxmax(), "T"] * DAYS_PER_WEEK, unit="D"
+    )
     end = pd.Timestamp(holdout_end) if holdout_end is not None else log["date"].max()
     if end <= cal_end:
         raise ValueError(f"holdout end {end.date()} is not after the calibration end {cal_end.date()}")
-    start = log["date"].min()
-    n_weeks = int(np.ceil((end - start).days / DAYS_PER_WEEK))
-    first_week = ((summary["first_purchase"] - start).dt.days / DAYS_PER_WEEK).to_numpy()
-    horizon = (end - summary["first_purchase"]).dt.days.to_numpy() / DAYS_PER_WEEK
-
     daily = log[log["date"] <= end].groupby(["customer", "date"]).size().reset_index()[["customer", "date"]]
-    first = daily.groupby("customer")["date"].transform("min")
-    repeat_weeks = ((daily.loc[daily["date"] > first, "date"] - start).dt.days / DAYS_PER_WEEK).to_numpy()
-    edges = np.arange(1, n_weeks + 1)
-    actual = np.searchsorted(np.sort(repeat_weeks), edges, side="right")
-
-    rng = np.random.default_rng(seed)
-    seg_of = summary["segment"].astype(str).to_numpy() if "segment" in summary and len(cal.fits) > 1 else np.full(len(summary), next(iter(cal.fits)))
-    sims = np.zeros((replications, n_weeks))
-    for rep in range(replications):
-        times = []
-        for seg, (bg, _) in cal.fits.items():
-            idx = np.flatnonzero(seg_of == seg)
-            for k, ts in zip(idx, simulate_transactions(len(idx), horizon[idx], **bg.params, rng=rng)):
-                times.append(first_week[k] + ts)
-        all_times = np.sort(np.concatenate(times)) if times else np.zeros(0)
-        sims[rep] = np.searchsorted(all_times, edges, side="right")
-    mean = sims.mean(axis=0)
-    lo, hi = np.percentile(sims, [2.5, 97.5], axis=0)
-    tracking = pd.DataFrame({"week": edges, "actual": actual, "simulated": mean, "simulated_low": lo, "simulated_high": hi})
-    tracking["period"] = np.where(start + pd.to_timedelta(edges * DAYS_PER_WEEK, unit="D") <= cal_end, "calibration", "holdout")
-
-    # Conditional expectations for the holdout.
-    t_hold = (end - cal_end).days / DAYS_PER_WEEK
-    hold = daily[(daily["date"] > cal_end)].groupby("customer").size().reindex(summary.index).fillna(0.0)
-    pred = np.zeros(len(summary))
-    for seg, (bg, _) in cal.fits.items():
-        idx = seg_of == seg
-        s = summary[idx]
-        pred[idx] = conditional_expected_purchases(t_hold, s["frequency"], s["recency"], s["T"], **bg.params)
-    by = np.minimum(summary["frequency"].to_numpy(), 7)
-    cond = pd.DataFrame({"calibration_frequency": by, "predicted": pred, "actual": hold.to_numpy()})
-    cond = cond.groupby("calibration_frequency").agg(customers=("actual", "size"), predicted=("predicted", "mean"), actual=("actual", "mean")).reset_index()
-
+    seg_of = (
+        summary["segment"].astype(str).to_numpy()
+        if "segment" in summary and len(cal.fits) > 1
+        else np.full(len(summary), next(iter(cal.fits)))
+    )
+    tracking = _tracking(cal, daily, log["date"].min(), cal_end, end, seg_of, replications, seed)
+    cond, pred, hold = _conditional(cal, daily, cal_end, end, seg_of)
     h = tracking[tracking.period == "holdout"]
     cal.tracking = tracking
     cal.conditional = cond
     cal.errors = {
         "holdout_cumulative_mape": float(np.mean(np.abs(h.simulated - h.actual) / np.maximum(h.actual, 1.0))),
         "holdout_final_error": float((h.simulated.iloc[-1] - h.actual.iloc[-1]) / max(h.actual.iloc[-1], 1.0)),
-        "conditional_mae": float(np.mean(np.abs(pred - hold.to_numpy()))),
+        "conditional_mae": float(np.mean(np.abs(pred - hold))),
     }
     return cal
+
+
+def _tracking(cal, daily, start, cal_end, end, seg_of, replications: int, seed: int) -> pd.DataFrame:
+    """Weekly cumulative repeat purchases: actual, and simulated from each customer's first purchase (with a band)."""
+    summary = cal.summary
+    n_weeks = int(np.ceil((end - start).days / DAYS_PER_WEEK))
+    first_week = ((summary["first_purchase"] - start).dt.days / DAYS_PER_WEEK).to_numpy()
+    horizon = (end - summary["first_purchase"]).dt.days.to_numpy() / DAYS_PER_WEEK
+    first = daily.groupby("customer")["date"].transform("min")
+    repeat_weeks = ((daily.loc[daily["date"] > first, "date"] - start).dt.days / DAYS_PER_WEEK).to_numpy()
+    edges = np.arange(1, n_weeks + 1)
+    actual = np.searchsorted(np.sort(repeat_weeks), edges, side="right")
+    rng = np.random.default_rng(seed)
+    sims = np.zeros((replications, n_weeks))
+    for rep in range(replications):
+        times = []
+        for seg, (bg, _) in cal.fits.items():
+            idx = np.flatnonzero(seg_of == seg)
+            for k, ts in zip(idx, simulate_transactions(len(idx), horizon[idx], **bg.params, rng=rng), strict=True):
+                times.append(first_week[k] + ts)
+        all_times = np.sort(np.concatenate(times)) if times else np.zeros(0)
+        sims[rep] = np.searchsorted(all_times, edges, side="right")
+    lo, hi = np.percentile(sims, [2.5, 97.5], axis=0)
+    tracking = pd.DataFrame(
+        {"week": edges, "actual": actual, "simulated": sims.mean(axis=0), "simulated_low": lo, "simulated_high": hi}
+    )
+    in_calibration = start + pd.to_timedelta(edges * DAYS_PER_WEEK, unit="D") <= cal_end
+    tracking["period"] = np.where(in_calibration, "calibration", "holdout")
+    return tracking
+
+
+def _conditional(cal, daily, cal_end, end, seg_of) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Each customer's BG/NBD expectation of holdout purchases against its actual ones, by calibration frequency."""
+    summary = cal.summary
+    t_hold = (end - cal_end).days / DAYS_PER_WEEK
+    hold = daily[(daily["date"] > cal_end)].groupby("customer").size().reindex(summary.index).fillna(0.0).to_numpy()
+    pred = np.zeros(len(summary))
+    for seg, (bg, _) in cal.fits.items():
+        idx = seg_of == seg
+        s = summary[idx]
+        pred[idx] = conditional_expected_purchases(t_hold, s["frequency"], s["recency"], s["T"], **bg.params)
+    by = np.minimum(summary["frequency"].to_numpy(), 7)
+    cond = pd.DataFrame({"calibration_frequency": by, "predicted": pred, "actual": hold})
+    cond = (
+        cond.groupby("calibration_frequency")
+        .agg(customers=("actual", "size"), predicted=("predicted", "mean"), actual=("actual", "mean"))
+        .reset_index()
+    )
+    return cond, pred, hold

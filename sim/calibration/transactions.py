@@ -38,6 +38,17 @@ def _examples(df: pd.DataFrame, mask: pd.Series, k: int = 3) -> str:
     return ", ".join(str(r + 2) for r in rows)  # +2: a header line and 1-based numbering, as a spreadsheet shows them
 
 
+def _read_table(path: Path, columns: Columns) -> pd.DataFrame:
+    """The raw table of a CSV or Parquet file (ids read as text), or a LogError saying why it cannot be read."""
+    if not path.is_file():
+        raise LogError(f"{path}: no such file")
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    try:
+        return pd.read_parquet(path) if parquet else pd.read_csv(path, dtype={columns.customer: str})
+    except Exception as exc:  # pandas raises many kinds for unreadable files
+        raise LogError(f"{path}: cannot be read as {'Parquet' if parquet else 'CSV'} ({exc})") from None
+
+
 def read_log(
     path: str | Path,
     columns: Columns = Columns(),
@@ -53,13 +64,7 @@ def read_log(
     they are real repeat purchases).  `frame` validates an in-memory table.
     """
     if frame is None:
-        path = Path(path)
-        if not path.is_file():
-            raise LogError(f"{path}: no such file")
-        try:
-            frame = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path, dtype={columns.customer: str})
-        except Exception as exc:  # pandas raises many kinds for unreadable files
-            raise LogError(f"{path}: cannot be read as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'} ({exc})") from None
+        frame = _read_table(Path(path), columns)
     where = str(path)
     wanted = {"customer": columns.customer, "date": columns.date, "amount": columns.amount}
     for extra in ("cost", "segment"):
@@ -67,22 +72,33 @@ def read_log(
             wanted[extra] = getattr(columns, extra)
     missing = [f"{role} ({name!r})" for role, name in wanted.items() if name not in frame.columns]
     if missing:
-        raise LogError(f"{where}: missing columns {', '.join(missing)}; columns present: {list(frame.columns)}; set the names with --customer/--date/--amount")
+        raise LogError(
+            f"{where}: missing columns {', '.join(missing)}; columns present: {list(frame.columns)}; "
+            "set the names with --customer/--date/--amount"
+        )
     df = frame[list(wanted.values())].rename(columns={v: k for k, v in wanted.items()}).reset_index(drop=True)
     problems = []
     dates = pd.to_datetime(df["date"].astype(str), format=date_format, errors="coerce")
     bad = dates.isna()
     if bad.any():
-        problems.append(f"{int(bad.sum())} dates do not parse{' as ' + date_format if date_format else ''} (rows {_examples(df, bad)}; e.g. {df.loc[bad, 'date'].iloc[0]!r})")
+        problems.append(
+            f"{int(bad.sum())} dates do not parse{' as ' + date_format if date_format else ''} "
+            f"(rows {_examples(df, bad)}; e.g. {df.loc[bad, 'date'].iloc[0]!r})"
+        )
     amount = pd.to_numeric(df["amount"], errors="coerce")
     bad = amount.isna()
     if bad.any():
         problems.append(f"{int(bad.sum())} amounts are missing or not numbers (rows {_examples(df, bad)})")
     neg = amount < 0
     if neg.any():
-        problems.append(f"{int(neg.sum())} amounts are negative (rows {_examples(df, neg)}); remove returns or net them against purchases first")
+        problems.append(
+            f"{int(neg.sum())} amounts are negative (rows {_examples(df, neg)}); "
+            "remove returns or net them against purchases first"
+        )
     if df["customer"].isna().any():
-        problems.append(f"{int(df['customer'].isna().sum())} rows have no customer id (rows {_examples(df, df['customer'].isna())})")
+        problems.append(
+            f"{int(df['customer'].isna().sum())} rows have no customer id (rows {_examples(df, df['customer'].isna())})"
+        )
     df = df.assign(date=dates, amount=amount)
     dup = df.duplicated(["customer", "date", "amount"], keep="first")
     if dup.any() and not allow_duplicates:
@@ -171,6 +187,8 @@ def base_summary(log: pd.DataFrame, end: pd.Timestamp | str) -> pd.Series:
             "share_repeat_buyers": float((per["n"] > 1).mean()),
             "mean_transactions_per_customer": float(per["n"].mean()),
             "mean_spend_per_customer": float(per["spend"].mean()),
-            "top_20pct_share_of_revenue": float(np.sort(per["spend"].to_numpy())[::-1][: max(1, len(per) // 5)].sum() / per["spend"].sum()),
+            "top_20pct_share_of_revenue": float(
+                np.sort(per["spend"].to_numpy())[::-1][: max(1, len(per) // 5)].sum() / per["spend"].sum()
+            ),
         }
     )

@@ -1,4 +1,4 @@
-"""The engine layer: random streams, population, customer state, behaviour, the monthly market, episodes, strategies, records.
+"""The engine layer: streams, population, customer state, mechanisms, modes, the market, strategies, records.
 
 Modules here import the scenario layer and nothing above it; nothing here does file I/O or printing.
 """

@@ -22,10 +22,13 @@ from sim.engine.streams import MonthDraws
 from sim.scenario import Scenario
 from sim.stages import Cause, Stage
 
+
 class Market:
     """Customers, their scenario and the month's random numbers, advanced one month at a time."""
 
-    def __init__(self, scenario: Scenario, customers: Customers, recorder: Recorder, draws: MonthDraws, mode: Mode) -> None:
+    def __init__(
+        self, scenario: Scenario, customers: Customers, recorder: Recorder, draws: MonthDraws, mode: Mode
+    ) -> None:
         self.scenario = scenario
         self.customers = customers
         self.recorder = recorder
@@ -35,7 +38,9 @@ class Market:
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.lost_referrals = 0
         mg = scenario.migration
-        self.migration_spend = np.array([mg.segment_spend.get(s.name, mg.spend) for s in scenario.segments], dtype=float)  # segment x rung
+        self.migration_spend = np.array(
+            [mg.segment_spend.get(s.name, mg.spend) for s in scenario.segments], dtype=float
+        )  # segment x rung
         self.migrating = bool(self.migration_spend.any())
 
     def run(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:

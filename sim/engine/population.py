@@ -76,12 +76,10 @@ def draw_population(scenario: Scenario, rng: np.random.Generator, mode: Mode) ->
     """Draw the initial customers and the referral pool from the scenario's segments."""
     n = scenario.population.customers
     cap = n + int(round(scenario.population.referral_pool * n))
-    segs = scenario.segments
+    c = Customers.blank(n, cap)
     u = rng.random((cap, 8))
-    seg = _pick([[s.share for s in segs]], np.zeros(cap, dtype=np.int16), u[:, _SEGMENT]).astype(np.int16)
-    median = np.array([s.wallet_median for s in segs])[seg]
-    sigma = np.array([s.wallet_sigma for s in segs])[seg]
-    wallet_rel = np.exp(sigma * ndtri(u[:, _WALLET]))
+    _characteristics(c, scenario.segments, u)
+    segs, seg = scenario.segments, c.segment
     rung = _pick([s.initial_rungs for s in segs], seg, u[:, _RUNG]).astype(np.int8)
     stage = _pick([s.initial_stages for s in segs], seg, u[:, _STAGE]).astype(np.int8)
     stage = mode.initial_stages(stage, rung).astype(np.int8)
@@ -89,61 +87,37 @@ def draw_population(scenario: Scenario, rng: np.random.Generator, mode: Mode) ->
     pool = np.arange(cap) >= n
     stage[pool] = Stage.AWARENESS
     rung[pool] = np.maximum(rung[pool], Rung.SWITCHER)
+    c.entered[pool] = -1
+    _start(c, scenario, stage, rung)
+    return c
 
-    existing = stage > Stage.AWARENESS
+
+def _characteristics(c: Customers, segs: list, u: np.ndarray) -> None:
+    """Segment, wallet and the Beta-distributed uncertainties and fit of every place, by inverse CDF."""
+    seg = _pick([[s.share for s in segs]], np.zeros(len(u), dtype=np.int16), u[:, _SEGMENT]).astype(np.int16)
+    c.segment[:] = seg
+    median = np.array([s.wallet_median for s in segs])[seg]
+    sigma = np.array([s.wallet_sigma for s in segs])[seg]
+    c.wallet[:] = median * np.exp(sigma * ndtri(u[:, _WALLET]))
+    c.need_u[:] = _beta([s.need_uncertainty for s in segs], seg, u[:, _NEED])
+    c.market_u[:] = _beta([s.market_uncertainty for s in segs], seg, u[:, _MARKET])
+    c.transaction_u[:] = _beta([s.transaction_uncertainty for s in segs], seg, u[:, _TRANSACTION])
+    c.fit[:] = _beta([s.product_need_fit for s in segs], seg, u[:, _FIT])
+
+
+def _start(c: Customers, scenario: Scenario, stage: np.ndarray, rung: np.ndarray) -> None:
+    """The relationship each place starts with: stage and rung, trust components, products by stage."""
+    c.stage[:], c.rung[:] = stage, rung
+    c.initial_stage[:], c.initial_rung[:] = stage, rung
+    c.existing[:] = stage > Stage.AWARENESS
     level = np.clip(scenario.trust.initial + scenario.trust.stage_bonus * stage, 0.0, 1.0)
+    c.credibility[:], c.reliability[:], c.intimacy[:] = level, level, level
+    c.self_orientation[:] = scenario.firm.self_orientation
+    c.affective[:] = np.where(c.existing, level / scenario.firm.self_orientation, 0.0)
     max_p = scenario.firm.max_products
-    products = np.select(
+    c.products[:] = np.select(
         [stage == Stage.EXPLORATION, stage == Stage.EXPANSION, stage == Stage.COMMITMENT],
         [1, max(1, -(-max_p // 2)), max_p],
         0,
-    ).astype(np.int16)
-    zeros = np.zeros(cap)
-    minus = np.full(cap, -1, dtype=np.int32)
-    return Customers(
-        n=n,
-        segment=seg,
-        wallet=median * wallet_rel,
-        need_u=_beta([s.need_uncertainty for s in segs], seg, u[:, _NEED]),
-        market_u=_beta([s.market_uncertainty for s in segs], seg, u[:, _MARKET]),
-        transaction_u=_beta([s.transaction_uncertainty for s in segs], seg, u[:, _TRANSACTION]),
-        fit=_beta([s.product_need_fit for s in segs], seg, u[:, _FIT]),
-        existing=existing,
-        entered=np.where(pool, -1, 0).astype(np.int32),
-        referred_by=minus.copy(),
-        initial_stage=stage.copy(),
-        initial_rung=rung.copy(),
-        stage=stage,
-        rung=rung,
-        credibility=level.copy(),
-        reliability=level.copy(),
-        intimacy=level.copy(),
-        self_orientation=np.full(cap, scenario.firm.self_orientation),
-        satisfaction=zeros.copy(),
-        experience_weight=zeros.copy(),
-        experiences=np.zeros(cap, dtype=np.int32),
-        affective=np.where(existing, level / scenario.firm.self_orientation, 0.0),
-        calculative=zeros.copy(),
-        linkage=zeros.copy(),
-        products=products,
-        share_of_wallet=zeros.copy(),
-        purchases=np.zeros(cap, dtype=np.int32),
-        in_episode=np.zeros(cap, dtype=bool),
-        action=np.zeros(cap, dtype=np.int8),
-        offers=np.zeros(cap, dtype=np.int32),
-        accepted=np.zeros(cap, dtype=np.int32),
-        window_margin=zeros.copy(),
-        window_cost=zeros.copy(),
-        window_months=np.zeros(cap, dtype=np.int32),
-        acquired_month=minus.copy(),
-        commitment_month=np.where(stage == Stage.COMMITMENT, 0, -1).astype(np.int32),
-        dissolved_month=minus.copy(),
-        cause=np.zeros(cap, dtype=np.int8),
-        referrals=np.zeros(cap, dtype=np.int32),
-        clv=zeros.copy(),
-        month_purchases=np.zeros(cap, dtype=np.int32),
-        revenue=zeros.copy(),
-        cost=zeros.copy(),
-        acquisition=zeros.copy(),
     )
-
+    c.commitment_month[:] = np.where(stage == Stage.COMMITMENT, 0, -1)

@@ -52,7 +52,14 @@ class Recorder:
             self.share_of_wallet[t, :n] = c.share_of_wallet[:n]
 
     def flows(
-        self, t: int, n: int, revenue: np.ndarray, cost: np.ndarray, acquisition: np.ndarray, margin: np.ndarray, purchases: np.ndarray
+        self,
+        t: int,
+        n: int,
+        revenue: np.ndarray,
+        cost: np.ndarray,
+        acquisition: np.ndarray,
+        margin: np.ndarray,
+        purchases: np.ndarray,
     ) -> None:
         """Record the month's purchases and money for the first n customers."""
         self.totals[t] = (revenue.sum(), cost.sum(), acquisition.sum(), margin.sum(), purchases.sum())

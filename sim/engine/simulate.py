@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import simpy
 
 from sim.engine.market import Market
 from sim.engine.modes import mode_for
 from sim.engine.population import draw_population
+from sim.engine.records import Recorder
 from sim.engine.state import Customers
 from sim.engine.streams import MonthDraws, Purpose, stream
-from sim.engine.records import Recorder
 from sim.scenario import Scenario
 
 

@@ -62,6 +62,12 @@ class Customers:
     cost: np.ndarray
     acquisition: np.ndarray
 
+    @classmethod
+    def blank(cls, n: int, capacity: int) -> Customers:
+        """`capacity` places (`n` of them in the market), every array at its empty value."""
+        arrays = {name: np.full(capacity, fill, dtype=dtype) for name, (dtype, fill) in _EMPTY.items()}
+        return cls(n=n, **arrays)
+
     @property
     def capacity(self) -> int:
         """Customers plus the referral pool."""
@@ -70,3 +76,36 @@ class Customers:
     def trust(self, sl: slice | int | np.ndarray = slice(None)) -> np.ndarray:
         """Green's trust of customers `sl` (:func:`sim.engine.mechanisms.trust.green_trust`, the one formula)."""
         return green_trust(self.credibility[sl], self.reliability[sl], self.intimacy[sl], self.self_orientation[sl])
+
+
+# dtype and empty value of each array (-1: "never" for months and "none" for referrers).
+_EMPTY: dict[str, tuple[type, float]] = {
+    **dict.fromkeys(("wallet", "need_u", "market_u", "transaction_u", "fit"), (np.float64, 0.0)),
+    "segment": (np.int16, 0),
+    "existing": (np.bool_, False),
+    "entered": (np.int32, 0),
+    "referred_by": (np.int32, -1),
+    "initial_stage": (np.int8, 0),
+    "initial_rung": (np.int8, 0),
+    "stage": (np.int8, 0),
+    "rung": (np.int8, 0),
+    **dict.fromkeys(("credibility", "reliability", "intimacy", "self_orientation"), (np.float64, 0.0)),
+    **dict.fromkeys(("satisfaction", "experience_weight", "affective", "calculative", "linkage"), (np.float64, 0.0)),
+    "experiences": (np.int32, 0),
+    "products": (np.int16, 0),
+    "share_of_wallet": (np.float64, 0.0),
+    "purchases": (np.int32, 0),
+    "in_episode": (np.bool_, False),
+    "action": (np.int8, 0),
+    "offers": (np.int32, 0),
+    "accepted": (np.int32, 0),
+    "window_margin": (np.float64, 0.0),
+    "window_cost": (np.float64, 0.0),
+    "window_months": (np.int32, 0),
+    **dict.fromkeys(("acquired_month", "commitment_month", "dissolved_month"), (np.int32, -1)),
+    "cause": (np.int8, 0),
+    "referrals": (np.int32, 0),
+    "clv": (np.float64, 0.0),
+    "month_purchases": (np.int32, 0),
+    **dict.fromkeys(("revenue", "cost", "acquisition"), (np.float64, 0.0)),
+}

@@ -30,7 +30,9 @@ def purpose_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def stream(seed: int, replication: int, purpose: Purpose, month: int | None = None, name: str | None = None) -> np.random.Generator:
+def stream(
+    seed: int, replication: int, purpose: Purpose, month: int | None = None, name: str | None = None
+) -> np.random.Generator:
     """The generator for one purpose of one replication (and month, and named monthly purpose).
 
     Replication r uses ``SeedSequence(seed).spawn(...)[r]``'s key, so any

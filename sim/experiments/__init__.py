@@ -1,1 +1,18 @@
 """The experiments layer: replications, paired comparisons on common random numbers, sweeps, and where they run."""
+
+from sim.experiments.compare import COMPARE_KPIS, compare, paired_differences
+from sim.experiments.executors import default_jobs, map_jobs
+from sim.experiments.runs import kpis, run
+from sim.experiments.sweep import sweep, sweep_points
+
+__all__ = [
+    "COMPARE_KPIS",
+    "compare",
+    "default_jobs",
+    "kpis",
+    "map_jobs",
+    "paired_differences",
+    "run",
+    "sweep",
+    "sweep_points",
+]

@@ -13,58 +13,18 @@ Every row carries its replication and root seed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.engine.simulate import Replication
 from sim.engine.records import PANEL_FLOWS, PANEL_STATE
+from sim.engine.simulate import Replication
+from sim.results.kpis import KPIS
+from sim.results.stats import mean_interval
 from sim.scenario import Scenario
 from sim.stages import CAUSES, RUNGS, STAGES, Cause, Stage
-
-KPIS = (
-    "customers",
-    "acquired",
-    "retained",
-    "dissolved",
-    "retention",
-    "fired",
-    "revenue",
-    "cost_to_serve",
-    "acquisition_cost",
-    "profit",
-    "customer_equity",
-    "mean_clv",
-    "mean_clv_acquired",
-    "share_of_wallet",
-    "mean_trust",
-    "time_to_commitment",
-    "growth_acceptance",
-    "referrals",
-)
-
-
-# Direction in which a KPI improves (+1 higher is better, -1 lower is better, 0 neither).
-KPI_DIRECTION = {
-    "customers": 0, "acquired": 1, "retained": 1, "dissolved": -1, "retention": 1, "fired": 0,
-    "revenue": 1, "cost_to_serve": -1, "acquisition_cost": -1, "profit": 1, "customer_equity": 1,
-    "mean_clv": 1, "mean_clv_acquired": 1, "share_of_wallet": 1, "mean_trust": 1,
-    "time_to_commitment": -1, "growth_acceptance": 1, "referrals": 1, "lost_referrals": 0,
-}
-
-
-def verdict(kpi: str, ci_low: float, ci_high: float) -> str:
-    """'better', 'worse' or 'ns' for a difference interval, given the KPI's direction ('higher'/'lower' if it has none)."""
-    if not (ci_low > 0 or ci_high < 0):
-        return "ns"
-    up = ci_low > 0
-    direction = KPI_DIRECTION.get(kpi, 0)
-    if direction == 0:
-        return "higher" if up else "lower"
-    return "better" if up == (direction > 0) else "worse"
 
 
 def _stage_cat(codes: np.ndarray) -> pd.Categorical:
@@ -104,7 +64,9 @@ def lifetimes_table(rep: Replication, scenario: Scenario) -> pd.DataFrame:
     """One row per customer: who they are, what happened, and their CLV."""
     c = rep.customers
     n = c.n
-    referred_value = np.bincount(c.referred_by[:n][c.referred_by[:n] >= 0], weights=c.clv[:n][c.referred_by[:n] >= 0], minlength=n)
+    referred_value = np.bincount(
+        c.referred_by[:n][c.referred_by[:n] >= 0], weights=c.clv[:n][c.referred_by[:n] >= 0], minlength=n
+    )
     return pd.DataFrame(
         {
             "replication": rep.replication,
@@ -200,7 +162,9 @@ def replication_row(rep: Replication) -> dict[str, float]:
         "mean_clv_acquired": c.clv[:n][was_customer].mean() if was_customer.any() else 0.0,
         "share_of_wallet": float(c.share_of_wallet[:n][alive_customers].mean()) if alive_customers.any() else 0.0,
         "mean_trust": float(trust[alive_customers].mean()) if alive_customers.any() else float("nan"),
-        "time_to_commitment": float((c.commitment_month[:n] - since)[reached & (c.initial_stage[:n] < Stage.COMMITMENT)].mean())
+        "time_to_commitment": float(
+            (c.commitment_month[:n] - since)[reached & (c.initial_stage[:n] < Stage.COMMITMENT)].mean()
+        )
         if (reached & (c.initial_stage[:n] < Stage.COMMITMENT)).any()
         else float("nan"),
         "growth_acceptance": c.accepted[:n].sum() / offers if offers else float("nan"),
@@ -209,17 +173,13 @@ def replication_row(rep: Replication) -> dict[str, float]:
     }
 
 
-def summarize(table: pd.DataFrame, columns: tuple[str, ...] = KPIS, level: float = 0.95) -> pd.DataFrame:
+def summarize(table: pd.DataFrame, columns: tuple[str, ...] = tuple(KPIS), level: float = 0.95) -> pd.DataFrame:
     """Mean, standard deviation and t-interval of each KPI over replications (one row per KPI)."""
     rows = []
     for col in columns:
-        x = table[col].to_numpy(dtype=float)
-        x = x[np.isfinite(x)]  # e.g. time to commitment when nobody committed
-        k = len(x)
-        mean = x.mean() if k else float("nan")
-        sd = x.std(ddof=1) if k > 1 else float("nan")
-        half = stats.t.ppf(0.5 + level / 2, k - 1) * sd / np.sqrt(k) if k > 1 else float("nan")
-        rows.append({"kpi": col, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half, "replications": k})
+        est = mean_interval(table[col], level)  # undefined values (e.g. nobody committed) are left out
+        row = {"kpi": col, "mean": est.mean, "sd": est.sd, "ci_low": est.low, "ci_high": est.high}
+        rows.append({**row, "replications": est.n})
     return pd.DataFrame(rows)
 
 
@@ -249,7 +209,7 @@ class Results:
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """KPI means with confidence intervals over replications."""
-        return summarize(self.replications, KPIS, level)
+        return summarize(self.replications, tuple(KPIS), level)
 
     def write(self, out: Path, fmt: str = "csv") -> list[Path]:
         """Write every table to `out` as CSV or Parquet; returns the paths written."""
@@ -265,4 +225,3 @@ class Results:
                 df.to_csv(path, index=False)
             written.append(path)
         return written
-

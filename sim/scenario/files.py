@@ -13,7 +13,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     path = Path(path)
     if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file (give the path to a .toml file, e.g. scenarios/baseline.toml)")
+        raise ScenarioError(
+            f"{path}: no such scenario file (give the path to a .toml file, e.g. scenarios/baseline.toml)"
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         plan = data.get("migration", {}).get("plan") if isinstance(data.get("migration"), dict) else None

@@ -36,5 +36,7 @@ def read_spend_plan(path: Path) -> tuple[list[float], dict[str, list[float]]]:
 
 def write_spend_plan(table: pd.DataFrame, path: Path) -> None:
     """Write a plan table (needs rung and spend_per_customer; segment optional) as CSV."""
-    cols = [c for c in ("segment", "rung", "spend_per_customer", "move_probability", "expected_gain") if c in table.columns]
+    cols = [
+        c for c in ("segment", "rung", "spend_per_customer", "move_probability", "expected_gain") if c in table.columns
+    ]
     table[cols].to_csv(path, index=False)

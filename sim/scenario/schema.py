@@ -62,12 +62,18 @@ class BetaDist(_Model):
 class BuyTillYouDie(_Model):
     """Fitted BG/NBD and Gamma-Gamma parameters of a segment (behaviour = "bgnbd"; crmsim calibrate writes them)."""
 
-    r: Pos = Field(0.243, description="BG/NBD: shape of the purchase-rate Gamma (Fader, Hardie and Lee 2005, CDNOW: 0.243)")
-    alpha: Pos = Field(4.414, description="BG/NBD: rate of the purchase-rate Gamma, per time unit (CDNOW, weeks: 4.414)")
+    r: Pos = Field(
+        0.243, description="BG/NBD: shape of the purchase-rate Gamma (Fader, Hardie and Lee 2005, CDNOW: 0.243)"
+    )
+    alpha: Pos = Field(
+        4.414, description="BG/NBD: rate of the purchase-rate Gamma, per time unit (CDNOW, weeks: 4.414)"
+    )
     a: Pos = Field(0.793, description="BG/NBD: Beta a of the dropout probability after each purchase (CDNOW: 0.793)")
     b: Pos = Field(2.426, description="BG/NBD: Beta b of the dropout probability (CDNOW: 2.426)")
     p: Pos = Field(6.25, description="Gamma-Gamma: shape of a transaction's value (CDNOW: 6.25)")
-    q: float = Field(3.74, gt=1.0, description="Gamma-Gamma: shape of the spend-rate Gamma; > 1 for a finite mean (CDNOW: 3.74)")
+    q: float = Field(
+        3.74, gt=1.0, description="Gamma-Gamma: shape of the spend-rate Gamma; > 1 for a finite mean (CDNOW: 3.74)"
+    )
     gamma: Pos = Field(15.44, description="Gamma-Gamma: scale of the spend-rate Gamma, in currency (CDNOW: 15.44)")
     time_unit_days: Pos = Field(7.0, description="days in the time unit alpha is measured in (7: weeks)")
 
@@ -81,7 +87,9 @@ class Segment(_Model):
     """A group of customers sharing the distributions their characteristics are drawn from."""
 
     name: str = Field("all", min_length=1, description="segment label used in result tables")
-    share: float = Field(1.0, gt=0.0, le=1.0, description="share of the initial population in this segment; shares sum to 1")
+    share: float = Field(
+        1.0, gt=0.0, le=1.0, description="share of the initial population in this segment; shares sum to 1"
+    )
     wallet_median: Pos = Field(
         1000.0, description="median monthly category spend (the customer's wallet), in currency units"
     )
@@ -125,7 +133,8 @@ class Population(_Model):
     customers: int = Field(2000, ge=1, le=10_000_000, description="customers (prospects included) at month 0")
     referral_pool: NonNeg = Field(
         0.5,
-        description="room for referred newcomers, as a share of `customers`; referrals beyond it are counted, not added",
+        description="room for referred newcomers, as a share of `customers`; "
+        "referrals beyond it are counted, not added",
     )
     fixed: bool = Field(
         False, description="same customers in every replication (only the future varies): for per-customer portfolios"
@@ -163,12 +172,16 @@ class Strategy(_Model):
 class Posture(_Model):
     """One relationship posture on the transactional-collaborative continuum."""
 
-    closeness: Unit = Field(0.1, description="place on the working-relationship continuum: 0 transactional, 1 collaborative")
+    closeness: Unit = Field(
+        0.1, description="place on the working-relationship continuum: 0 transactional, 1 collaborative"
+    )
     interaction_rate: Prob = Field(0.10, description="monthly chance of a firm interaction (communication, bridging)")
     interaction_cost: NonNeg = Field(15.0, description="cost of one firm interaction")
     cost_to_serve: NonNeg = Field(10.0, description="fixed monthly cost to serve an active customer")
     cost_to_serve_share: Prob = Field(0.03, description="variable cost to serve as a share of revenue")
-    linkage_rate: Prob = Field(0.0, description="monthly growth of operational linkages (raise switching costs, cut failures)")
+    linkage_rate: Prob = Field(
+        0.0, description="monthly growth of operational linkages (raise switching costs, cut failures)"
+    )
     price_index: Pos = Field(1.0, description="price relative to the market (multiplies revenue)")
     conflict_resolution: Prob = Field(0.2, description="chance a service failure is resolved by the firm (recovery)")
     recovery_cost: NonNeg = Field(25.0, description="cost of resolving one service failure")
@@ -205,11 +218,17 @@ class GrowthOffer(_Model):
     base_acceptance: float = Field(0.5, description="logit of acceptance at average trust, fit and size")
     trust_effect: float = Field(3.0, ge=0.0, description="logit change per unit of trust above 0.5")
     fit_effect: float = Field(2.0, ge=0.0, description="logit change per unit of product-need fit above 0.5")
-    poor_fit_threshold: Unit = Field(0.4, description="perceived product-need fit below which an accepted offer is not valued")
+    poor_fit_threshold: Unit = Field(
+        0.4, description="perceived product-need fit below which an accepted offer is not valued"
+    )
     value_noise: Unit = Field(0.3, description="spread of perceived fit around true fit (value not recognised)")
     trust_damage: Unit = Field(0.15, description="share of credibility lost when an accepted offer is not valued")
-    self_orientation_damage: NonNeg = Field(0.2, description="rise in perceived self-orientation after pushing a poor fit")
-    dissolution_on_damage: Prob = Field(0.10, description="chance the relationship ends after an offer that is not valued")
+    self_orientation_damage: NonNeg = Field(
+        0.2, description="rise in perceived self-orientation after pushing a poor fit"
+    )
+    dissolution_on_damage: Prob = Field(
+        0.10, description="chance the relationship ends after an offer that is not valued"
+    )
     offer_cost: NonNeg = Field(30.0, description="selling cost of making one offer")
 
 
@@ -240,9 +259,24 @@ Action = Literal["invest", "maintain", "streamline", "reprice", "fire"]
 
 # Default action per class of each scheme (seeds 000, 002, 003).
 DEFAULT_ACTIONS: dict[str, dict[str, str]] = {
-    "loyalty_effort": {"switchers": "streamline", "most_valuable": "maintain", "undesirable": "reprice", "partners": "invest"},
-    "profitability_loyalty": {"strangers": "streamline", "butterflies": "maintain", "true_friends": "invest", "barnacles": "reprice"},
-    "value": {"most_valuable": "maintain", "most_growable": "invest", "low_maintenance": "streamline", "below_zero": "fire"},
+    "loyalty_effort": {
+        "switchers": "streamline",
+        "most_valuable": "maintain",
+        "undesirable": "reprice",
+        "partners": "invest",
+    },
+    "profitability_loyalty": {
+        "strangers": "streamline",
+        "butterflies": "maintain",
+        "true_friends": "invest",
+        "barnacles": "reprice",
+    },
+    "value": {
+        "most_valuable": "maintain",
+        "most_growable": "invest",
+        "low_maintenance": "streamline",
+        "below_zero": "fire",
+    },
 }
 
 
@@ -257,7 +291,9 @@ class PortfolioPolicy(_Model):
     )
     review_months: int = Field(12, ge=1, le=1200, description="months between reviews; the first is at this month")
     min_tenure_months: int = Field(
-        12, ge=0, description="months since acquisition before a customer is classified (new accounts need time to grow)"
+        12,
+        ge=0,
+        description="months since acquisition before a customer is classified (new accounts need time to grow)",
     )
     loyal_rung: int = Field(5, ge=1, le=8, description="rung at or above which a customer counts as loyal")
     high_effort: Pos = Field(1.5, description="cost to serve above this multiple of the median counts as high effort")
@@ -291,7 +327,8 @@ class Compare(_Model):
 
     baseline: str = Field("", description="variant the others are compared with (default: the first)")
     variants: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description='name -> {"dotted.path" = value, ...}, e.g. "strategy.account_growth" = "all_at_once"'
+        default_factory=dict,
+        description='name -> {"dotted.path" = value, ...}, e.g. "strategy.account_growth" = "all_at_once"',
     )
 
 
@@ -312,7 +349,9 @@ class FootInTheDoor(GrowthOffer):
     growth_factor: float = Field(1.5, ge=1.0, description="each step offers this many times the previous size")
     interval_months: float = Field(2.0, ge=0.25, le=24.0, description="months between a decision and the next offer")
     max_steps: int = Field(3, ge=1, le=8, description="offers in one sequence at most")
-    size_effect: float = Field(2.0, ge=0.0, description="logit loss per unit of offer size relative to the product range")
+    size_effect: float = Field(
+        2.0, ge=0.0, description="logit loss per unit of offer size relative to the product range"
+    )
     consistency_effect: float = Field(
         0.5,
         ge=0.0,
@@ -330,7 +369,9 @@ class AllAtOnce(GrowthOffer):
     """All-at-once account growth: one comprehensive offer of the full scope (seed 000)."""
 
     offer_rate: Prob = Field(0.08, description="monthly chance an eligible customer receives the comprehensive offer")
-    decision_months: float = Field(3.0, gt=0.0, le=24.0, description="mean months the customer takes to decide (exponential)")
+    decision_months: float = Field(
+        3.0, gt=0.0, le=24.0, description="mean months the customer takes to decide (exponential)"
+    )
     base_acceptance: float = Field(-1.0, description="logit of acceptance for an average customer")
     size_effect: float = Field(0.8, ge=0.0, description="logit change per unit of log(wallet / reference_wallet)")
     reference_wallet: Pos = Field(1000.0, description="monthly wallet at which customer size neither helps nor hurts")
@@ -389,7 +430,9 @@ class Trust(_Model):
     credibility_gain: Prob = Field(0.10, description="share of the gap to 1 closed by one interaction (credibility)")
     intimacy_gain: Prob = Field(0.08, description="share of the gap to 1 closed by one interaction, times closeness")
     reliability_gain: Prob = Field(0.05, description="share of the gap to 1 closed by a successful service encounter")
-    reliability_loss: Prob = Field(0.20, description="share of reliability lost in a failure, times (1 + transaction uncertainty)")
+    reliability_loss: Prob = Field(
+        0.20, description="share of reliability lost in a failure, times (1 + transaction uncertainty)"
+    )
     decay: Prob = Field(0.01, description="monthly drift of credibility and intimacy back to the initial level")
     self_orientation_recovery: Prob = Field(
         0.1, description="monthly share of excess perceived self-orientation that fades"
@@ -400,22 +443,30 @@ class Satisfaction(_Model):
     """Satisfaction as a weighted mean of experiences, with negativity bias and primacy (seed 002)."""
 
     negativity_bias: float = Field(
-        2.5, ge=1.0, description="weight of a negative experience relative to a positive one (bad is stronger than good)"
+        2.5,
+        ge=1.0,
+        description="weight of a negative experience relative to a positive one (bad is stronger than good)",
     )
     primacy: float = Field(
         0.95, gt=0.0, le=1.0, description="the k-th experience weighs primacy**k: early experiences weigh more"
     )
     floor_weight: Unit = Field(0.1, description="least weight any experience keeps, however late")
     success_value: Unit = Field(0.5, description="experience value of a purchase served without failure")
-    failure_severity: Unit = Field(0.8, description="experience value lost in a failure, times (1 + transaction uncertainty)/2")
+    failure_severity: Unit = Field(
+        0.8, description="experience value lost in a failure, times (1 + transaction uncertainty)/2"
+    )
     resolved_share: Unit = Field(0.5, description="share of a failure's damage the firm's recovery removes")
-    fit_weight: Unit = Field(0.5, description="weight of posture fit (closeness vs preferred closeness) in an experience")
+    fit_weight: Unit = Field(
+        0.5, description="weight of posture fit (closeness vs preferred closeness) in an experience"
+    )
 
 
 class Commitment(_Model):
     """Affective commitment grows with trust; calculative with switching costs and dependence, against trust."""
 
-    affective_rate: Prob = Field(0.1, description="monthly share of the gap between affective commitment and trust closed")
+    affective_rate: Prob = Field(
+        0.1, description="monthly share of the gap between affective commitment and trust closed"
+    )
     calculative_rate: Prob = Field(0.1, description="monthly share of the gap to the calculative target closed")
     trust_on_calculative: Unit = Field(0.5, description="how much trust lowers calculative commitment (negative link)")
     products_switching_weight: Unit = Field(0.4, description="switching cost from the scope of products held")
@@ -426,7 +477,9 @@ class Service(_Model):
     """Service encounters after purchases."""
 
     failure_probability: Prob = Field(0.10, description="base chance a purchase's service encounter fails")
-    transaction_uncertainty_effect: NonNeg = Field(1.0, description="failure chance multiplier per unit of transaction uncertainty")
+    transaction_uncertainty_effect: NonNeg = Field(
+        1.0, description="failure chance multiplier per unit of transaction uncertainty"
+    )
     transfer_ability_effect: Unit = Field(0.6, description="share of failures removed at full transfer ability")
     linkage_effect: Unit = Field(0.5, description="share of failures removed at full operational linkage")
 
@@ -446,8 +499,12 @@ class Competition(_Model):
 class Ladder(_Model):
     """Monthly moves up and down the loyalty ladder, driven by trust, satisfaction and affective commitment."""
 
-    up_rate: Prob = Field(0.15, description="monthly chance of climbing one rung when the drive is well above the threshold")
-    down_rate: Prob = Field(0.10, description="monthly chance of dropping one rung when the drive is well below the threshold")
+    up_rate: Prob = Field(
+        0.15, description="monthly chance of climbing one rung when the drive is well above the threshold"
+    )
+    down_rate: Prob = Field(
+        0.10, description="monthly chance of dropping one rung when the drive is well below the threshold"
+    )
     thresholds: Annotated[list[float], Field(min_length=N_RUNGS - 1, max_length=N_RUNGS - 1)] = Field(
         [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65],
         description="drive needed to climb from rung k to k+1 (k = 1..7); increasing",
@@ -456,12 +513,14 @@ class Ladder(_Model):
     trust_weight: NonNeg = Field(0.5, description="weight of trust in the drive")
     satisfaction_weight: NonNeg = Field(0.3, description="weight of satisfaction in the drive")
     affective_weight: NonNeg = Field(0.2, description="weight of affective commitment in the drive")
-    failure_drop: Prob = Field(0.3, description="chance of dropping a rung after a failure, times transaction uncertainty")
+    failure_drop: Prob = Field(
+        0.3, description="chance of dropping a rung after a failure, times transaction uncertainty"
+    )
 
     @field_validator("thresholds")
     @classmethod
     def _increasing(cls, v: list[float]) -> list[float]:
-        if any(b <= a for a, b in zip(v, v[1:])):
+        if any(b <= a for a, b in zip(v, v[1:], strict=False)):
             raise ValueError(f"thresholds must increase from rung 1 to rung 8, got {v}")
         return v
 
@@ -469,14 +528,20 @@ class Ladder(_Model):
 class Stages(_Model):
     """Moves between relationship development stages."""
 
-    trial_rate: Prob = Field(0.15, description="monthly chance a prospect tries a product, times the rung's purchase chance")
+    trial_rate: Prob = Field(
+        0.15, description="monthly chance a prospect tries a product, times the rung's purchase chance"
+    )
     prospect_exit_rate: Prob = Field(0.01, description="monthly chance a prospect who never bought loses interest")
     min_purchases: int = Field(2, ge=0, description="purchases before exploration can turn into expansion")
     expansion_rate: Prob = Field(0.25, description="monthly chance of exploration -> expansion when ready")
     expansion_threshold: float = Field(0.35, description="trust + satisfaction/2 needed for expansion")
     commitment_rate: Prob = Field(0.15, description="monthly chance of expansion -> commitment when ready")
-    commitment_threshold: float = Field(0.55, description="mean of trust, commitment and share of wallet needed for commitment")
-    regression_rate: Prob = Field(0.10, description="monthly chance of commitment -> expansion when below the threshold")
+    commitment_threshold: float = Field(
+        0.55, description="mean of trust, commitment and share of wallet needed for commitment"
+    )
+    regression_rate: Prob = Field(
+        0.10, description="monthly chance of commitment -> expansion when below the threshold"
+    )
     steepness: Pos = Field(10.0, description="how sharply stage chances rise around their thresholds")
 
 
@@ -488,7 +553,9 @@ class Dissolution(_Model):
     trust_effect: NonNeg = Field(2.0, description="log-hazard loss per unit of trust above 0.5")
     calculative_effect: NonNeg = Field(1.0, description="log-hazard loss per unit of calculative commitment (lock-in)")
     dependence_retention: Unit = Field(0.5, description="share of the base hazard removed at full dependence")
-    shock_hazard: Prob = Field(0.05, description="extra hazard after an unresolved failure, times transaction uncertainty")
+    shock_hazard: Prob = Field(
+        0.05, description="extra hazard after an unresolved failure, times transaction uncertainty"
+    )
     instability: NonNeg = Field(1.0, description="how much dependence amplifies the shock hazard (less stable ties)")
 
 
@@ -504,7 +571,9 @@ class Migration(_Model):
     p_max: Prob = Field(0.10, description="highest extra monthly chance of moving up one rung, at unlimited spend")
     scale: Pos = Field(20.0, description="spend at which 63% (1 - 1/e) of p_max is reached")
     plan: str = Field(
-        "", description="CSV spend plan (rung, spend_per_customer, optional segment) from crmsim optimize migration; fills the spend"
+        "",
+        description="CSV spend plan (rung, spend_per_customer, optional segment) from crmsim optimize migration; "
+        "fills the spend",
     )
 
     @model_validator(mode="before")
@@ -609,11 +678,17 @@ class Scenario(_Model):
             except ScenarioError as exc:
                 raise ValueError(f"sweep.parameters: {exc}") from None
         if self.compare.baseline and self.compare.baseline not in self.compare.variants:
-            raise ValueError(f"compare.baseline: {self.compare.baseline!r} is not one of the variants {sorted(self.compare.variants)}")
+            raise ValueError(
+                f"compare.baseline: {self.compare.baseline!r} is not one of the variants "
+                f"{sorted(self.compare.variants)}"
+            )
         if self.behaviour == "bgnbd":
             lacking = [s.name for s in self.segments if s.buy_till_you_die is None]
             if lacking:
-                raise ValueError(f'behaviour = "bgnbd" needs segments[*].buy_till_you_die for segments {lacking} (crmsim calibrate writes them)')
+                raise ValueError(
+                    f'behaviour = "bgnbd" needs segments[*].buy_till_you_die for segments {lacking} '
+                    "(crmsim calibrate writes them)"
+                )
         if self.behaviour == "markov" and not self.markov.transitions:
             raise ValueError('behaviour = "markov" needs markov.transitions (8 rows of 8 or 9 probabilities)')
         return self

@@ -122,7 +122,11 @@ def plot_frontier(frontier: pd.DataFrame, ax: Axes | None = None) -> Figure:
         c = f[f["chosen"]].iloc[0]
         ax.plot(c["std"], c["expected_value"], "*", color="#D55E00", markersize=16, label="Chosen portfolio")
         ax.annotate(
-            f"risk aversion {c['gamma']:.3g}  ", (c["std"], c["expected_value"]), ha="right", va="bottom", fontsize="small"
+            f"risk aversion {c['gamma']:.3g}  ",
+            (c["std"], c["expected_value"]),
+            ha="right",
+            va="bottom",
+            fontsize="small",
         )
     ax.set_title("Efficient customer portfolio")
     ax.set_xlabel("Standard deviation of discounted value (currency)")
@@ -140,8 +144,14 @@ def plot_spend_plan(plan: pd.DataFrame, ax: Axes | None = None) -> Figure:
     fig, ax = _axes(ax)
     labels = [f"{int(r)} {RUNGS[int(r) - 1].replace('_', ' ')}" for r in plan["rung"]]
     bars = ax.bar(labels, plan["spend_per_customer"], color="#009E73")
-    for bar, p in zip(bars, plan["move_probability"]):
-        ax.annotate(f"{p:.1%}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize="small")
+    for bar, p in zip(bars, plan["move_probability"], strict=True):
+        ax.annotate(
+            f"{p:.1%}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize="small",
+        )
     ax.set_title("Migration spend plan (label: monthly chance of moving up)")
     ax.set_xlabel("Rung")
     ax.set_ylabel("Spend per customer per month (currency)")
@@ -155,9 +165,15 @@ def plot_comparison(differences: pd.DataFrame, kpis: list[str] | None = None) ->
     kpis = kpis or list(dict.fromkeys(differences["kpi"]))
     cols = min(4, len(kpis))
     rows = -(-len(kpis) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.2 + 1.0 * rows * max(1, differences["variant"].nunique())), squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(3.6 * cols, 2.2 + 1.0 * rows * max(1, differences["variant"].nunique())),
+        squeeze=False,
+        constrained_layout=True,
+    )
     base = differences["baseline"].iloc[0]
-    for ax, kpi in zip(axes.flat, kpis):
+    for ax, kpi in zip(axes.flat, kpis, strict=False):
         d = differences[differences["kpi"] == kpi].reset_index(drop=True)
         y = np.arange(len(d))
         palette = {"better": "#009E73", "worse": "#D55E00", "higher": "#0072B2", "lower": "#0072B2"}
@@ -171,7 +187,7 @@ def plot_comparison(differences: pd.DataFrame, kpis: list[str] | None = None) ->
         ax.set_title(kpi.replace("_", " "))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
         ax.xaxis.set_major_formatter(NUMBER)
-    for ax in list(axes.flat)[len(kpis):]:
+    for ax in list(axes.flat)[len(kpis) :]:
         ax.set_visible(False)
     fig.suptitle(f"Difference from {base} (paired, 95% interval; green: better, orange: worse)")
     return fig
@@ -228,10 +244,18 @@ def plot_migration_matrix(panel: pd.DataFrame, ax: Axes | None = None) -> Figure
     for i in range(P.shape[0]):
         for j in range(P.shape[1]):
             if np.isfinite(P[i, j]) and P[i, j] >= 0.005:
-                ax.text(j, i, f"{P[i, j]:.0%}", ha="center", va="center", fontsize="x-small", color="white" if P[i, j] > 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{P[i, j]:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize="x-small",
+                    color="white" if P[i, j] > 0.6 else "black",
+                )
     names = [f"{k + 1} {n.replace('_', ' ')}" for k, n in enumerate(RUNGS)]
     ax.set_xticks(range(P.shape[1]), names + ["dissolved"], rotation=40, ha="right")
-    ax.set_yticks(range(P.shape[0]), [f"{n}  (n={int(c):,})" for n, c in zip(names, seen)])
+    ax.set_yticks(range(P.shape[0]), [f"{n}  (n={int(c):,})" for n, c in zip(names, seen, strict=True)])
     ax.set_xlabel("Rung next month")
     ax.set_ylabel("Rung this month (customer-months seen)")
     ax.set_title("Monthly migration between rungs")
@@ -246,7 +270,13 @@ def plot_clv_distribution(lifetimes: pd.DataFrame, ax: Axes | None = None) -> Fi
     lt = lifetimes[(lifetimes["acquired_month"] >= 0) | lifetimes["existing"]]
     segments = list(lt["segment"].cat.categories) if hasattr(lt["segment"], "cat") else sorted(lt["segment"].unique())
     data = [lt.loc[lt["segment"] == s, "clv"].to_numpy() for s in segments]
-    ax.boxplot(data, tick_labels=segments, showfliers=False, showmeans=True, meanprops={"marker": "D", "markerfacecolor": "#D55E00", "markeredgecolor": "#D55E00"})
+    ax.boxplot(
+        data,
+        tick_labels=segments,
+        showfliers=False,
+        showmeans=True,
+        meanprops={"marker": "D", "markerfacecolor": "#D55E00", "markeredgecolor": "#D55E00"},
+    )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel("CLV: discounted margin (currency)")
     ax.set_xlabel("Segment")
@@ -256,16 +286,24 @@ def plot_clv_distribution(lifetimes: pd.DataFrame, ax: Axes | None = None) -> Fi
 
 
 def customer_summary(results) -> pd.DataFrame:
-    """One row per customer and replication: mean monthly margin and cost to serve while in a relationship, final rung."""
+    """One row per customer and replication: mean monthly margin and cost to serve in a relationship, final rung."""
     p = results.customers
     active = p[(p["stage"] != "dissolution") & (p["stage"] != "awareness")]
-    agg = active.groupby(["replication", "customer"]).agg(margin=("margin", "mean"), cost_to_serve=("cost_to_serve", "mean"))
+    agg = active.groupby(["replication", "customer"]).agg(
+        margin=("margin", "mean"), cost_to_serve=("cost_to_serve", "mean")
+    )
     life = results.lifetimes.set_index(["replication", "customer"])[["segment", "final_rung", "clv"]]
     return agg.join(life, how="inner").reset_index()
 
 
 @styled
-def plot_portfolio_quadrants(summary: pd.DataFrame, scheme: str = "loyalty_effort", loyal_rung: int = 5, high_effort: float = 1.5, ax: Axes | None = None) -> Figure:
+def plot_portfolio_quadrants(
+    summary: pd.DataFrame,
+    scheme: str = "loyalty_effort",
+    loyal_rung: int = 5,
+    high_effort: float = 1.5,
+    ax: Axes | None = None,
+) -> Figure:
     """Customers on the seeds' portfolio grids, quadrants labelled.
 
     ``loyalty_effort`` (seed 000): customer-management effort against rung.
@@ -279,14 +317,24 @@ def plot_portfolio_quadrants(summary: pd.DataFrame, scheme: str = "loyalty_effor
     if scheme == "loyalty_effort":
         x, y = summary["cost_to_serve"], loyalty
         xcut, ycut = high_effort * summary["cost_to_serve"].median(), cut
-        labels = (("Switchers", "low", "low"), ("Most valuable", "low", "high"), ("Undesirable", "high", "low"), ("Partners", "high", "high"))
+        labels = (
+            ("Switchers", "low", "low"),
+            ("Most valuable", "low", "high"),
+            ("Undesirable", "high", "low"),
+            ("Partners", "high", "high"),
+        )
         ax.set_xlabel("Customer-management effort: cost to serve per month (currency)")
         ax.set_ylabel("Loyalty-ladder rung")
     elif scheme == "profitability_loyalty":
         x, y = loyalty, summary["margin"]
         pos = summary["margin"][summary["margin"] > 0]
         xcut, ycut = cut, pos.median() if len(pos) else 0.0
-        labels = (("Strangers", "low", "low"), ("Barnacles", "high", "low"), ("Butterflies", "low", "high"), ("True friends", "high", "high"))
+        labels = (
+            ("Strangers", "low", "low"),
+            ("Barnacles", "high", "low"),
+            ("Butterflies", "low", "high"),
+            ("True friends", "high", "high"),
+        )
         ax.set_xlabel("Loyalty-ladder rung")
         ax.set_ylabel("Margin per month (currency)")
     else:
@@ -298,10 +346,20 @@ def plot_portfolio_quadrants(summary: pd.DataFrame, scheme: str = "loyalty_effor
     ylo, yhi = ax.get_ylim()
     for name, xs, ys in labels:
         ax.text(
-            (xlo + xcut) / 2 if xs == "low" else (xcut + xhi) / 2, (ylo + ycut) / 2 if ys == "low" else (ycut + yhi) / 2,
-            name, ha="center", va="center", fontsize="large", fontweight="bold", color="#333333", alpha=0.8,
+            (xlo + xcut) / 2 if xs == "low" else (xcut + xhi) / 2,
+            (ylo + ycut) / 2 if ys == "low" else (ycut + yhi) / 2,
+            name,
+            ha="center",
+            va="center",
+            fontsize="large",
+            fontweight="bold",
+            color="#333333",
+            alpha=0.8,
         )
-    ax.set_title("Customer portfolio: " + ("loyalty by management effort" if scheme == "loyalty_effort" else "profitability by loyalty"))
+    ax.set_title(
+        "Customer portfolio: "
+        + ("loyalty by management effort" if scheme == "loyalty_effort" else "profitability by loyalty")
+    )
     return fig
 
 
@@ -311,7 +369,14 @@ def plot_tracking(tracking: pd.DataFrame, ax: Axes | None = None) -> Figure:
     fig, ax = _axes(ax)
     ax.plot(tracking["week"], tracking["actual"], color="black", label="Actual")
     ax.plot(tracking["week"], tracking["simulated"], color="#0072B2", linestyle="--", label="Simulated (calibrated)")
-    ax.fill_between(tracking["week"], tracking["simulated_low"], tracking["simulated_high"], color="#0072B2", alpha=0.2, label="Simulated 95% band")
+    ax.fill_between(
+        tracking["week"],
+        tracking["simulated_low"],
+        tracking["simulated_high"],
+        color="#0072B2",
+        alpha=0.2,
+        label="Simulated 95% band",
+    )
     hold = tracking[tracking["period"] == "holdout"]
     if len(hold):
         ax.axvline(hold["week"].iloc[0] - 0.5, color="#D55E00", linewidth=1)

@@ -19,17 +19,19 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.viz import plotting as pl
 from sim.results.tables import Results
 from sim.scenario import Scenario
+from sim.viz import plotting as pl
 
 PACKAGES = ("crmsim", "numpy", "scipy", "simpy", "pandas", "cvxpy", "matplotlib", "pydantic")
 
 CSS = """
-body { font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; padding: 0 1em; }
+body { font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto;
+       color: #222; padding: 0 1em; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; margin-top: 2em; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
-th, td { padding: 0.3em 0.8em; border-bottom: 1px solid #ddd; text-align: right; } th:first-child, td:first-child { text-align: left; }
+th, td { padding: 0.3em 0.8em; border-bottom: 1px solid #ddd; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; } figcaption { color: #555; font-size: 0.9em; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
 .meta { color: #555; } .better { color: #009E73; font-weight: bold; } .worse { color: #D55E00; font-weight: bold; }
@@ -50,11 +52,14 @@ def _img(fig: Figure, caption: str) -> str:
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     pl.plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)}</figcaption></figure>'
+    alt = html.escape(caption)
+    return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}"><figcaption>{alt}</figcaption></figure>'
 
 
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}", escape=True)
+    return df.to_html(
+        index=False, border=0, float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}", escape=True
+    )
 
 
 def versions() -> dict[str, str]:
@@ -77,53 +82,87 @@ def build_report(
 ) -> str:
     """The report as one HTML string."""
     step = progress or (lambda _msg: None)
-    sc = scenario
-    reps = results.replications
-    parts = [
-        f"<h1>{html.escape(sc.name)}</h1>",
-        f"<p>{html.escape(sc.description)}</p>" if sc.description else "",
-        f'<p class="meta">{sc.population.customers:,} customers, {sc.horizon_months} months, {len(reps)} replications, '
-        f"root seed {sc.seed}; strategy: {sc.strategy.posture} posture, {sc.strategy.account_growth.replace('_', ' ')} growth, "
-        f"{sc.strategy.offering} offering; generated {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}.</p>",
-        "<h2>Key figures</h2><p>Means over replications with 95% t-intervals. Money is discounted at the scenario's rate.</p>",
-        _table(results.summary().rename(columns={"kpi": "KPI"})),
-    ]
+    parts = _header(scenario, results)
     step("plotting occupancy")
-    parts += ["<h2>Relationship stages and the loyalty ladder</h2>", _img(pl.plot_occupancy(results.occupancy), "Share of customers per stage and rung over time (mean over replications).")]
+    parts += [
+        "<h2>Relationship stages and the loyalty ladder</h2>",
+        _img(
+            pl.plot_occupancy(results.occupancy),
+            "Share of customers per stage and rung over time (mean over replications).",
+        ),
+    ]
     if results.customers is not None:
         step("plotting migration and portfolio")
-        summary = pl.customer_summary(results)
-        parts += [
-            _img(pl.plot_migration_matrix(results.customers), "Monthly moves between rungs, estimated from every customer-month."),
-            "<h2>Customer value and portfolio</h2>",
-            _img(pl.plot_clv_distribution(results.lifetimes), "Distribution of customer lifetime value (discounted margin) by segment."),
-            _img(pl.plot_portfolio_quadrants(summary, "loyalty_effort"), "Loyalty by customer-management effort (seed 000)."),
-            _img(pl.plot_portfolio_quadrants(summary, "profitability_loyalty"), "Profitability by loyalty (seed 003)."),
-        ]
+        parts += _customer_plots(results)
     if comparison is not None:
         step("plotting the comparison")
-        table, diff = comparison
-        shown = diff[["variant", "kpi", "baseline_mean", "variant_mean", "difference", "ci_low", "ci_high", "verdict"]]
-        parts += [
-            f"<h2>Strategy comparison</h2><p>Paired differences from <b>{html.escape(diff.baseline.iloc[0])}</b> over "
-            f"{table.replication.nunique()} replications with common random numbers.</p>",
-            _table(shown),
-            _img(pl.plot_comparison(diff), "Paired differences with 95% intervals."),
-        ]
+        parts += _comparison(*comparison)
+    parts += _reproduce(scenario, len(results.replications), scenario_text)
+    body = "\n".join(p for p in parts if p)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>crmsim report: {html.escape(scenario.name)}</title>"
+        f"<style>{CSS}</style></head><body>\n{body}\n<script>{SCRIPT}</script></body></html>"
+    )
+
+
+def _header(sc: Scenario, results: Results) -> list[str]:
+    """Title, what was run, and the key figures."""
+    return [
+        f"<h1>{html.escape(sc.name)}</h1>",
+        f"<p>{html.escape(sc.description)}</p>" if sc.description else "",
+        f'<p class="meta">{sc.population.customers:,} customers, {sc.horizon_months} months, '
+        f"{len(results.replications)} replications, root seed {sc.seed}; strategy: {sc.strategy.posture} posture, "
+        f"{sc.strategy.account_growth.replace('_', ' ')} growth, "
+        f"{sc.strategy.offering} offering; generated {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}.</p>",
+        "<h2>Key figures</h2><p>Means over replications with 95% t-intervals. "
+        "Money is discounted at the scenario's rate.</p>",
+        _table(results.summary().rename(columns={"kpi": "KPI"})),
+    ]
+
+
+def _customer_plots(results: Results) -> list[str]:
+    """Migration matrix, CLV distribution and the portfolio quadrants (they need the customer-month table)."""
+    summary = pl.customer_summary(results)
+    return [
+        _img(
+            pl.plot_migration_matrix(results.customers),
+            "Monthly moves between rungs, estimated from every customer-month.",
+        ),
+        "<h2>Customer value and portfolio</h2>",
+        _img(
+            pl.plot_clv_distribution(results.lifetimes),
+            "Distribution of customer lifetime value (discounted margin) by segment.",
+        ),
+        _img(
+            pl.plot_portfolio_quadrants(summary, "loyalty_effort"), "Loyalty by customer-management effort (seed 000)."
+        ),
+        _img(pl.plot_portfolio_quadrants(summary, "profitability_loyalty"), "Profitability by loyalty (seed 003)."),
+    ]
+
+
+def _comparison(table: pd.DataFrame, diff: pd.DataFrame) -> list[str]:
+    """The paired differences of the scenario's variants, as a table and a plot."""
+    shown = diff[["variant", "kpi", "baseline_mean", "variant_mean", "difference", "ci_low", "ci_high", "verdict"]]
+    return [
+        f"<h2>Strategy comparison</h2><p>Paired differences from <b>{html.escape(diff.baseline.iloc[0])}</b> over "
+        f"{table.replication.nunique()} replications with common random numbers.</p>",
+        _table(shown),
+        _img(pl.plot_comparison(diff), "Paired differences with 95% intervals."),
+    ]
+
+
+def _reproduce(sc: Scenario, replications: int, scenario_text: str) -> list[str]:
+    """How to run it again: command, seeds, package versions and the scenario as run."""
     v = versions()
-    parts += [
+    return [
         "<h2>Reproduce</h2>",
-        f"<p>Run with <code>crmsim report SCENARIO --replications {len(reps)} --seed {sc.seed}</code>. "
+        f"<p>Run with <code>crmsim report SCENARIO --replications {replications} --seed {sc.seed}</code>. "
         "Replication r uses SeedSequence(seed, spawn_key=(r, ...)).</p>",
         _table(pd.DataFrame({"package": list(v), "version": list(v.values())})),
         "<h3>Scenario as run</h3>",
         f"<pre>{html.escape(scenario_text)}</pre>",
     ]
-    body = "\n".join(p for p in parts if p)
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>crmsim report: {html.escape(sc.name)}</title>'
-        f"<style>{CSS}</style></head><body>\n{body}\n<script>{SCRIPT}</script></body></html>"
-    )
 
 
 def write_report(path: Path, text: str) -> Path:

@@ -13,12 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from optimize.estimate import estimate
-from optimize.migration import horizon_benefits, ladder_from_panel, plan_spend, predicted_gain, rung_benefits, rung_values
+from optimize.migration import (
+    horizon_benefits,
+    ladder_from_panel,
+    plan_spend,
+    predicted_gain,
+    rung_benefits,
+    rung_values,
+)
 from optimize.portfolio import Constraints, Portfolio
-from sim.experiments.runs import run
+from sim.experiments import run
+from sim.results.stats import mean_interval, welch_interval
 from sim.results.tables import Results
 from sim.scenario import Scenario
 from sim.stages import N_RUNGS
@@ -26,19 +33,9 @@ from sim.stages import N_RUNGS
 CHECK_SEED_OFFSET = 1_000_003  # fresh seeds for the check: never the estimation run's
 
 
-def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval of independent draws."""
-    x = np.asarray(x, dtype=float)
-    m = float(x.mean())
-    if len(x) < 2:
-        return m, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return m, m - half, m + half
-
-
 def _row(label: str, x: np.ndarray) -> dict[str, float | str]:
-    m, lo, hi = mean_ci(x)
-    return {"quantity": label, "mean": m, "ci_low": lo, "ci_high": hi, "replications": len(x)}
+    est = mean_interval(x)
+    return {"quantity": label, "mean": est.mean, "ci_low": est.low, "ci_high": est.high, "replications": len(x)}
 
 
 @dataclass
@@ -57,7 +54,9 @@ class LoopReport:
         return bool(row.ci_low <= 0.0 <= row.ci_high)
 
 
-def _with_spend(scenario: Scenario, spend: list[float], segment_spend: dict[str, list[float]] | None = None) -> Scenario:
+def _with_spend(
+    scenario: Scenario, spend: list[float], segment_spend: dict[str, list[float]] | None = None
+) -> Scenario:
     data = scenario.model_dump()
     data["migration"] = {**data["migration"], "spend": spend, "segment_spend": segment_spend or {}, "plan": ""}
     return Scenario.model_validate(data)
@@ -66,11 +65,45 @@ def _with_spend(scenario: Scenario, spend: list[float], segment_spend: dict[str,
 def _rung_counts(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Customers in a relationship per rung: (mean over months, at month 0), one row per replication."""
     alive = panel[panel["stage"] != "dissolution"]
-    by = alive.groupby(["replication", "period", "rung"]).size().unstack(fill_value=0).reindex(columns=range(1, N_RUNGS + 1), fill_value=0)
+    by = (
+        alive.groupby(["replication", "period", "rung"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=range(1, N_RUNGS + 1), fill_value=0)
+    )
     reps = sorted(panel["replication"].unique())
     held = by.groupby(level="replication").mean().reindex(reps, fill_value=0.0).to_numpy()
-    start = by.xs(0, level="period").reindex(reps, fill_value=0).to_numpy() if 0 in by.index.get_level_values("period") else np.zeros_like(held)
+    start = (
+        by.xs(0, level="period").reindex(reps, fill_value=0).to_numpy()
+        if 0 in by.index.get_level_values("period")
+        else np.zeros_like(held)
+    )
     return held, start
+
+
+@dataclass
+class _Ladder:
+    """The ladder of one group of customers (all, or a segment) estimated from the no-spend run."""
+
+    name: str
+    held: np.ndarray  # customers in a relationship per rung, mean over months and replications
+    benefit: np.ndarray  # value of a one-rung move from each rung
+    spread: np.ndarray | None  # its standard deviation over replications
+    per_replication: list[tuple[np.ndarray, np.ndarray]]  # (P, margins) of each replication
+    start: np.ndarray  # customers per rung at month 0, one row per replication
+
+
+def _ladders(panel: pd.DataFrame, groups: list[str], benefit: Callable, reps: int) -> list[_Ladder]:
+    """Estimate each group's rung-to-rung matrix, margins and move benefits from a customer-month panel."""
+    out = []
+    for g in groups:
+        sub = panel if g == "all" else panel[panel["segment"] == g]
+        held, start = _rung_counts(sub)
+        P, margins, _ = ladder_from_panel(sub)
+        per_rep = [ladder_from_panel(part)[:2] for _, part in sub.groupby("replication")]
+        spread = np.array([benefit(p, m) for p, m in per_rep]).std(axis=0, ddof=1) if reps > 1 else None
+        out.append(_Ladder(g, held.mean(axis=0), benefit(P, margins), spread, per_rep, start))
+    return out
 
 
 def migration_loop(
@@ -100,50 +133,62 @@ def migration_loop(
     def benefit(p: np.ndarray, m: np.ndarray) -> np.ndarray:
         return rung_benefits(rung_values(p, m, rate)) if lifetime else horizon_benefits(p, m, rate, horizon)
 
-    panel = est.customers
     groups = [s.name for s in scenario.segments] if by_segment else ["all"]
-    cells = []  # per group: customers held, benefit, spread, per-replication ladders and starting counts
-    for g in groups:
-        sub = panel if g == "all" else panel[panel["segment"] == g]
-        held, start = _rung_counts(sub)
-        P, margins, _ = ladder_from_panel(sub)
-        ladders = [ladder_from_panel(part)[:2] for _, part in sub.groupby("replication")]
-        spread = np.array([benefit(p, m) for p, m in ladders]).std(axis=0, ddof=1) if reps > 1 else None
-        cells.append((g, held.mean(axis=0), benefit(P, margins), spread, ladders, start))
-    mg = scenario.migration
-    labels = pd.DataFrame({"segment": np.repeat(groups, N_RUNGS), "rung": np.tile(np.arange(1, N_RUNGS + 1), len(groups))})
-    plan = plan_spend(
-        np.concatenate([c[1] for c in cells]),
-        np.concatenate([c[2] for c in cells]),
-        budget,
-        mg.p_max,
-        mg.scale,
-        spread=np.concatenate([c[3] for c in cells]) if reps > 1 else None,
-        kappa=kappa,
-        labels=labels if by_segment else labels.drop(columns="segment"),
-    )
+    ladders = _ladders(est.customers, groups, benefit, reps)
+    plan = _plan(ladders, budget, scenario.migration, kappa, by_segment)
     spend = plan["spend_per_customer"].to_numpy().reshape(len(groups), N_RUNGS)
     move = plan["move_probability"].to_numpy().reshape(len(groups), N_RUNGS)
     predicted = np.array(
         [
-            sum(predicted_gain(*c[4][r], spend[k], move[k], c[5][r], rate, horizon) for k, c in enumerate(cells))
+            sum(
+                predicted_gain(*lad.per_replication[r], spend[k], move[k], lad.start[r], rate, horizon)
+                for k, lad in enumerate(ladders)
+            )
             for r in range(reps)
         ]
     )
-    planned = _with_spend(base, [0.0] * N_RUNGS, {g: list(spend[k]) for k, g in enumerate(groups)}) if by_segment else _with_spend(base, list(spend[0]))
-
+    if by_segment:
+        planned = _with_spend(base, [0.0] * N_RUNGS, {g: list(spend[k]) for k, g in enumerate(groups)})
+    else:
+        planned = _with_spend(base, list(spend[0]))
     # Uniform: the same monthly budget spread evenly over customers on rungs that can still climb.
-    movable = sum(c[1][: N_RUNGS - 1].sum() for c in cells)
-    uniform = [budget / movable if movable > 0 else 0.0] * (N_RUNGS - 1) + [0.0]
-    check = seed + CHECK_SEED_OFFSET
-    equity = {}
-    for name, sc in (("none", base), ("plan", planned), ("uniform", _with_spend(base, uniform))):
-        equity[name] = run(sc.with_overrides(record="aggregates"), reps, check, n_jobs=n_jobs, progress=progress).replications[
-            "customer_equity"
-        ].to_numpy()
+    movable = sum(lad.held[: N_RUNGS - 1].sum() for lad in ladders)
+    uniform = _with_spend(base, [budget / movable if movable > 0 else 0.0] * (N_RUNGS - 1) + [0.0])
+    equity = {
+        name: run(
+            sc.with_overrides(record="aggregates"), reps, seed + CHECK_SEED_OFFSET, n_jobs=n_jobs, progress=progress
+        )
+        .replications["customer_equity"]
+        .to_numpy()
+        for name, sc in (("none", base), ("plan", planned), ("uniform", uniform))
+    }
+    return LoopReport(plan=plan, comparison=_migration_comparison(equity, predicted), estimation=est, scenario=planned)
+
+
+def _plan(ladders: list[_Ladder], budget: float, mg, kappa: float, by_segment: bool) -> pd.DataFrame:
+    """The optimal spend per rung (and segment) for the estimated ladders."""
+    groups = [lad.name for lad in ladders]
+    labels = pd.DataFrame(
+        {"segment": np.repeat(groups, N_RUNGS), "rung": np.tile(np.arange(1, N_RUNGS + 1), len(groups))}
+    )
+    spreads = [lad.spread for lad in ladders]
+    return plan_spend(
+        np.concatenate([lad.held for lad in ladders]),
+        np.concatenate([lad.benefit for lad in ladders]),
+        budget,
+        mg.p_max,
+        mg.scale,
+        spread=None if any(s is None for s in spreads) else np.concatenate(spreads),
+        kappa=kappa,
+        labels=labels if by_segment else labels.drop(columns="segment"),
+    )
+
+
+def _migration_comparison(equity: dict[str, np.ndarray], predicted: np.ndarray) -> pd.DataFrame:
+    """Predicted against simulated gains (paired against no spend on the check's seeds)."""
     sim_gain = equity["plan"] - equity["none"]
     uni_gain = equity["uniform"] - equity["none"]
-    comparison = pd.DataFrame(
+    return pd.DataFrame(
         [
             _row("predicted gain (Markov ladder)", predicted),
             _row("simulated gain, optimized plan", sim_gain),
@@ -152,17 +197,18 @@ def migration_loop(
             _diff_row(sim_gain, predicted),
         ]
     )
-    return LoopReport(plan=plan, comparison=comparison, estimation=est, scenario=planned)
 
 
-def _diff_row(simulated: np.ndarray, predicted: np.ndarray, level: float = 0.95) -> dict[str, float | str]:
-    """Simulated minus predicted mean, with a Welch interval (the two come from independent runs)."""
-    d = simulated.mean() - predicted.mean()
-    v1, v2 = simulated.var(ddof=1) / len(simulated), predicted.var(ddof=1) / len(predicted)
-    se = np.sqrt(v1 + v2)
-    dof = (v1 + v2) ** 2 / (v1**2 / (len(simulated) - 1) + v2**2 / (len(predicted) - 1)) if se > 0 else 1.0
-    half = stats.t.ppf(0.5 + level / 2, dof) * se
-    return {"quantity": "simulated minus predicted", "mean": d, "ci_low": d - half, "ci_high": d + half, "replications": len(simulated)}
+def _diff_row(simulated: np.ndarray, predicted: np.ndarray) -> dict[str, float | str]:
+    """Simulated minus predicted mean, with Welch's interval (the two come from independent runs)."""
+    est = welch_interval(simulated, predicted)
+    return {
+        "quantity": "simulated minus predicted",
+        "mean": est.mean,
+        "ci_low": est.low,
+        "ci_high": est.high,
+        "replications": len(simulated),
+    }
 
 
 def _scenario_table(res: Results, level: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -178,7 +224,9 @@ def _scenario_table(res: Results, level: str) -> tuple[pd.DataFrame, np.ndarray,
         x = lt.pivot(index="replication", columns="customer", values="clv")
         resource = lt.groupby("customer")["cost"].mean().reindex(x.columns).to_numpy()
         return x, resource, np.ones(x.shape[1])
-    per = lt.groupby(["replication", "segment"], observed=True).agg(clv=("clv", "sum"), cost=("cost", "sum"), n=("clv", "size"))
+    per = lt.groupby(["replication", "segment"], observed=True).agg(
+        clv=("clv", "sum"), cost=("cost", "sum"), n=("clv", "size")
+    )
     x = (per["clv"] / per["n"]).unstack()
     resource = (per["cost"] / per["n"]).groupby(level="segment", observed=True).mean().reindex(x.columns).to_numpy()
     available = per["n"].groupby(level="segment", observed=True).mean().reindex(x.columns).to_numpy()
@@ -211,7 +259,9 @@ def portfolio_loop(
         raise ValueError(f"capacity_share = {capacity_share}: must be in (0, 1]")
     reps = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
-    sc = scenario.with_overrides(record="customers", population={**scenario.population.model_dump(), "fixed": level == "customer"})
+    sc = scenario.with_overrides(
+        record="customers", population={**scenario.population.model_dump(), "fixed": level == "customer"}
+    )
     est_run = run(sc, reps, seed, n_jobs=n_jobs, progress=progress)
     x, resource, available = _scenario_table(est_run, level)
     resource = np.maximum(resource, 1e-6 * max(float(resource.mean()), 1.0))  # a unit always uses some capacity
@@ -246,8 +296,15 @@ def portfolio_loop(
     )
     frontier["chosen"] = np.isclose(frontier["gamma"], gamma)
     if not frontier["chosen"].any():
-        frontier = pd.concat([frontier, pd.DataFrame([{"gamma": gamma, **_point(chosen), "chosen": True}])], ignore_index=True)
-    return LoopReport(plan=chosen, comparison=comparison, frontier=frontier.sort_values("gamma").reset_index(drop=True), estimation=est_run)
+        frontier = pd.concat(
+            [frontier, pd.DataFrame([{"gamma": gamma, **_point(chosen), "chosen": True}])], ignore_index=True
+        )
+    return LoopReport(
+        plan=chosen,
+        comparison=comparison,
+        frontier=frontier.sort_values("gamma").reset_index(drop=True),
+        estimation=est_run,
+    )
 
 
 def default_gamma(frontier: pd.DataFrame, capacity: float) -> float:

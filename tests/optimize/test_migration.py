@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from optimize.clv import markov_clv
 from optimize.errors import InfeasibleError
 from optimize.migration import horizon_benefits, plan_spend, policy_matrix, predicted_gain, rung_benefits, rung_values
-from optimize.clv import markov_clv
 
 
 def test_one_rung_optimum_matches_the_first_order_condition():
@@ -38,7 +38,9 @@ def test_budget_goes_where_the_marginal_gain_is_highest():
 
 
 def test_risk_aware_plan_spends_less_on_uncertain_benefits():
-    args = dict(customers=np.array([100.0, 100.0]), benefits=np.array([600.0, 600.0]), budget=1e6, p_max=0.2, scale=20.0)
+    args = dict(
+        customers=np.array([100.0, 100.0]), benefits=np.array([600.0, 600.0]), budget=1e6, p_max=0.2, scale=20.0
+    )
     t = plan_spend(**args, spread=np.array([0.0, 300.0]), kappa=1.0)
     assert t["spend_per_customer"].iloc[1] < t["spend_per_customer"].iloc[0]
 

@@ -56,7 +56,11 @@ def test_equal_returns_give_the_minimum_variance_portfolio(market):
 
 def test_frontier_is_monotone(market):
     mu, sigma = market
-    f = Portfolio(from_moments(mu, sigma), Constraints(capacity=1.0, upper=0.5)).frontier(points=30).sort_values("expected_value")
+    f = (
+        Portfolio(from_moments(mu, sigma), Constraints(capacity=1.0, upper=0.5))
+        .frontier(points=30)
+        .sort_values("expected_value")
+    )
     tol = 1e-6 * f["std"].max()
     assert (np.diff(f["std"].to_numpy()) >= -tol).all()  # risk never falls as expected value rises
     g = f.sort_values("gamma")
@@ -87,7 +91,10 @@ def test_min_variance_for_a_target_return(market):
         (Constraints(capacity=1.0, lower=0.5), "capacity: minimum holdings use 3 but capacity is 1"),
         (Constraints(capacity=10.0, lower=0.3, upper=0.2), "minimum holding 0.3 above its limit 0.2"),
         (Constraints(capacity=10.0, upper=0.1, fully_invested=True), "fully invested needs 10"),
-        (Constraints(capacity=10.0, lower=0.5, groups={"top": (np.array([1, 1, 1, 0, 0, 0], bool), 1.0)}), "group 'top'"),
+        (
+            Constraints(capacity=10.0, lower=0.5, groups={"top": (np.array([1, 1, 1, 0, 0, 0], bool), 1.0)}),
+            "group 'top'",
+        ),
     ],
 )
 def test_infeasible_constraints_name_what_to_relax(market, con, match):

@@ -100,7 +100,7 @@ def test_basket_has_mean_one_and_the_given_cv():
 
 
 def test_population_draws_match_the_library_routines_they_replace():
-    """The grid interpolation equals np.interp bit for bit, and the categorical pick equals counting cumulative shares."""
+    """Grid interpolation equals np.interp bit for bit; the categorical pick equals counting cumulative shares."""
     from sim.engine.population import _GRID, _beta_quantiles, _on_grid, _pick
 
     rng = np.random.default_rng(5)

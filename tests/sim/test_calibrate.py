@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration.bgnbd import expected_purchases, fit_bgnbd, fit_gamma_gamma, simulate_transactions, summary_from_times
+from sim.calibration.bgnbd import (
+    expected_purchases,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    simulate_transactions,
+    summary_from_times,
+)
 from sim.calibration.calibrate import fit_log, validate
 from sim.calibration.transactions import Columns, LogError, read_log, rfm, summarize
 
@@ -22,7 +28,10 @@ try:
 except ImportError:  # in CI the test extra installs it; anywhere else say what is missing
     if os.environ.get("CI") == "true":
         raise
-    pytest.skip("the CDNOW sample ships with the test-only dependency lifetimes: pip install 'crmsim[test]'", allow_module_level=True)
+    pytest.skip(
+        "the CDNOW sample ships with the test-only dependency lifetimes: pip install 'crmsim[test]'",
+        allow_module_level=True,
+    )
 from lifetimes import BetaGeoFitter, GammaGammaFitter  # noqa: E402
 from lifetimes.datasets import load_cdnow_summary  # noqa: E402
 
@@ -32,7 +41,13 @@ CAL_END = "1997-09-30"  # 39 weeks of calibration, 39 of holdout
 
 @pytest.fixture(scope="module")
 def log():
-    raw = pd.read_csv(CDNOW, sep=r"\s+", header=None, names=["orig", "customer_id", "date", "cds", "amount"], dtype={"customer_id": str, "date": str})
+    raw = pd.read_csv(
+        CDNOW,
+        sep=r"\s+",
+        header=None,
+        names=["orig", "customer_id", "date", "cds", "amount"],
+        dtype={"customer_id": str, "date": str},
+    )
     # CDNOW has 21 same-day repeat rows: real purchases, aggregated by day in the summary.
     return read_log(None, Columns(), date_format="%Y%m%d", frame=raw, allow_duplicates=True)
 
@@ -48,7 +63,9 @@ def test_summary_from_the_raw_log_matches_the_published_summary(summary):
     s = summary.reindex(ref.index)
     assert len(summary) == 2357
     assert (s["frequency"] == ref["frequency"]).all()
-    assert np.allclose(s["recency"], ref["recency"], atol=0.005) and np.allclose(s["T"], ref["T"], atol=0.005)  # published to 2 decimals
+    assert np.allclose(s["recency"], ref["recency"], atol=0.005) and np.allclose(
+        s["T"], ref["T"], atol=0.005
+    )  # published to 2 decimals
 
 
 def test_bgnbd_reproduces_the_published_estimates_and_lifetimes(summary):
@@ -58,7 +75,9 @@ def test_bgnbd_reproduces_the_published_estimates_and_lifetimes(summary):
         assert round(fit.params[k], 2) == round(v, 2), (k, fit.params[k])
     assert fit.log_likelihood == pytest.approx(-9582.4, abs=0.1)
     ref = BetaGeoFitter(penalizer_coef=0.0).fit(summary["frequency"], summary["recency"], summary["T"])
-    assert np.allclose([fit.params[k] for k in ("r", "alpha", "a", "b")], ref.params_[["r", "alpha", "a", "b"]], rtol=1e-3)
+    assert np.allclose(
+        [fit.params[k] for k in ("r", "alpha", "a", "b")], ref.params_[["r", "alpha", "a", "b"]], rtol=1e-3
+    )
 
 
 def test_gamma_gamma_reproduces_the_published_estimates_and_lifetimes(summary):
@@ -87,7 +106,7 @@ def test_gamma_gamma_recovers_known_parameters_within_their_standard_errors():
     rng = np.random.default_rng(12)
     x = rng.integers(1, 10, 4000)
     nu = rng.gamma(q, 1 / gamma, 4000)
-    mean_spend = np.array([rng.gamma(p, 1 / v, k).mean() for v, k in zip(nu, x)])
+    mean_spend = np.array([rng.gamma(p, 1 / v, k).mean() for v, k in zip(nu, x, strict=True)])
     fit = fit_gamma_gamma(pd.DataFrame({"frequency": x, "monetary_value": mean_spend}))
     for k, v in {"p": p, "q": q, "gamma": gamma}.items():
         assert abs(fit.params[k] - v) < 3 * fit.se[k], (k, fit.params[k], fit.se[k])
@@ -102,7 +121,10 @@ def test_holdout_tracking_error_is_reported_and_below_the_documented_bound(log):
     assert cal.errors["holdout_cumulative_mape"] < HOLDOUT_MAPE_BOUND
     assert set(cal.tracking.period) == {"calibration", "holdout"} and len(cal.tracking) == 78
     # Customers who bought more in calibration buy more in the holdout, as predicted.
-    assert cal.conditional["predicted"].is_monotonic_increasing and cal.conditional["actual"].iloc[-1] > cal.conditional["actual"].iloc[0]
+    assert (
+        cal.conditional["predicted"].is_monotonic_increasing
+        and cal.conditional["actual"].iloc[-1] > cal.conditional["actual"].iloc[0]
+    )
 
 
 @pytest.mark.slow
@@ -112,8 +134,15 @@ def test_engine_bgnbd_mode_matches_expected_repeat_purchases():
     from sim.scenario import build_scenario
 
     n = 20_000
-    sc = build_scenario({"behaviour": "bgnbd", "horizon_months": 12, "record": "customers", "population": {"customers": n, "referral_pool": 0},
-                         "segments": [{"buy_till_you_die": {}}]})
+    sc = build_scenario(
+        {
+            "behaviour": "bgnbd",
+            "horizon_months": 12,
+            "record": "customers",
+            "population": {"customers": n, "referral_pool": 0},
+            "segments": [{"buy_till_you_die": {}}],
+        }
+    )
     rep = simulate(sc, 0)
     per_customer = np.cumsum(rep.recorder.purchases[:, :n], axis=0)  # months x customers
     f = sc.segments[0].buy_till_you_die
@@ -139,7 +168,10 @@ def test_rfm_scores(log):
 
 BAD = {
     "bad dates": ("customer_id,date,amount\n1,2020-01-01,5\n2,not-a-date,3\n3,2020-13-45,2\n", "2 dates do not parse"),
-    "negative amounts": ("customer_id,date,amount\n1,2020-01-01,5\n1,2020-01-02,-3\n", "1 amounts are negative (rows 3)"),
+    "negative amounts": (
+        "customer_id,date,amount\n1,2020-01-01,5\n1,2020-01-02,-3\n",
+        "1 amounts are negative (rows 3)",
+    ),
     "duplicates": ("customer_id,date,amount\n1,2020-01-01,5\n1,2020-01-01,5\n1,2020-01-01,5\n", "2 duplicate rows"),
     "missing amount column": ("customer_id,date,value\n1,2020-01-01,5\n", "missing columns amount ('amount')"),
     "non-numeric amount": ("customer_id,date,amount\n1,2020-01-01,five\n", "1 amounts are missing or not numbers"),
@@ -164,7 +196,17 @@ def test_calibrate_command_writes_a_scenario_that_runs(tmp_path, log):
     log.assign(date=log.date.dt.strftime("%Y-%m-%d")).rename(columns={"customer": "customer_id"}).to_csv(f, index=False)
     out = tmp_path / "cal" / "cdnow.toml"
     runner = CliRunner()
-    args = ["calibrate", str(f), "--calibration-end", CAL_END, "--out", str(out), "--replications", "3", "--allow-duplicates"]
+    args = [
+        "calibrate",
+        str(f),
+        "--calibration-end",
+        CAL_END,
+        "--out",
+        str(out),
+        "--replications",
+        "3",
+        "--allow-duplicates",
+    ]
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "r = 0.2426" in out.read_text()  # the provenance comment names the estimate

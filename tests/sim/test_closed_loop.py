@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.app.cli import app
-from sim.workflows.closed_loop import _scenario_table, migration_loop, portfolio_loop
 from sim.scenario import load_scenario
+from sim.workflows.closed_loop import _scenario_table, migration_loop, portfolio_loop
 from tests.conftest import small
 from tests.sim.test_markov import LADDER_MARGINS, LADDER_WITH_CHURN
 

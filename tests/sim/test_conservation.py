@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments.runs import run
+from sim.experiments import run
 from sim.stages import RUNGS, STAGES
 from tests.conftest import small
 
@@ -18,8 +18,15 @@ def results():
     sc = small(
         horizon_months=36,
         purchasing={"referral_rate": rates},
-        segments=[{"name": "a", "share": 0.5, "initial_stages": [0.5, 0.2, 0.2, 0.1], "initial_rungs": [0, 0, 0, 0, 0.2, 0.3, 0.3, 0.2]},
-                  {"name": "b", "share": 0.5}],
+        segments=[
+            {
+                "name": "a",
+                "share": 0.5,
+                "initial_stages": [0.5, 0.2, 0.2, 0.1],
+                "initial_rungs": [0, 0, 0, 0, 0.2, 0.3, 0.3, 0.2],
+            },
+            {"name": "b", "share": 0.5},
+        ],
     )
     return run(sc)
 
@@ -45,7 +52,9 @@ def test_occupancy_counts_add_up_to_the_customers_present(results):
     occ_stage = occ[occ.dimension == "stage"].set_index(["replication", "period", "state"])["customers"]
     assert np.array_equal(by_stage.to_numpy(), occ_stage.to_numpy())
     active = occ[occ.dimension == "active_rung"].groupby(["replication", "period"])["customers"].sum()
-    dissolved = occ[(occ.dimension == "stage") & (occ.state == "dissolution")].set_index(["replication", "period"])["customers"]
+    dissolved = occ[(occ.dimension == "stage") & (occ.state == "dissolution")].set_index(["replication", "period"])[
+        "customers"
+    ]
     pd.testing.assert_series_equal(active + dissolved, present, check_names=False)
 
 

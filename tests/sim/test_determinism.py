@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.engine.simulate import simulate
-from sim.experiments.runs import run
+from sim.experiments import run
 from sim.results.tables import Results
 from tests.conftest import small
 
@@ -46,5 +46,8 @@ def test_one_replication_alone_equals_it_in_a_batch():
 
 
 def test_markov_mode_is_deterministic_too():
-    sc = small(behaviour="markov", markov={"transitions": [[0.9, 0.1] + [0.0] * 6] + [[0.0] * k + [0.8, 0.2] + [0.0] * (6 - k) for k in range(7)]})
+    sc = small(
+        behaviour="markov",
+        markov={"transitions": [[0.9, 0.1] + [0.0] * 6] + [[0.0] * k + [0.8, 0.2] + [0.0] * (6 - k) for k in range(7)]},
+    )
     _same(run(sc), run(sc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.experiments.runs import compare, run, sweep
+from sim.experiments import compare, run, sweep
 from sim.scenario import ScenarioError
 from tests.conftest import small
 
@@ -25,7 +25,9 @@ def test_compare_and_sweep_on_dask_match_local_runs(cluster):
     sc = small(replications=3, horizon_months=12, population={"customers": 200})
     pd.testing.assert_frame_equal(compare(sc, GROWTH, cluster=cluster), compare(sc, GROWTH, n_jobs=1))
     params = {"segments[*].wallet_median": [500.0, 4000.0]}
-    pd.testing.assert_frame_equal(sweep(sc, params, variants=GROWTH, cluster=cluster), sweep(sc, params, variants=GROWTH, n_jobs=1))
+    pd.testing.assert_frame_equal(
+        sweep(sc, params, variants=GROWTH, cluster=cluster), sweep(sc, params, variants=GROWTH, n_jobs=1)
+    )
 
 
 @pytest.mark.slow

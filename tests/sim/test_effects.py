@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiments.runs import run
+from sim.experiments import run
 from tests.conftest import small
 
 REPS = 8
@@ -35,15 +35,21 @@ def dissolution_rate(res):
 
 
 def mean_rung_in_relationship(res):
-    last = res.customers[(res.customers.period == res.scenario.horizon_months - 1) & (res.customers.stage != "dissolution")]
+    last = res.customers[
+        (res.customers.period == res.scenario.horizon_months - 1) & (res.customers.stage != "dissolution")
+    ]
     return last.groupby("replication")["rung"].mean()
 
 
 @pytest.mark.slow
 def test_higher_transaction_uncertainty_gives_more_dissolution():
     def arm(mean):
-        return small(replications=REPS, horizon_months=36, population={"customers": 600},
-                     segments=[{"name": "all", "transaction_uncertainty": {"mean": mean}}])
+        return small(
+            replications=REPS,
+            horizon_months=36,
+            population={"customers": 600},
+            segments=[{"name": "all", "transaction_uncertainty": {"mean": mean}}],
+        )
 
     assert_positive(paired(arm(0.15), arm(0.7), dissolution_rate))
 
@@ -51,8 +57,12 @@ def test_higher_transaction_uncertainty_gives_more_dissolution():
 @pytest.mark.slow
 def test_more_trust_building_effort_gives_higher_rungs():
     def arm(rate):
-        return small(replications=REPS, horizon_months=36, population={"customers": 600},
-                     postures={"transactional": {"interaction_rate": rate}})
+        return small(
+            replications=REPS,
+            horizon_months=36,
+            population={"customers": 600},
+            postures={"transactional": {"interaction_rate": rate}},
+        )
 
     assert_positive(paired(arm(0.05), arm(0.6), mean_rung_in_relationship))
 
@@ -60,7 +70,9 @@ def test_more_trust_building_effort_gives_higher_rungs():
 @pytest.mark.slow
 def test_higher_failure_rate_lowers_satisfaction():
     def arm(p):
-        return small(replications=REPS, horizon_months=24, population={"customers": 600}, service={"failure_probability": p})
+        return small(
+            replications=REPS, horizon_months=24, population={"customers": 600}, service={"failure_probability": p}
+        )
 
     def satisfaction(res):
         c = res.customers

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.engine.strategies.growth import GROWTH, all_at_once, foot_in_the_door
 from sim.engine.simulate import simulate
+from sim.engine.strategies.growth import GROWTH, all_at_once, foot_in_the_door
 from tests.conftest import small
 
 
@@ -42,7 +42,7 @@ def all_at_once_one_by_one(env: simpy.Environment, market, cohort: np.ndarray) -
     p = market.scenario.account_growth.all_at_once
     market.customers.cost[cohort] += p.offer_cost
     at = env.now - p.decision_months * np.log1p(-all_at_once.decision_uniforms(market, cohort))
-    for j, when in zip(cohort, at):
+    for j, when in zip(cohort, at, strict=True):
         env.process(_all_at_once_alone(env, market, int(j), when))
 
 

@@ -11,9 +11,8 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim.app.cli import app
-from sim.experiments.runs import compare, paired_differences, sweep, sweep_points
-from sim.scenario import apply, parse_assignment
-from sim.scenario import ScenarioError, load_scenario
+from sim.experiments import compare, paired_differences, sweep, sweep_points
+from sim.scenario import ScenarioError, apply, load_scenario, parse_assignment
 from tests.conftest import small
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,11 +41,15 @@ def test_sweep_serial_and_parallel_identical_and_tidy():
     a = sweep(sc, params, variants=GROWTH, n_jobs=1)
     pd.testing.assert_frame_equal(a, sweep(sc, params, variants=GROWTH, n_jobs=2))
     assert len(a) == 2 * 2 * 2
-    assert {"scenario", "point", "segments[*].wallet_median", "variant", "replication", "seed", "profit"} <= set(a.columns)
+    assert {"scenario", "point", "segments[*].wallet_median", "variant", "replication", "seed", "profit"} <= set(
+        a.columns
+    )
 
 
 def test_paired_differences_match_a_hand_computation():
-    t = pd.DataFrame({"variant": ["a"] * 3 + ["b"] * 3, "replication": [0, 1, 2] * 2, "profit": [1.0, 2.0, 3.0, 2.0, 4.0, 3.5]})
+    t = pd.DataFrame(
+        {"variant": ["a"] * 3 + ["b"] * 3, "replication": [0, 1, 2] * 2, "profit": [1.0, 2.0, 3.0, 2.0, 4.0, 3.5]}
+    )
     d = paired_differences(t, "a", kpis=["profit"]).iloc[0]
     diff = np.array([1.0, 2.0, 0.5])
     half = stats.t.ppf(0.975, 2) * diff.std(ddof=1) / np.sqrt(3)
@@ -76,7 +79,10 @@ def test_bad_overrides_are_clear(changes, match):
 
 def test_parse_assignment_reads_numbers_and_words():
     assert parse_assignment("a.b=1,2.5,3e3") == ("a.b", [1, 2.5, 3000.0])
-    assert parse_assignment("strategy.posture=transactional, collaborative") == ("strategy.posture", ["transactional", "collaborative"])
+    assert parse_assignment("strategy.posture=transactional, collaborative") == (
+        "strategy.posture",
+        ["transactional", "collaborative"],
+    )
     with pytest.raises(ScenarioError, match="PATH=VALUES"):
         parse_assignment("nonsense")
 
@@ -108,7 +114,7 @@ def test_compare_without_variants_says_how_to_add_them():
 def test_compare_and_sweep_commands(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text(
-        'horizon_months = 12\nreplications = 3\n[population]\ncustomers = 150\n'
+        "horizon_months = 12\nreplications = 3\n[population]\ncustomers = 150\n"
         '[compare.variants.fitd]\n"strategy.account_growth" = "foot_in_the_door"\n'
         '[compare.variants.aao]\n"strategy.account_growth" = "all_at_once"\n'
     )
@@ -118,7 +124,9 @@ def test_compare_and_sweep_commands(tmp_path):
     diff = pd.read_csv(tmp_path / "c" / "differences.csv")
     assert {"variant", "kpi", "difference", "ci_low", "ci_high", "verdict"} <= set(diff.columns)
     assert (tmp_path / "c" / "comparison.png").is_file()
-    res = runner.invoke(app, ["sweep", str(f), "-p", "segments[*].wallet_median=500,4000", "--out", str(tmp_path / "w"), "--jobs", "1"])
+    res = runner.invoke(
+        app, ["sweep", str(f), "-p", "segments[*].wallet_median=500,4000", "--out", str(tmp_path / "w"), "--jobs", "1"]
+    )
     assert res.exit_code == 0, res.output
     summary = pd.read_csv(tmp_path / "w" / "summary.csv")
     assert len(summary) == 2 and "winner" in summary and (tmp_path / "w" / "sweep.png").is_file()
@@ -131,7 +139,7 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
 def test_every_shipped_scenario_runs(path):
-    from sim.experiments.runs import run
+    from sim.experiments import run
 
     sc = load_scenario(path)
     tiny = apply(sc, {"horizon_months": 6, "replications": 2, "population.customers": 100})

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optimize.clv import constant_retention_clv, markov_clv
-from sim.experiments.runs import run
+from sim.experiments import run
 from tests.conftest import small
 
 UNIFORM_START = [1 / 8] * 8
@@ -68,11 +68,15 @@ def per_rung_check(results, expected):
         se = clv.std(ddof=1) / np.sqrt(len(clv))
         assert len(clv) > 500
         # Customers are independent in Markov mode, so the SE is the usual one.
-        assert abs(clv.mean() - v) < 3 * se, f"rung {rung}: simulated {clv.mean():.3f} vs {v:.3f} (SE {se:.3f}, i={i:.5f})"
+        assert abs(clv.mean() - v) < 3 * se, (
+            f"rung {rung}: simulated {clv.mean():.3f} vs {v:.3f} (SE {se:.3f}, i={i:.5f})"
+        )
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("P,margins", [(LADDER_WITH_CHURN, LADDER_MARGINS), (ERGODIC, ERGODIC_MARGINS)], ids=["churn", "ergodic"])
+@pytest.mark.parametrize(
+    "P,margins", [(LADDER_WITH_CHURN, LADDER_MARGINS), (ERGODIC, ERGODIC_MARGINS)], ids=["churn", "ergodic"]
+)
 def test_markov_clv_matches_closed_form(P, margins):
     sc = markov_scenario(P, margins)
     i = sc.monthly_discount_rate

@@ -5,8 +5,8 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
+from sim.experiments import compare, paired_differences, run, sweep
 from sim.viz import plotting as pl
-from sim.experiments.runs import compare, paired_differences, run, sweep
 from tests.conftest import small
 
 matplotlib.use("Agg")
@@ -36,7 +36,10 @@ def test_clv_distribution(results):
     assert "CLV" in ax.get_ylabel() and [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
 
 
-@pytest.mark.parametrize("scheme,labels", [("loyalty_effort", {"Switchers", "Partners"}), ("profitability_loyalty", {"Barnacles", "True friends"})])
+@pytest.mark.parametrize(
+    "scheme,labels",
+    [("loyalty_effort", {"Switchers", "Partners"}), ("profitability_loyalty", {"Barnacles", "True friends"})],
+)
 def test_portfolio_quadrants(results, scheme, labels):
     ax = pl.plot_portfolio_quadrants(pl.customer_summary(results), scheme).axes[0]
     assert labels <= {t.get_text() for t in ax.texts}
@@ -45,12 +48,22 @@ def test_portfolio_quadrants(results, scheme, labels):
 
 def test_comparison_and_sweep():
     sc = small(replications=3, horizon_months=12, population={"customers": 150})
-    variants = {"fitd": {"strategy.account_growth": "foot_in_the_door"}, "aao": {"strategy.account_growth": "all_at_once"}}
+    variants = {
+        "fitd": {"strategy.account_growth": "foot_in_the_door"},
+        "aao": {"strategy.account_growth": "all_at_once"},
+    }
     diff = paired_differences(compare(sc, variants, n_jobs=1), "fitd")
     fig = pl.plot_comparison(diff)
     assert {ax.get_title() for ax in fig.axes if ax.get_visible()} >= {"profit", "customer equity"}
-    table = sweep(sc, {"segments[*].wallet_median": [500.0, 4000.0], "segments[*].need_uncertainty.mean": [0.2, 0.8]}, variants=variants, n_jobs=1)
-    winners = paired_differences(table, "fitd", kpis=["profit"], by=["point", "segments[*].wallet_median", "segments[*].need_uncertainty.mean"])
+    table = sweep(
+        sc,
+        {"segments[*].wallet_median": [500.0, 4000.0], "segments[*].need_uncertainty.mean": [0.2, 0.8]},
+        variants=variants,
+        n_jobs=1,
+    )
+    winners = paired_differences(
+        table, "fitd", kpis=["profit"], by=["point", "segments[*].wallet_median", "segments[*].need_uncertainty.mean"]
+    )
     ax = pl.plot_sweep(winners, "difference", "segments[*].wallet_median", "segments[*].need_uncertainty.mean").axes[0]
     assert ax.images[0].get_array().shape == (2, 2) and ax.get_xlabel() == "segments[*].wallet_median"
 
@@ -58,10 +71,23 @@ def test_comparison_and_sweep():
 def test_frontier_and_spend_plan():
     import pandas as pd
 
-    frontier = pd.DataFrame({"gamma": [0.1, 1.0, 10.0], "expected_value": [3.0, 2.0, 1.0], "std": [2.0, 1.0, 0.5], "chosen": [False, True, False]})
+    frontier = pd.DataFrame(
+        {
+            "gamma": [0.1, 1.0, 10.0],
+            "expected_value": [3.0, 2.0, 1.0],
+            "std": [2.0, 1.0, 0.5],
+            "chosen": [False, True, False],
+        }
+    )
     ax = pl.plot_frontier(frontier).axes[0]
     assert "Standard deviation" in ax.get_xlabel() and len(ax.lines) == 2  # frontier and chosen point
-    plan = pd.DataFrame({"rung": range(1, 9), "spend_per_customer": [0, 0, 1, 10, 11, 8, 8, 0], "move_probability": [0, 0, 0.01, 0.04, 0.04, 0.03, 0.03, 0]})
+    plan = pd.DataFrame(
+        {
+            "rung": range(1, 9),
+            "spend_per_customer": [0, 0, 1, 10, 11, 8, 8, 0],
+            "move_probability": [0, 0, 0.01, 0.04, 0.04, 0.03, 0.03, 0],
+        }
+    )
     ax = pl.plot_spend_plan(plan).axes[0]
     assert len(ax.patches) == 8 and "Spend per customer" in ax.get_ylabel()
 

@@ -51,15 +51,24 @@ BAD = {
     "wrong type": ("horizon_months = 'sixty'", ["horizon_months", "'sixty'", "integer"]),
     "unknown top-level key": ("horizon = 60", ["horizon", "unknown key", "horizon_months"]),
     "unknown nested key": ("[ladder]\nup_rat = 0.1", ["ladder.up_rat", "unknown key", "up_rate"]),
-    "probability above 1": ("[service]\nfailure_probability = 1.5", ["service.failure_probability", "1.5", "less than or equal to 1"]),
+    "probability above 1": (
+        "[service]\nfailure_probability = 1.5",
+        ["service.failure_probability", "1.5", "less than or equal to 1"],
+    ),
     "negative count": ("[population]\ncustomers = -5", ["population.customers", "-5", "greater than or equal to 1"]),
     "shares do not sum to 1": (
         "[[segments]]\nname='a'\nshare=0.5\n[[segments]]\nname='b'\nshare=0.3",
         ["segments", "sum to 0.8", "must sum to 1"],
     ),
     "rung table too short": ("[purchasing]\nreferral_rate = [0.1, 0.2]", ["purchasing.referral_rate", "at least 8"]),
-    "initial rungs do not sum to 1": ("[[segments]]\ninitial_rungs = [0.5, 0, 0, 0, 0, 0, 0, 0]", ["segments[0].initial_rungs", "sum to 0.5"]),
-    "thresholds not increasing": ("[ladder]\nthresholds = [0.1, 0.05, 0.2, 0.3, 0.4, 0.5, 0.6]", ["ladder.thresholds", "must increase"]),
+    "initial rungs do not sum to 1": (
+        "[[segments]]\ninitial_rungs = [0.5, 0, 0, 0, 0, 0, 0, 0]",
+        ["segments[0].initial_rungs", "sum to 0.5"],
+    ),
+    "thresholds not increasing": (
+        "[ladder]\nthresholds = [0.1, 0.05, 0.2, 0.3, 0.4, 0.5, 0.6]",
+        ["ladder.thresholds", "must increase"],
+    ),
     "markov without transitions": ('behaviour = "markov"', ["markov.transitions"]),
     "markov row not summing to 1": (
         'behaviour = "markov"\n[markov]\ntransitions = ' + str([[0.5] * 8] * 8),
@@ -68,10 +77,22 @@ BAD = {
     "markov wrong shape": ('behaviour = "markov"\n[markov]\ntransitions = [[1.0]]', ["markov.transitions", "8 rows"]),
     "unknown behaviour": ('behaviour = "neural"', ["behaviour", "'neural'", "agent", "markov"]),
     "unknown posture": ('[strategy]\nposture = "friendly"', ["strategy.posture", "transactional", "collaborative"]),
-    "duplicate segment names": ("[[segments]]\nname='a'\nshare=0.5\n[[segments]]\nname='a'\nshare=0.5", ["segments", "unique"]),
-    "beta mean at the boundary": ("[[segments]]\nneed_uncertainty = {mean = 1.0}", ["segments[0].need_uncertainty.mean", "less than 1"]),
-    "self-orientation below 1": ("[firm]\nself_orientation = 0.5", ["firm.self_orientation", "0.5", "greater than or equal to 1"]),
-    "fitd interval too short": ("[account_growth.foot_in_the_door]\ninterval_months = 0", ["account_growth.foot_in_the_door.interval_months"]),
+    "duplicate segment names": (
+        "[[segments]]\nname='a'\nshare=0.5\n[[segments]]\nname='a'\nshare=0.5",
+        ["segments", "unique"],
+    ),
+    "beta mean at the boundary": (
+        "[[segments]]\nneed_uncertainty = {mean = 1.0}",
+        ["segments[0].need_uncertainty.mean", "less than 1"],
+    ),
+    "self-orientation below 1": (
+        "[firm]\nself_orientation = 0.5",
+        ["firm.self_orientation", "0.5", "greater than or equal to 1"],
+    ),
+    "fitd interval too short": (
+        "[account_growth.foot_in_the_door]\ninterval_months = 0",
+        ["account_growth.foot_in_the_door.interval_months"],
+    ),
     "bad TOML syntax": ("horizon_months = \nseed = 1", ["not valid TOML", "line 1"]),
 }
 

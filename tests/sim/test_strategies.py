@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.engine.strategies import portfolio
-from sim.experiments.runs import compare, run
+from sim.experiments import compare, run
 from tests.conftest import small
 
 REPS = 8
@@ -52,19 +52,30 @@ def test_all_at_once_acceptance_rises_with_customer_size():
 
 @pytest.mark.slow
 def test_collaborative_posture_raises_trust_and_cost_to_serve():
-    t = compare(arm(), {"tx": {"strategy.posture": "transactional"}, "co": {"strategy.posture": "collaborative"}}, n_jobs=1)
+    t = compare(
+        arm(), {"tx": {"strategy.posture": "transactional"}, "co": {"strategy.posture": "collaborative"}}, n_jobs=1
+    )
     assert_positive(kpi_diff(t, "tx", "co", "mean_trust"))
     t = t.assign(cost_per_customer=t.cost_to_serve / (t.acquired + 1e-9))
     assert_positive(kpi_diff(t, "tx", "co", "cost_per_customer"))
 
 
-FIRE_ONLY = {"most_growable": "maintain", "low_maintenance": "maintain", "most_valuable": "maintain", "below_zero": "fire"}
+FIRE_ONLY = {
+    "most_growable": "maintain",
+    "low_maintenance": "maintain",
+    "most_valuable": "maintain",
+    "below_zero": "fire",
+}
 
 
 def firing(growth):
     variants = {
         "keep": {"portfolio_policy.scheme": "none", "strategy.account_growth": growth},
-        "fire": {"portfolio_policy.scheme": "value", "portfolio_policy.actions": FIRE_ONLY, "strategy.account_growth": growth},
+        "fire": {
+            "portfolio_policy.scheme": "value",
+            "portfolio_policy.actions": FIRE_ONLY,
+            "strategy.account_growth": growth,
+        },
     }
     t = compare(arm(), variants, n_jobs=1)
     return t.assign(profit_per_customer=t.profit / t.acquired)

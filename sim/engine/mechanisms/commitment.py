@@ -30,6 +30,8 @@ def step(m: Month) -> None:
     m.dependence = m.need_u * np.maximum(m.coverage, linkage)
     aff, calc = c.affective[rel], c.calculative[rel]
     aff += cm.affective_rate * (m.trust - aff)
-    calc += cm.calculative_rate * (calculative_target(m.switching, m.dependence, m.trust, cm.trust_on_calculative) - calc)
+    calc += cm.calculative_rate * (
+        calculative_target(m.switching, m.dependence, m.trust, cm.trust_on_calculative) - calc
+    )
     c.linkage[rel], c.affective[rel], c.calculative[rel] = linkage, aff, calc
     m.affective, m.calculative = aff, calc

@@ -1,4 +1,4 @@
-"""Competitor offers (seed 000): more frequent under market uncertainty, they can pull price-sensitive customers away."""
+"""Competitor offers (seed 000): more frequent under market uncertainty, they pull price-sensitive customers away."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def step(m: Month) -> None:
     # The rung after this month's ladder move; a price rise adds to the pull of a cheaper competitor.
     pull = np.asarray(sc.purchasing.price_sensitivity)[c.rung[rel]] + m.reprice * sc.portfolio_policy.price_rise
     m.switched = happens(
-        approached, m.u("competitor.switch"), lambda *x: switch_probability(*x, co), pull, m.switching, m.affective, m.satisfaction
+        approached,
+        m.u("competitor.switch"),
+        lambda *x: switch_probability(*x, co),
+        pull,
+        m.switching,
+        m.affective,
+        m.satisfaction,
     )
     m.market.dissolve(rel[m.switched], Cause.COMPETITOR, m.t)

@@ -16,7 +16,9 @@ def dissolution_hazard(satisfaction, trust_level, calculative, dependence, unres
     since relationships held by dependence are less stable (seed 002).
     """
     base = p.base_hazard * np.exp(
-        -p.satisfaction_effect * satisfaction - p.trust_effect * (trust_level - 0.5) - p.calculative_effect * calculative
+        -p.satisfaction_effect * satisfaction
+        - p.trust_effect * (trust_level - 0.5)
+        - p.calculative_effect * calculative
     )
     base = base * (1.0 - p.dependence_retention * dependence)
     shock = unresolved_failure * p.shock_hazard * transaction_u * (1.0 + p.instability * dependence)
@@ -28,8 +30,15 @@ def step(m: Month) -> None:
     sc, rel = m.scenario, m.rel
     u = m.draws("dissolution")
     ended = happens(
-        ~m.switched, u[rel], lambda *x: dissolution_hazard(*x, sc.dissolution),
-        m.satisfaction, m.trust, m.calculative, m.dependence, m.unresolved, m.transaction_u,
+        ~m.switched,
+        u[rel],
+        lambda *x: dissolution_hazard(*x, sc.dissolution),
+        m.satisfaction,
+        m.trust,
+        m.calculative,
+        m.dependence,
+        m.unresolved,
+        m.transaction_u,
     )
     lost = m.prospect & ~m.trial & (u < sc.stages.prospect_exit_rate)
     m.market.dissolve(rel[ended], Cause.DISSATISFACTION, m.t)

@@ -22,7 +22,9 @@ def step(m: Month) -> None:
         return
     rate = getattr(sc.account_growth, growth).offer_rate
     stage = c.stage[:n]
-    eligible = (stage != DISSOLUTION) & (stage != AWARENESS) & (c.products[:n] < sc.firm.max_products) & ~c.in_episode[:n]
+    eligible = (
+        (stage != DISSOLUTION) & (stage != AWARENESS) & (c.products[:n] < sc.firm.max_products) & ~c.in_episode[:n]
+    )
     starts = np.flatnonzero(eligible & (m.draws("growth.start") < rate))
     if len(starts):
         c.in_episode[starts] = True  # until the customer's episode ends

@@ -1,4 +1,4 @@
-"""Firm interactions (communication, bridging, coordination; seed 000): they cost money and build credibility and intimacy."""
+"""Firm interactions (communication, bridging, coordination; seed 000): they cost money and build trust."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sim.engine.mechanisms.month import Month
 
 
 def step(m: Month) -> None:
-    """Customers in a relationship before this month meet the firm at the posture's rate (raised or cut by the policy)."""
+    """Customers in a relationship before this month meet the firm at the posture's rate (as the policy adjusts it)."""
     c, sc, rel = m.customers, m.scenario, m.rel
     post, tr = sc.posture, sc.trust
     interact = m.old & (m.u("interaction") < m.interaction_rate)

@@ -55,7 +55,9 @@ def step(m: Month) -> None:
     shaken = shaken[j]
     rung = c.rung[j]
     trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
-    drive = ladder_drive(trust, c.satisfaction[j], c.affective[j], ld.trust_weight, ld.satisfaction_weight, ld.affective_weight)
+    drive = ladder_drive(
+        trust, c.satisfaction[j], c.affective[j], ld.trust_weight, ld.satisfaction_weight, ld.affective_weight
+    )
     up = m.draws("ladder.up")[j] < climb_probability(drive, rung, thresholds, ld.up_rate, ld.steepness)
     if market.migrating:
         up |= migrate(market, j, rung, m.draws("migration")[j]) & (rung < len(thresholds))

@@ -1,4 +1,4 @@
-"""Purchases: occasions at the rung's rate, baskets sized by wallet, share of wallet, premium and price (seeds 000, 002)."""
+"""Purchases: occasions at the rung's rate, baskets sized by wallet and share of wallet, premium, price (seed 000)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,12 @@ def step(m: Month) -> None:
     m.buy = (m.old & (m.u("purchase") < np.asarray(pu.purchase_probability)[m.rung])) | m.new
     m.coverage = c.products[rel] / sc.firm.max_products
     m.sow_target = share_of_wallet_target(
-        np.asarray(pu.share_of_wallet)[m.rung], m.need_u, m.market_u, m.coverage, pu.need_concentration, pu.market_dispersion
+        np.asarray(pu.share_of_wallet)[m.rung],
+        m.need_u,
+        m.market_u,
+        m.coverage,
+        pu.need_concentration,
+        pu.market_dispersion,
     )
     sow = c.share_of_wallet[rel]
     sow[m.new] = m.sow_target[m.new]  # a first purchase starts at the target share

@@ -17,7 +17,9 @@ from sim.engine.mechanisms.month import Month
 from sim.stages import DISSOLUTION
 
 
-def arrivals(env: simpy.Environment, market: Any, referrers: np.ndarray, delays: np.ndarray) -> Generator[simpy.Event, Any, None]:
+def arrivals(
+    env: simpy.Environment, market: Any, referrers: np.ndarray, delays: np.ndarray
+) -> Generator[simpy.Event, Any, None]:
     """Advocates' referrals: each reaches a new prospect from the pool after its delay (< 1 month)."""
     start = env.now
     for k in np.argsort(delays, kind="stable"):

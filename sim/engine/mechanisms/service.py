@@ -1,4 +1,4 @@
-"""Service encounters after purchases: failures hurt reliability, recoveries cost money (seed 000: transaction uncertainty)."""
+"""Service encounters after purchases: failures hurt reliability, recoveries cost money (seed 000)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,13 @@ def step(m: Month) -> None:
     c, sc, rel = m.customers, m.scenario, m.rel
     sv, tr, post = sc.service, sc.trust, sc.posture
     p_fail = failure_probability(
-        sv.failure_probability, m.transaction_u, sv.transaction_uncertainty_effect, sc.firm.transfer_ability,
-        sv.transfer_ability_effect, c.linkage[rel], sv.linkage_effect,
+        sv.failure_probability,
+        m.transaction_u,
+        sv.transaction_uncertainty_effect,
+        sc.firm.transfer_ability,
+        sv.transfer_ability_effect,
+        c.linkage[rel],
+        sv.linkage_effect,
     )
     m.failed = m.buy & (m.u("service.failure") < p_fail)
     m.resolved = m.failed & (m.u("service.recovery") < post.conflict_resolution)

@@ -9,7 +9,6 @@ thresholds (``[stages]``).
 
 from __future__ import annotations
 
-import numpy as np
 from scipy.special import expit as logistic
 
 from sim.engine.mechanisms.month import Month, happens
@@ -22,9 +21,15 @@ def step(m: Month) -> None:
     u, stage = m.u("stage"), c.stage[rel]
     ready = (stage == EXPLORATION) & (c.purchases[rel] >= sg.min_purchases)
     to_expansion = happens(
-        ready, u, lambda tr, s: sg.expansion_rate * logistic(sg.steepness * (tr + 0.5 * s - sg.expansion_threshold)), m.trust, m.satisfaction
+        ready,
+        u,
+        lambda tr, s: sg.expansion_rate * logistic(sg.steepness * (tr + 0.5 * s - sg.expansion_threshold)),
+        m.trust,
+        m.satisfaction,
     )
-    gap = sg.steepness * ((m.trust + 0.5 * (m.affective + m.calculative) + m.share_of_wallet) / 3.0 - sg.commitment_threshold)
+    gap = sg.steepness * (
+        (m.trust + 0.5 * (m.affective + m.calculative) + m.share_of_wallet) / 3.0 - sg.commitment_threshold
+    )
     to_commitment = happens(stage == EXPANSION, u, lambda g: sg.commitment_rate * logistic(g), gap)
     regress = happens(stage == COMMITMENT, u, lambda g: sg.regression_rate * logistic(-g), gap)
     c.stage[rel[to_expansion]] = EXPANSION

@@ -34,7 +34,9 @@ def loyalty_effort(margin, cost, rung, share_of_wallet, loyal_rung, high_effort)
     """
     loyal = rung >= loyal_rung - 1
     effort = _high(cost, high_effort)
-    return np.select([~loyal & ~effort, loyal & ~effort, ~loyal & effort], ["switchers", "most_valuable", "undesirable"], "partners")
+    return np.select(
+        [~loyal & ~effort, loyal & ~effort, ~loyal & effort], ["switchers", "most_valuable", "undesirable"], "partners"
+    )
 
 
 def profitability_loyalty(margin, cost, rung, share_of_wallet, loyal_rung, high_effort) -> np.ndarray:
@@ -45,7 +47,11 @@ def profitability_loyalty(margin, cost, rung, share_of_wallet, loyal_rung, high_
     """
     loyal = rung >= loyal_rung - 1
     profitable = (margin > 0) & (margin >= np.median(margin) if len(margin) else margin > 0)
-    return np.select([~profitable & ~loyal, profitable & ~loyal, profitable & loyal], ["strangers", "butterflies", "true_friends"], "barnacles")
+    return np.select(
+        [~profitable & ~loyal, profitable & ~loyal, profitable & loyal],
+        ["strangers", "butterflies", "true_friends"],
+        "barnacles",
+    )
 
 
 def value(margin, cost, rung, share_of_wallet, loyal_rung, high_effort) -> np.ndarray:
@@ -57,7 +63,9 @@ def value(margin, cost, rung, share_of_wallet, loyal_rung, high_effort) -> np.nd
     """
     below = margin < 0
     top = margin >= np.median(margin[~below]) if (~below).any() else np.zeros_like(below)
-    return np.select([below, top, share_of_wallet < 0.5], ["below_zero", "most_valuable", "most_growable"], "low_maintenance")
+    return np.select(
+        [below, top, share_of_wallet < 0.5], ["below_zero", "most_valuable", "most_growable"], "low_maintenance"
+    )
 
 
 CLASSIFIERS = {"loyalty_effort": loyalty_effort, "profitability_loyalty": profitability_loyalty, "value": value}
@@ -83,7 +91,8 @@ def effects(m: Month) -> None:
     act = m.customers.action[m.rel]
     m.invest, m.streamline, m.reprice = act == INVEST, act == STREAMLINE, act == REPRICE
     m.interaction_rate = np.minimum(
-        (post.interaction_rate + m.invest * pp.invest_interactions) * (1.0 - m.streamline * pp.streamline_interactions), 1.0
+        (post.interaction_rate + m.invest * pp.invest_interactions) * (1.0 - m.streamline * pp.streamline_interactions),
+        1.0,
     )
     m.cost_factor = offer.cost_factor * (1.0 - m.streamline * pp.streamline_saving)
     m.price = post.price_index * offer.price_factor * (1.0 + m.reprice * pp.price_rise)
@@ -106,8 +115,13 @@ def classify_and_act(market: Any, t: int) -> None:
     who = np.flatnonzero((c.stage[:n] != DISSOLUTION) & (c.stage[:n] != AWARENESS) & ready)
     months = c.window_months[who]
     classes = classify(
-        pp.scheme, c.window_margin[who] / months, c.window_cost[who] / months, c.rung[who], c.share_of_wallet[who],
-        pp.loyal_rung, pp.high_effort,
+        pp.scheme,
+        c.window_margin[who] / months,
+        c.window_cost[who] / months,
+        c.rung[who],
+        c.share_of_wallet[who],
+        pp.loyal_rung,
+        pp.high_effort,
     )
     codes = action_codes(classes, pp.action_of())
     c.action[who] = codes

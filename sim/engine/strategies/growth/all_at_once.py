@@ -68,7 +68,9 @@ def decide(market: Any, j: np.ndarray) -> None:
     u = uniforms(market, j, 0)
     c.offers[j] += 1
     trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
-    accept = acceptance(trust, c.fit[j], c.wallet[j] / p.reference_wallet, c.need_u[j], sc.firm.problem_solving_ability, p)
+    accept = acceptance(
+        trust, c.fit[j], c.wallet[j] / p.reference_wallet, c.need_u[j], sc.firm.problem_solving_ability, p
+    )
     yes = u[:, 0] < accept
     jy = j[yes]
     c.accepted[jy] += 1

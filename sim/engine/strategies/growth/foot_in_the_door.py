@@ -80,7 +80,9 @@ def start(env: simpy.Environment, market: Any, cohort: np.ndarray) -> simpy.Proc
     return env.process(_sequence(env, market, cohort, first))
 
 
-def _sequence(env: simpy.Environment, market: Any, cohort: np.ndarray, first: simpy.Event) -> Generator[simpy.Event, Any, None]:
+def _sequence(
+    env: simpy.Environment, market: Any, cohort: np.ndarray, first: simpy.Event
+) -> Generator[simpy.Event, Any, None]:
     c, p = market.customers, market.scenario.account_growth.foot_in_the_door
     size, since, wait = float(p.initial_size), p.decision_months, first
     for step in range(p.max_steps):

@@ -1,0 +1,107 @@
+"""Strategy comparisons on common random numbers: every variant meets the same customers and draws.
+
+Every run of every variant uses the same root seed, so replication r meets
+the same customers and the same draws everywhere: differences between
+variants are paired, and their variance is far smaller than with
+independent seeds (measured in the tests and in README).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.executors import map_jobs
+from sim.experiments.runs import check_runs, kpis
+from sim.results.kpis import HEADLINE, verdict
+from sim.results.stats import mean_interval
+from sim.scenario import Scenario, ScenarioError
+from sim.scenario.overrides import apply
+
+COMPARE_KPIS = HEADLINE  # the KPIs a comparison reports first (all KPIs are in the tables)
+
+
+def variants_of(scenario: Scenario, variants: dict[str, dict[str, Any]] | None) -> dict[str, Scenario]:
+    spec = scenario.compare.variants if variants is None else variants
+    if not spec:
+        raise ScenarioError(
+            "no variants to compare: add [compare.variants.NAME] tables to the scenario "
+            '(e.g. "strategy.account_growth" = "all_at_once") or pass --variant NAME:PATH=VALUE'
+        )
+    return {name: apply(scenario, changes) for name, changes in spec.items()}
+
+
+def compare(
+    scenario: Scenario,
+    variants: dict[str, dict[str, Any]] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    n_jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    independent: bool = False,
+    cluster: str | None = None,
+) -> pd.DataFrame:
+    """Run each variant on the same replications; one row per variant and replication.
+
+    `independent` gives each variant its own seeds instead of common random
+    numbers (only useful to measure what common random numbers save).
+    """
+    reps = scenario.replications if replications is None else replications
+    seed = scenario.seed if seed is None else seed
+    check_runs(reps, seed)
+    scs = variants_of(scenario, variants)
+    names = list(scs)
+    jobs = [(scs[v], r, seed + (1_000_003 * k if independent else 0)) for k, v in enumerate(names) for r in range(reps)]
+    rows = map_jobs(kpis, jobs, n_jobs, progress, cluster)
+    table = pd.DataFrame(rows)
+    table.insert(0, "variant", np.repeat(names, reps))
+    table.insert(0, "scenario", scenario.name)
+    return table
+
+
+def paired_differences(
+    table: pd.DataFrame,
+    baseline: str | None = None,
+    kpis: Iterable[str] = COMPARE_KPIS,
+    by: list[str] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Variant minus baseline per KPI, paired by replication, with t-intervals (one row per variant and KPI)."""
+    by = by or []
+    names = list(dict.fromkeys(table["variant"]))
+    baseline = baseline or names[0]
+    if baseline not in names:
+        raise ScenarioError(f"baseline {baseline!r} is not a variant; variants are {names}")
+    rows = []
+    groups = table.groupby(by, sort=False) if by else [((), table)]
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        base = part[part.variant == baseline].set_index("replication")
+        for v in names:
+            if v == baseline:
+                continue
+            other = part[part.variant == v].set_index("replication")
+            for kpi in kpis:
+                est = mean_interval(other[kpi] - base[kpi], level)  # aligned on replication: paired
+                significant = bool(est.n > 1 and (est.low > 0 or est.high < 0))
+                rows.append(
+                    {
+                        **dict(zip(by, key, strict=True)),
+                        "variant": v,
+                        "baseline": baseline,
+                        "kpi": kpi,
+                        "baseline_mean": float(base[kpi].mean()),
+                        "variant_mean": float(other[kpi].mean()),
+                        "difference": est.mean,
+                        "sd": est.sd,
+                        "ci_low": est.low,
+                        "ci_high": est.high,
+                        "replications": est.n,
+                        "significant": significant,
+                        "verdict": verdict(kpi, est.low, est.high) if est.n > 1 else "ns",
+                    }
+                )
+    return pd.DataFrame(rows)

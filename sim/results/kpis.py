@@ -1,0 +1,69 @@
+"""The KPI registry: every KPI a replication reports, with its unit, the direction that is better, and its meaning.
+
+The replications table, the CLI summary, compare verdicts, sweep winners and
+the report all read this one table; a KPI is added here and in
+:func:`sim.results.tables.replication_row`, and a test keeps the two equal.
+Every KPI aggregates over replications by its mean (with a t-interval).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One key performance indicator of a replication."""
+
+    name: str
+    unit: str  # currency, customers, share, months, trust (0-1), offers
+    better: int  # +1 higher is better, -1 lower is better, 0 neither
+    description: str
+
+
+_ALL = (
+    KPI("customers", "customers", 0, "customers ever in the market (prospects and referred newcomers included)"),
+    KPI("acquired", "customers", 1, "prospects who made a first purchase during the horizon"),
+    KPI("retained", "customers", 1, "customers (existing or acquired) still in a relationship at the end"),
+    KPI("dissolved", "customers", -1, "customers (existing or acquired) whose relationship ended"),
+    KPI("retention", "share", 1, "retained / customers who ever bought"),
+    KPI("fired", "customers", 0, "customers the portfolio policy let go"),
+    KPI("revenue", "currency", 1, "revenue over the horizon (undiscounted)"),
+    KPI("cost_to_serve", "currency", -1, "cost to serve, interactions, offers and migration spend (undiscounted)"),
+    KPI("acquisition_cost", "currency", -1, "acquisition cost paid at first purchases (undiscounted)"),
+    KPI("profit", "currency", 1, "gross margin minus all costs over the horizon (undiscounted)"),
+    KPI("customer_equity", "currency", 1, "sum of discounted margins of all customers (CLV to the horizon)"),
+    KPI("mean_clv", "currency", 1, "customer equity per customer in the market"),
+    KPI("mean_clv_acquired", "currency", 1, "mean CLV of customers who ever bought"),
+    KPI("share_of_wallet", "share", 1, "mean share of wallet of retained customers at the end"),
+    KPI("mean_trust", "trust (0-1)", 1, "mean Green's trust of retained customers at the end"),
+    KPI("time_to_commitment", "months", -1, "mean months from first purchase to commitment, of those who got there"),
+    KPI("growth_acceptance", "share", 1, "accepted growth offers / growth offers decided"),
+    KPI("referrals", "customers", 1, "prospects referred by advocates"),
+    KPI("lost_referrals", "customers", 0, "referrals finding the referral pool full (raise population.referral_pool)"),
+)
+
+KPIS: dict[str, KPI] = {k.name: k for k in _ALL}
+#: The KPIs comparisons show first, in this order (all KPIs are in the tables).
+HEADLINE = (
+    "profit",
+    "customer_equity",
+    "retention",
+    "share_of_wallet",
+    "time_to_commitment",
+    "mean_trust",
+    "revenue",
+    "cost_to_serve",
+)
+assert set(HEADLINE) <= set(KPIS)
+
+
+def verdict(kpi: str, ci_low: float, ci_high: float) -> str:
+    """'better', 'worse' or 'ns' for a difference interval, by the KPI's direction ('higher'/'lower' if none)."""
+    if not (ci_low > 0 or ci_high < 0):
+        return "ns"
+    up = ci_low > 0
+    direction = KPIS[kpi].better if kpi in KPIS else 0
+    if direction == 0:
+        return "higher" if up else "lower"
+    return "better" if up == (direction > 0) else "worse"
