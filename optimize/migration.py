@@ -1,6 +1,6 @@
 """Migration investments: what to spend per rung (and segment) to move customers up the loyalty ladder.
 
-Seed 000's migration strategy asks to quantify the benefit of each rung
+the CR lecture notes' migration strategy asks to quantify the benefit of each rung
 relative to the adjacent rungs and the cost of moving customers between
 rungs.  Here the value of a rung is its Markov-chain CLV
 ``v = (I - P/(1+i))^-1 r`` (Pfeifer and Carraway 2000), the benefit of a

@@ -1,4 +1,4 @@
-"""The mean-variance efficient customer portfolio (seed 004: the "efficient set" of customers).
+"""The mean-variance efficient customer portfolio (CIF notes: the "efficient set" of customers).
 
 Choose how much of the firm's capacity (or service / investment budget) to
 put on each asset, a customer or a segment, where holding ``w_j`` units

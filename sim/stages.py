@@ -1,9 +1,9 @@
 """Relationship development stages and loyalty-ladder rungs (pure data).
 
-Stages follow Britton's relationship development process (seed 002):
+Stages follow Britton's relationship development process (RM notes):
 awareness -> exploration -> expansion -> commitment, with dissolution
 absorbing and reachable from every stage.  Rungs follow the 8-rung loyalty
-ladder of the business-marketing literature (seed 000), bottom to top.
+ladder of the business-marketing literature (CR lecture notes), bottom to top.
 Internally a rung is an index 0..7; tables show the ladder number 1..8.
 """
 

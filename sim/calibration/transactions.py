@@ -1,4 +1,4 @@
-"""Customer information files: reading a transaction log and describing the customer base (seeds 002, 004).
+"""Customer information files: reading a transaction log and describing the customer base (RM notes; CIF notes).
 
 A log has one row per transaction: customer id, date, amount, and
 optionally cost and segment.  Reading validates it and reports every

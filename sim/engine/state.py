@@ -11,7 +11,7 @@ from sim.engine.mechanisms.trust import green_trust
 
 @dataclass
 class Customers:
-    """State of every customer (C: characteristics, R: responses, P: purchase history; seed 004)."""
+    """State of every customer (C: characteristics, R: responses, P: purchase history; CIF notes)."""
 
     n: int  # customers in the market so far; entries n.. are the referral pool
     # characteristics

@@ -95,13 +95,13 @@ class Segment(_Model):
     )
     wallet_sigma: NonNeg = Field(0.8, description="sigma of log wallet across customers (lognormal spread)")
     need_uncertainty: BetaDist = Field(
-        BetaDist(mean=0.4), description="difficulty of knowing what is needed (seed 000); favours few suppliers"
+        BetaDist(mean=0.4), description="difficulty of knowing what is needed (CR lecture notes); favours few suppliers"
     )
     market_uncertainty: BetaDist = Field(
-        BetaDist(mean=0.4), description="how fast the supply market changes (seed 000); favours many suppliers"
+        BetaDist(mean=0.4), description="how fast the supply market changes (CR lecture notes); favours many suppliers"
     )
     transaction_uncertainty: BetaDist = Field(
-        BetaDist(mean=0.3), description="doubt about getting what was ordered (seed 000); raises damage of failures"
+        BetaDist(mean=0.3), description="doubt about getting what was ordered (CR lecture notes); raises failure damage"
     )
     product_need_fit: BetaDist = Field(
         BetaDist(mean=0.6), description="how closely the firm's products fit this customer's needs"
@@ -142,7 +142,7 @@ class Population(_Model):
 
 
 class Firm(_Model):
-    """The selling firm's abilities (seed 000: supplier abilities)."""
+    """The selling firm's abilities (CR lecture notes: supplier abilities)."""
 
     gross_margin: Prob = Field(0.35, description="share of revenue kept after cost of goods")
     transfer_ability: Unit = Field(0.6, description="ability to deliver what was ordered; lowers service failures")
@@ -159,7 +159,8 @@ class Strategy(_Model):
     """The strategy the firm plays (issue 3 adds more; these choose presets below)."""
 
     posture: Literal["transactional", "collaborative"] = Field(
-        "transactional", description="relationship posture: transactional or collaborative (seeds 000, 001)"
+        "transactional",
+        description="relationship posture: transactional or collaborative (CR lecture notes; CRM strategies ch. 4)",
     )
     account_growth: Literal["foot_in_the_door", "all_at_once", "none"] = Field(
         "foot_in_the_door", description="how accounts are grown: foot_in_the_door, all_at_once or none"
@@ -233,7 +234,7 @@ class GrowthOffer(_Model):
 
 
 class Offering(_Model):
-    """A relationship-specific offering that flares out from the industry bandwidth (seeds 000, 001)."""
+    """A relationship-specific offering beyond the industry bandwidth (CR lecture notes; CRM strategies ch. 4)."""
 
     price_factor: Pos = Field(1.0, description="multiplies the price")
     cost_factor: Pos = Field(1.0, description="multiplies the cost to serve")
@@ -257,7 +258,7 @@ class Offerings(_Model):
 
 Action = Literal["invest", "maintain", "streamline", "reprice", "fire"]
 
-# Default action per class of each scheme (seeds 000, 002, 003).
+# Default action per class of each scheme (CR lecture notes; RM notes; PRM notes).
 DEFAULT_ACTIONS: dict[str, dict[str, str]] = {
     "loyalty_effort": {
         "switchers": "streamline",
@@ -285,9 +286,9 @@ class PortfolioPolicy(_Model):
 
     scheme: Literal["none", "loyalty_effort", "profitability_loyalty", "value"] = Field(
         "none",
-        description="none; loyalty_effort (switchers, most_valuable, undesirable, partners; seed 000); "
-        "profitability_loyalty (strangers, butterflies, true_friends, barnacles; seed 003); "
-        "value (most_valuable, most_growable, low_maintenance, below_zero; seed 002)",
+        description="none; loyalty_effort (switchers, most_valuable, undesirable, partners; CR lecture notes); "
+        "profitability_loyalty (strangers, butterflies, true_friends, barnacles; PRM notes); "
+        "value (most_valuable, most_growable, low_maintenance, below_zero; RM notes)",
     )
     review_months: int = Field(12, ge=1, le=1200, description="months between reviews; the first is at this month")
     min_tenure_months: int = Field(
@@ -343,7 +344,7 @@ class Sweep(_Model):
 
 
 class FootInTheDoor(GrowthOffer):
-    """Foot-in-the-door account growth: a small first offer, then larger ones (seed 000)."""
+    """Foot-in-the-door account growth: a small first offer, then larger ones (CR lecture notes)."""
 
     initial_size: int = Field(1, ge=1, description="products in the first (small) offer")
     growth_factor: float = Field(1.5, ge=1.0, description="each step offers this many times the previous size")
@@ -366,7 +367,7 @@ class FootInTheDoor(GrowthOffer):
 
 
 class AllAtOnce(GrowthOffer):
-    """All-at-once account growth: one comprehensive offer of the full scope (seed 000)."""
+    """All-at-once account growth: one comprehensive offer of the full scope (CR lecture notes)."""
 
     offer_rate: Prob = Field(0.08, description="monthly chance an eligible customer receives the comprehensive offer")
     decision_months: float = Field(
@@ -440,7 +441,7 @@ class Trust(_Model):
 
 
 class Satisfaction(_Model):
-    """Satisfaction as a weighted mean of experiences, with negativity bias and primacy (seed 002)."""
+    """Satisfaction as a weighted mean of experiences, with negativity bias and primacy (RM notes)."""
 
     negativity_bias: float = Field(
         2.5,
@@ -560,7 +561,7 @@ class Dissolution(_Model):
 
 
 class Migration(_Model):
-    """Migration investments: monthly spend per customer on each rung, to move customers up (seed 000)."""
+    """Migration investments: monthly spend per customer on each rung, to move customers up (CR lecture notes)."""
 
     spend: Annotated[list[NonNeg], Field(min_length=N_RUNGS, max_length=N_RUNGS)] = Field(
         [0.0] * N_RUNGS, description="monthly spend per customer on rungs 1..8 (0 = no migration investment)"

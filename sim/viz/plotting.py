@@ -306,8 +306,8 @@ def plot_portfolio_quadrants(
 ) -> Figure:
     """Customers on the seeds' portfolio grids, quadrants labelled.
 
-    ``loyalty_effort`` (seed 000): customer-management effort against rung.
-    ``profitability_loyalty`` (seed 003): rung against monthly margin.
+    ``loyalty_effort`` (CR lecture notes): customer-management effort against rung.
+    ``profitability_loyalty`` (PRM notes): rung against monthly margin.
     `summary` comes from :func:`customer_summary`.
     """
     fig, ax = _axes(ax)

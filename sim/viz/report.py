@@ -135,9 +135,9 @@ def _customer_plots(results: Results) -> list[str]:
             "Distribution of customer lifetime value (discounted margin) by segment.",
         ),
         _img(
-            pl.plot_portfolio_quadrants(summary, "loyalty_effort"), "Loyalty by customer-management effort (seed 000)."
+            pl.plot_portfolio_quadrants(summary, "loyalty_effort"), "Loyalty by management effort (CR lecture notes)."
         ),
-        _img(pl.plot_portfolio_quadrants(summary, "profitability_loyalty"), "Profitability by loyalty (seed 003)."),
+        _img(pl.plot_portfolio_quadrants(summary, "profitability_loyalty"), "Profitability by loyalty (PRM notes)."),
     ]
 
 

@@ -67,13 +67,21 @@ def test_frontier_is_monotone(market):
     assert (np.diff(g["expected_value"].to_numpy()) <= 1e-6 * g["expected_value"].abs().max()).all()
 
 
-def test_problem_is_dpp_and_reused_across_the_frontier(market):
+def test_problem_is_compiled_once_and_resolved_correctly_for_every_gamma(market):
     mu, sigma = market
-    port = Portfolio(from_moments(mu, sigma))
+    est = from_moments(mu, sigma)
+    port = Portfolio(est, Constraints(capacity=1.0))
     assert port.problem.is_dcp(dpp=True)
-    first = port.problem
-    port.frontier(points=3)
-    assert port.problem is first
+    port.solve(0.5)
+    compiled = port.problem._cache.param_prog  # cvxpy's parametrized program, built at the first solve
+    assert compiled is not None
+    for gamma in (0.05, 2.0, 20.0):
+        reused = port.solve(gamma)["holding"].to_numpy()
+        fresh = Portfolio(est, Constraints(capacity=1.0)).solve(gamma)["holding"].to_numpy()
+        np.testing.assert_allclose(reused, fresh, atol=1e-5)  # the parameter, not a stale value, sets gamma
+    assert port.problem._cache.param_prog is compiled  # re-solves did not recompile
+    low, high = port.solve(0.05), port.solve(20.0)
+    assert high["portfolio_std"].iloc[0] < low["portfolio_std"].iloc[0]  # gamma acts
 
 
 def test_min_variance_for_a_target_return(market):

@@ -87,7 +87,7 @@ def test_dependence_retains_but_destabilises():
 
 
 def test_posture_fit_follows_the_uncertainty_profile():
-    # High need uncertainty: collaborative fits; high market uncertainty: transactional fits (seed 000).
+    # High need uncertainty: collaborative fits; high market uncertainty: transactional fits (CR lecture notes).
     assert posture_fit(0.9, 0.9, 0.1) > posture_fit(0.1, 0.9, 0.1)
     assert posture_fit(0.1, 0.1, 0.9) > posture_fit(0.9, 0.1, 0.9)
 

@@ -83,7 +83,7 @@ def firing(growth):
 
 @pytest.mark.slow
 def test_firing_below_zero_customers_raises_profit_per_customer_when_they_cannot_be_grown():
-    """Seed 002: below-zero customers are made profitable or churned out.  Without account growth they
+    """RM notes: below-zero customers are made profitable or churned out.  Without account growth they
     cannot be made profitable, and firing them raises profit per customer."""
     t = firing("none")
     assert (t[t.variant == "fire"].fired > 0).all()

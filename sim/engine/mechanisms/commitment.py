@@ -1,4 +1,4 @@
-"""Commitment: affective grows with trust; calculative with switching costs and dependence, against trust (seed 002).
+"""Commitment: affective grows with trust; calculative with switching costs and dependence, against trust (RM notes).
 
 Operational linkages grow at the posture's rate; with the scope of products
 held they make the switching costs, and with need uncertainty the dependence

@@ -1,4 +1,4 @@
-"""Competitor offers (seed 000): more frequent under market uncertainty, they pull price-sensitive customers away."""
+"""Competitor offers (CR lecture notes): more frequent under market uncertainty, they pull customers away."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ def dissolution_hazard(satisfaction, trust_level, calculative, dependence, unres
 
     Satisfaction, trust and calculative lock-in lower it; dependence lowers
     the base hazard but amplifies the shock after an unresolved failure,
-    since relationships held by dependence are less stable (seed 002).
+    since relationships held by dependence are less stable (RM notes).
     """
     base = p.base_hazard * np.exp(
         -p.satisfaction_effect * satisfaction

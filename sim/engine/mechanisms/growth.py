@@ -1,4 +1,4 @@
-"""Account growth (seed 000): eligible customers start a growth-offer episode of the strategy in play.
+"""Account growth (CR lecture notes): eligible customers start a growth-offer episode of the strategy in play.
 
 The episodes themselves (foot-in-the-door, all-at-once...) live in
 :mod:`sim.engine.strategies.growth`, one module each; this mechanism only

@@ -1,4 +1,4 @@
-"""Firm interactions (communication, bridging, coordination; seed 000): they cost money and build trust."""
+"""Firm interactions (communication, bridging, coordination; CR lecture notes): they cost money and build trust."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The loyalty ladder (seed 000): one rung up or down a month, driven by trust, satisfaction and affective commitment.
+"""The loyalty ladder (CR lecture notes): one rung up or down a month, driven by trust, satisfaction, commitment.
 
 Prospects stand on the ladder too.  Migration investments (``[migration]``)
 add a chance of moving up, bought with monthly spend per customer through

@@ -1,4 +1,4 @@
-"""Purchases: occasions at the rung's rate, baskets sized by wallet and share of wallet, premium, price (seed 000)."""
+"""Purchases (CR lecture notes): occasions at the rung's rate, baskets sized by wallet and share of wallet."""
 
 from __future__ import annotations
 

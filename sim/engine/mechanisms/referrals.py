@@ -1,4 +1,4 @@
-"""Referrals (seed 002: non-monetary value counts in CLV): advocates bring new prospects from the referral pool.
+"""Referrals (RM notes: non-monetary value counts in CLV): advocates bring new prospects from the referral pool.
 
 Each month the customers who refer are found at once; their referrals reach
 the market one by one after a delay of less than a month, in a SimPy

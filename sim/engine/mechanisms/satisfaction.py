@@ -1,4 +1,4 @@
-"""Satisfaction: a weighted mean of experiences, where bad weighs more than good and early more than late (seed 002)."""
+"""Satisfaction: a weighted mean of experiences, where bad weighs more than good and early more than late (RM notes)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sim.engine.mechanisms.month import Month
 
 
 def preferred_closeness(need_u, market_u):
-    """Closeness a customer's uncertainties favour (seed 000).
+    """Closeness a customer's uncertainties favour (CR lecture notes).
 
     High need uncertainty favours few suppliers and close ties (towards 1);
     high market uncertainty favours many suppliers at arm's length (towards 0).
@@ -33,7 +33,7 @@ def update_satisfaction(satisfaction, weight_sum, count, x, negativity_bias, pri
 
     Experience k (counting from 0) weighs ``floor + (1 - floor) * primacy**k``,
     times ``negativity_bias`` when it is negative: early experiences weigh more
-    than later ones and negative ones more than positive ones (seed 002).
+    than later ones and negative ones more than positive ones (RM notes).
     Returns the new satisfaction and weight sum.
     """
     # Written with plain operators so that it is as fast on one customer's floats as on arrays.

@@ -1,4 +1,4 @@
-"""Service encounters after purchases: failures hurt reliability, recoveries cost money (seed 000)."""
+"""Service encounters after purchases: failures hurt reliability, recoveries cost money (CR lecture notes)."""
 
 from __future__ import annotations
 

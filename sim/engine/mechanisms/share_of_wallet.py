@@ -1,4 +1,4 @@
-"""Share of wallet (share of customer, seeds 002-004): it moves month by month towards the customer's target."""
+"""Share of wallet (share of customer; RM, PRM and CIF notes): it moves month by month towards its target."""
 
 from __future__ import annotations
 

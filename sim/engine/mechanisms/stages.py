@@ -1,4 +1,4 @@
-"""Relationship development stages (Dwyer, Schurr and Oh 1987; seed 002): exploration -> expansion -> commitment.
+"""Relationship development stages (Dwyer, Schurr and Oh 1987; RM notes): exploration -> expansion -> commitment.
 
 Exploration turns into expansion after enough purchases once trust and
 satisfaction are high enough; expansion into commitment when trust,

@@ -1,4 +1,4 @@
-"""Trust by Green's equation, and the drift of its components when the firm stays silent (seed 002).
+"""Trust by Green's equation, and the drift of its components when the firm stays silent (RM notes).
 
 ``trust = (credibility + reliability + intimacy) / (3 * self_orientation)``:
 credibility, reliability and intimacy lie in [0, 1] and perceived

@@ -1,7 +1,7 @@
 """Portfolio policy: classify customers by a scheme of the source notes and act per class (``[portfolio_policy]``).
 
-Schemes: loyalty by customer-management effort (seed 000), profitability by
-loyalty (seed 003), value categories (seed 002).  Actions: invest, maintain,
+Schemes: loyalty by customer-management effort (CR lecture notes), profitability by
+loyalty (PRM notes), value categories (RM notes).  Actions: invest, maintain,
 streamline, reprice, fire.  The classification functions are pure and
 vectorised; :func:`effects` turns each customer's action into this month's
 interaction rate, cost and price, and :func:`review` classifies at each review.
@@ -27,7 +27,7 @@ def _high(x: np.ndarray, multiple: float = 1.0) -> np.ndarray:
 
 
 def loyalty_effort(margin, cost, rung, share_of_wallet, loyal_rung, high_effort) -> np.ndarray:
-    """Seed 000: loyalty on the ladder against customer-management effort (cost to serve).
+    """CR lecture notes: loyalty on the ladder against customer-management effort (cost to serve).
 
     switchers (low, low), most_valuable (loyal, low effort), undesirable
     (not loyal, high effort), partners (loyal, high effort).
@@ -40,7 +40,7 @@ def loyalty_effort(margin, cost, rung, share_of_wallet, loyal_rung, high_effort)
 
 
 def profitability_loyalty(margin, cost, rung, share_of_wallet, loyal_rung, high_effort) -> np.ndarray:
-    """Seed 003: profitability against projected loyalty.
+    """PRM notes: profitability against projected loyalty.
 
     strangers (neither), butterflies (profitable, not loyal), true_friends
     (both), barnacles (loyal, not profitable).
@@ -55,7 +55,7 @@ def profitability_loyalty(margin, cost, rung, share_of_wallet, loyal_rung, high_
 
 
 def value(margin, cost, rung, share_of_wallet, loyal_rung, high_effort) -> np.ndarray:
-    """Seed 002: customer value categories.
+    """RM notes: customer value categories.
 
     below_zero (losing money), most_valuable (margin at or above the median),
     most_growable (below the median with room in the wallet), low_maintenance

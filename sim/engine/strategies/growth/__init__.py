@@ -1,4 +1,4 @@
-"""Account-growth strategies (seed 000), one module each, found by name: ``strategy.account_growth = "<module>"``.
+"""Account-growth strategies (CR lecture notes), one module each: ``strategy.account_growth = "<module>"``.
 
 A growth module defines ``start(env, market, cohort) -> simpy.Process``: the
 episode that takes a monthly cohort of customers through its offers.  Adding

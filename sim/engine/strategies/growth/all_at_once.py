@@ -1,4 +1,4 @@
-"""All-at-once account growth (seed 000): one comprehensive offer of the full range, decided after a longer while.
+"""All-at-once account growth (CR lecture notes): one offer of the full range, decided after a longer while.
 
 Acceptance is lower on average but rises with customer size, need
 uncertainty and the firm's problem-solving ability: the approach suits large

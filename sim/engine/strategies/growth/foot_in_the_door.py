@@ -1,4 +1,4 @@
-"""Foot-in-the-door account growth (seed 000): a small first offer, then larger ones while the answer is yes.
+"""Foot-in-the-door account growth (CR lecture notes): a small first offer, then larger ones while the answer is yes.
 
 Each accepted step raises acceptance of the next through consistency, an
 uplift that decays with the time since the last decision (Freedman and Fraser

@@ -1,4 +1,4 @@
-"""What every growth offer shares: after a yes, the customer judges whether the offer was worth it (seed 000)."""
+"""What every growth offer shares: after a yes, the customer judges whether it was worth it (CR lecture notes)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def judge(market: Any, idx: np.ndarray, p: Any, u_value: np.ndarray, u_end: np.n
     c, st = market.customers, market.scenario.satisfaction
     valued = c.fit[idx] + p.value_noise * (u_value - 0.5) >= p.poor_fit_threshold
     fold(c, market.scenario, idx, np.where(valued, st.success_value, -st.failure_severity))
-    # Seed 000: FITD limitations -- a poor fit, or value not recognised, damages the relationship.
+    # CR lecture notes: FITD limitations -- a poor fit, or value not recognised, damages the relationship.
     hurt = idx[~valued]
     c.credibility[hurt] *= 1.0 - p.trust_damage
     c.self_orientation[hurt] += p.self_orientation_damage
