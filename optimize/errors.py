@@ -19,7 +19,11 @@ class SolverError(OptimizationError):
     """Every solver tried failed or returned an inaccurate answer."""
 
 
-class EstimationError(ValueError):
+class InputError(ValueError):
+    """An input the optimizer cannot use (a wrong shape, a value out of range); the message names it and the fix."""
+
+
+class EstimationError(InputError):
     """The input table cannot give means and covariances (too few rows, missing columns, non-finite values)."""
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.clv import markov_clv
-from optimize.errors import EstimationError, InfeasibleError
+from optimize.errors import EstimationError, InfeasibleError, InputError
 from optimize.portfolio import solve
 from optimize.response import migration_probability
 
@@ -108,15 +108,15 @@ def plan_spend(
     n = np.asarray(customers, dtype=float).reshape(-1)
     b = np.asarray(benefits, dtype=float).reshape(-1)
     if n.shape != b.shape:
-        raise ValueError(f"customers {n.shape} and benefits {b.shape} must have the same shape")
+        raise InputError(f"customers {n.shape} and benefits {b.shape} must have the same shape")
     if budget < 0 or not np.isfinite(budget):
         raise InfeasibleError(f"budget = {budget}: must be a finite amount >= 0")
     if np.any(n < 0):
-        raise ValueError("customers: counts must be >= 0")
+        raise InputError("customers: counts must be >= 0")
     pm = np.broadcast_to(np.asarray(p_max, dtype=float), n.shape)
     sc = np.broadcast_to(np.asarray(scale, dtype=float), n.shape)
     if np.any((pm < 0) | (pm > 1)) or np.any(sc <= 0):
-        raise ValueError("p_max must lie in [0, 1] and scale must be > 0")
+        raise InputError("p_max must lie in [0, 1] and scale must be > 0")
     adj = b if spread is None else b - kappa * np.asarray(spread, dtype=float).reshape(-1)
     # Only cells where a move is worth something and customers exist get a variable.
     worth = (adj > 0) & (n > 0) & (pm > 0)

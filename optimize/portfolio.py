@@ -23,7 +23,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from optimize.errors import InfeasibleError, SolverError, UnboundedError
+from optimize.errors import InfeasibleError, InputError, SolverError, UnboundedError
 from optimize.estimate import Estimate
 
 SOLVERS = ("CLARABEL", "SCS")  # tried in order; the first acceptable answer wins
@@ -144,7 +144,7 @@ class Portfolio:
     def solve(self, gamma: float) -> pd.DataFrame:
         """Holdings for risk aversion `gamma` as a table (one row per asset)."""
         if gamma < 0:
-            raise ValueError(f"gamma = {gamma}: risk aversion must be >= 0")
+            raise InputError(f"gamma = {gamma}: risk aversion must be >= 0")
         self.gamma.value = gamma
         solve(self.problem, "portfolio", "raise capacity or group caps, or lower minimum holdings")
         return self._table(gamma)
@@ -227,9 +227,9 @@ def cvar(
     as a linear program (Rockafellar and Uryasev 2000).
     """
     if est.scenarios is None:
-        raise ValueError("cvar needs an Estimate made from scenarios (optimize.estimate.estimate)")
+        raise InputError("cvar needs an Estimate made from scenarios (optimize.estimate.estimate)")
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha = {alpha}: must be strictly between 0 and 1")
+        raise InputError(f"alpha = {alpha}: must be strictly between 0 and 1")
     con = constraints or Constraints()
     check_feasible(est, con)
     x = est.scenarios

@@ -1,7 +1,7 @@
 """The layers stay one-way: every sim/ layer imports only layers below it, optimize/ imports nothing of sim/.
 
 Layers, bottom to top (a module may import its own layer and any below):
-vocabulary (sim.stages, sim.version) < scenario < engine < results < experiments, calibration
+vocabulary (sim.stages, sim.version, sim.errors) < scenario < engine < results < experiments, calibration
 < workflows < viz < app.  ``sim/__init__`` and ``sim/__main__`` are the facade
 on top.  optimize/ is a library of its own: arrays and tables in, plans out.
 """
@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYER = {
     "sim.stages": 0,
     "sim.version": 0,
+    "sim.errors": 0,
     "sim.scenario": 1,
     "sim.engine": 2,
     "sim.results": 3,

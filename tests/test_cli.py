@@ -119,3 +119,27 @@ def test_parquet_format_is_rejected_clearly_without_pyarrow(tiny, tmp_path, monk
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     res = runner.invoke(app, ["run", str(tiny), "--out", str(tmp_path / "p"), "--format", "parquet"])
     assert res.exit_code == 2 and "crmsim[parquet]" in res.output
+
+
+def _broken_inputs(tmp_path: Path, tiny: Path) -> dict[str, list[str]]:
+    log = tmp_path / "log.csv"
+    log.write_text("customer_id,date,amount\na,2020-01-01,10\nb,2020-01-02,12\n")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("horizon_months = -3\n")
+    out = str(tmp_path / "o")
+    return {
+        "scenario": ["run", str(bad), "--out", out],
+        "variant": ["compare", str(tiny), "-v", "no-colon-here", "--out", out],
+        "kpi": ["sweep", str(tiny), "-p", "firm.gross_margin=0.3,0.4", "--kpi", "happiness", "--out", out],
+        "calibration": ["calibrate", str(log), "--calibration-end", "2020-01-01", "--out", str(tmp_path / "c.toml")],
+        "optimization": ["optimize", "portfolio", str(tiny), "--level", "planet", "--out", out],
+        "format": ["run", str(tiny), "--format", "xlsx", "--out", out],
+    }
+
+
+@pytest.mark.parametrize("case", ["scenario", "variant", "kpi", "calibration", "optimization", "format"])
+def test_every_user_error_is_one_line_and_exit_code_2(case, tiny, tmp_path):
+    res = runner.invoke(app, _broken_inputs(tmp_path, tiny)[case])
+    assert res.exit_code == 2, (res.output, res.exception)
+    assert "error:" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o").exists() or case != "kpi"  # a bad --kpi is refused before anything runs

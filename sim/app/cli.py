@@ -1,73 +1,57 @@
-"""The `crmsim` command line: run scenarios, write tables and plots."""
+"""The `crmsim` command line: each command parses its options, calls the library, writes and prints the results.
+
+All errors a user can fix (scenario, log, calibration, option and optimization
+errors) reach one handler that prints one line and exits with code 2.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
+import click
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+import typer.core
 
-from optimize.errors import OptimizationError
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from optimize.errors import InputError, OptimizationError
+from sim.app.console import (
+    differences_table,
+    estimates_table,
+    fail,
+    loop_table,
+    out_console,
+    progress,
+    summary_table,
+    sweep_table,
+)
+from sim.app.outputs import check_format, prepare_out, write_scenario, write_tables
+from sim.errors import UsageError
+from sim.scenario import Scenario, load_scenario
 from sim.version import __version__
 
+# Every error a user can fix derives from one of these (ScenarioError, LogError and CalibrationError from UsageError).
+USER_ERRORS = (UsageError, InputError, OptimizationError)
+
+
+class _OneHandler(typer.core.TyperGroup):
+    """Every command runs inside one error handler, so no command catches errors of its own."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            fail(str(exc))
+
+
 app = typer.Typer(
+    cls=_OneHandler,
     help="crmsim: simulate customer relationships (stages, loyalty ladder, strategies) "
     "and optimize customer portfolios.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out_console = Console()
-err_console = Console(stderr=True)
-
-
-class UserError(Exception):
-    """A problem the user can fix; shown without a traceback."""
-
-
-def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
-
-
-def _prepare_out(out: Path | None, name: str, force: bool) -> Path:
-    """The output directory: `out`, or runs/NAME-TIMESTAMP; refuses a non-empty one unless `force`."""
-    if out is None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{name}-{stamp}"
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a directory; choose another path")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise UserError(f"--out {out}: directory is not empty; choose another path or pass --force to overwrite")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-def _fmt(x: float) -> str:
-    if abs(x) >= 1e4:
-        return f"{x:,.0f}"
-    if abs(x) >= 10 or x == 0:
-        return f"{x:,.1f}"
-    return f"{x:.3f}"
-
-
-def _summary_table(results, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column("KPI")
-    table.add_column("mean", justify="right")
-    table.add_column("95% interval", justify="right")
-    for row in results.summary().itertuples():
-        interval = "-" if row.replications < 2 else f"{_fmt(row.ci_low)} .. {_fmt(row.ci_high)}"
-        table.add_row(row.kpi.replace("_", " "), _fmt(row.mean), interval)
-    return table
 
 
 @app.callback(invoke_without_command=True)
@@ -109,57 +93,38 @@ def run(
     row per customer and month), scenario.toml (the scenario as run, every
     default filled in) and occupancy.png.
     """
-    try:
-        _run(scenario, replications, seed, out, force, fmt, jobs, quiet)
-    except (ScenarioError, UserError) as exc:
-        _fail(str(exc))
-
-
-def _run(scenario_path: Path, replications, seed, out, force, fmt, jobs, quiet) -> None:
     from sim.experiments import run as run_replications
-    from sim.scenario.template import scenario_toml
     from sim.viz.plotting import plot_occupancy, save_figure
 
-    if fmt not in ("csv", "parquet"):
-        raise UserError(f"--format {fmt}: use csv or parquet")
-    if fmt == "parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise UserError("--format parquet needs pyarrow: pip install 'crmsim[parquet]'") from None
-    scenario = load_scenario(scenario_path)
-    overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
-    if overrides:
-        scenario = scenario.with_overrides(**overrides)
-    out = _prepare_out(out, scenario.name, force)
-    n = scenario.replications
-    bar, tick = _progress(quiet, n, f"simulating {scenario.name}")
+    check_format(fmt)
+    sc = _with_runs(load_scenario(scenario), replications, seed)
+    out = prepare_out(out, sc.name, force)
+    bar, tick = progress(quiet, sc.replications, f"simulating {sc.name}")
     with bar:
-        results = run_replications(scenario, n_jobs=jobs, progress=tick)
+        results = run_replications(sc, n_jobs=jobs, progress=tick)
         written = results.write(out, fmt)
-    (out / "scenario.toml").write_text(
-        scenario_toml(scenario, header=f"Scenario as run by crmsim {__version__} (every default filled in)."),
-        encoding="utf-8",
-    )
+    write_scenario(out / "scenario.toml", sc)
     save_figure(plot_occupancy(results.occupancy), out / "occupancy")
     if not quiet:
-        c = scenario
         title = (
-            f"{c.name}: {c.population.customers:,} customers, {c.horizon_months} months, "
-            f"{n} replications, seed {c.seed} ({c.strategy.posture}, {c.strategy.account_growth})"
+            f"{sc.name}: {sc.population.customers:,} customers, {sc.horizon_months} months, "
+            f"{sc.replications} replications, seed {sc.seed} ({sc.strategy.posture}, {sc.strategy.account_growth})"
         )
-        out_console.print(_summary_table(results, title))
+        out_console.print(summary_table(results.summary(), title))
         names = ", ".join(p.name for p in written) + ", scenario.toml, occupancy.png"
         out_console.print(f"wrote {names} to [bold]{out}[/]", highlight=False)
+
+
+def _with_runs(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:
+    """The scenario with --replications and --seed applied where given."""
+    overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
+    return scenario.with_overrides(**overrides) if overrides else scenario
 
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to check.")]) -> None:
     """Check a scenario file and report every problem, without running it."""
-    try:
-        sc = load_scenario(scenario)
-    except ScenarioError as exc:
-        _fail(str(exc))
+    sc = load_scenario(scenario)
     out_console.print(
         f"{scenario}: valid ({sc.behaviour} model, {sc.population.customers:,} customers, {sc.horizon_months} months)"
     )
@@ -174,40 +139,18 @@ def new(
     from sim.scenario.template import scenario_toml
 
     if path.exists() and not force:
-        _fail(f"{path}: exists; choose another path or pass --force to overwrite")
+        raise UsageError(f"{path}: exists; choose another path or pass --force to overwrite")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(scenario_toml(Scenario(name=path.stem)), encoding="utf-8")
     out_console.print(f"wrote {path}")
 
 
 optimize_app = typer.Typer(
-    help="Optimize customer portfolios and migration spend, checked by re-simulation.", no_args_is_help=True
+    cls=_OneHandler,
+    help="Optimize customer portfolios and migration spend, checked by re-simulation.",
+    no_args_is_help=True,
 )
 app.add_typer(optimize_app, name="optimize")
-
-
-def _progress(quiet: bool, total: int, label: str):
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=quiet,
-        transient=True,
-    )
-    task = bar.add_task(label, total=total)
-    return bar, (lambda k: bar.advance(task, k))
-
-
-def _comparison_table(comparison, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column("quantity")
-    table.add_column("mean", justify="right")
-    table.add_column("95% interval", justify="right")
-    for row in comparison.itertuples():
-        table.add_row(row.quantity, _fmt(row.mean), f"{_fmt(row.ci_low)} .. {_fmt(row.ci_high)}")
-    return table
 
 
 @optimize_app.command("portfolio")
@@ -242,27 +185,26 @@ def optimize_portfolio(
     per asset), closed_loop.csv (predicted and simulated gain over an even
     spread of the same capacity, with 95% intervals) and frontier.png.
     """
-    try:
-        from sim.viz.plotting import plot_frontier, save_figure
-        from sim.workflows.closed_loop import portfolio_loop
+    from sim.viz.plotting import plot_frontier, save_figure
+    from sim.workflows.closed_loop import portfolio_loop
 
-        sc = load_scenario(scenario)
-        out = _prepare_out(out, f"{sc.name}-portfolio", force)
-        reps = replications or sc.replications
-        bar, tick = _progress(quiet, 2 * reps, "simulating, then checking on fresh seeds")
-        with bar:
-            report = portfolio_loop(sc, level, capacity, risk_aversion, points, reps, seed, n_jobs=jobs, progress=tick)
-        _write_tables(out, report, {"frontier.csv": report.frontier, "portfolio.csv": report.plan})
-        save_figure(plot_frontier(report.frontier), out / "frontier")
-        if not quiet:
-            held = report.plan[report.plan.holding > 1e-6 * report.plan.holding.abs().max()]
-            out_console.print(
-                f"chosen portfolio holds {len(held)} of {len(report.plan)} {level}s; wrote results to [bold]{out}[/]",
-                highlight=False,
-            )
-            out_console.print(_comparison_table(report.comparison, "closed loop (fresh seeds)"))
-    except (ScenarioError, UserError, OptimizationError, ValueError) as exc:
-        _fail(str(exc))
+    sc = load_scenario(scenario)
+    out = prepare_out(out, f"{sc.name}-portfolio", force)
+    reps = replications or sc.replications
+    bar, tick = progress(quiet, 2 * reps, "simulating, then checking on fresh seeds")
+    with bar:
+        report = portfolio_loop(sc, level, capacity, risk_aversion, points, reps, seed, n_jobs=jobs, progress=tick)
+    write_tables(
+        out, {"closed_loop.csv": report.comparison, "frontier.csv": report.frontier, "portfolio.csv": report.plan}
+    )
+    save_figure(plot_frontier(report.frontier), out / "frontier")
+    if not quiet:
+        held = report.plan[report.plan.holding > 1e-6 * report.plan.holding.abs().max()]
+        out_console.print(
+            f"chosen portfolio holds {len(held)} of {len(report.plan)} {level}s; wrote results to [bold]{out}[/]",
+            highlight=False,
+        )
+        out_console.print(loop_table(report.comparison, "closed loop (fresh seeds)"))
 
 
 @optimize_app.command("migration")
@@ -302,68 +244,29 @@ def optimize_migration(
     closed_loop.csv (predicted and simulated gains against no spend and against
     a uniform spend of the same budget, with 95% intervals) and spend_plan.png.
     """
-    try:
-        from sim.scenario.plans import write_spend_plan
-        from sim.scenario.template import scenario_toml
-        from sim.viz.plotting import plot_spend_plan, save_figure
-        from sim.workflows.closed_loop import migration_loop
+    from sim.scenario.plans import write_spend_plan
+    from sim.viz.plotting import plot_spend_plan, save_figure
+    from sim.workflows.closed_loop import migration_loop
 
-        sc = load_scenario(scenario)
-        out = _prepare_out(out, f"{sc.name}-migration", force)
-        reps = replications or sc.replications
-        bar, tick = _progress(quiet, 4 * reps, "estimating, planning and checking")
-        with bar:
-            report = migration_loop(sc, budget, reps, seed, kappa, lifetime, by_segment, n_jobs=jobs, progress=tick)
-        write_spend_plan(report.plan, out / "plan.csv")
-        _write_tables(out, report, {})
-        planned = report.scenario.with_overrides(record=sc.record)
-        (out / "scenario.toml").write_text(
-            scenario_toml(planned, header="Scenario with the optimized migration plan."), encoding="utf-8"
+    sc = load_scenario(scenario)
+    out = prepare_out(out, f"{sc.name}-migration", force)
+    reps = replications or sc.replications
+    bar, tick = progress(quiet, 4 * reps, "estimating, planning and checking")
+    with bar:
+        report = migration_loop(sc, budget, reps, seed, kappa, lifetime, by_segment, n_jobs=jobs, progress=tick)
+    write_spend_plan(report.plan, out / "plan.csv")
+    write_tables(out, {"closed_loop.csv": report.comparison})
+    write_scenario(
+        out / "scenario.toml",
+        report.scenario.with_overrides(record=sc.record),
+        "Scenario with the optimized migration plan.",
+    )
+    save_figure(plot_spend_plan(report.plan), out / "spend_plan")
+    if not quiet:
+        out_console.print(
+            f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{out}[/]", highlight=False
         )
-        save_figure(plot_spend_plan(report.plan), out / "spend_plan")
-        if not quiet:
-            out_console.print(
-                f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{out}[/]", highlight=False
-            )
-            out_console.print(
-                _comparison_table(report.comparison, f"closed loop (fresh seeds), budget {budget:,.0f} a month")
-            )
-    except (ScenarioError, UserError, OptimizationError, ValueError) as exc:
-        _fail(str(exc))
-
-
-def _parse_variant(text: str) -> tuple[str, dict]:
-    from sim.scenario import parse_assignment
-
-    if ":" not in text:
-        raise UserError(
-            f"--variant {text!r}: write NAME:PATH=VALUE[;PATH=VALUE], e.g. aao:strategy.account_growth=all_at_once"
-        )
-    name, rest = text.split(":", 1)
-    changes = {}
-    for part in rest.split(";"):
-        path, values = parse_assignment(part)
-        if len(values) != 1:
-            raise UserError(f"--variant {text!r}: {path} takes one value in a variant")
-        changes[path] = values[0]
-    return name.strip(), changes
-
-
-def _differences_table(diff, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for col in ("KPI", diff.baseline.iloc[0], "variant", "difference (95% interval)", ""):
-        table.add_column(col, justify="left" if col == "KPI" else "right")
-    colour = {"better": "green", "worse": "red"}
-    for r in diff.itertuples():
-        mark = f"[{colour[r.verdict]}]{r.verdict}[/]" if r.verdict in colour else r.verdict
-        table.add_row(
-            f"{r.kpi.replace('_', ' ')} ({r.variant})",
-            _fmt(r.baseline_mean),
-            _fmt(r.variant_mean),
-            f"{_fmt(r.difference)} ({_fmt(r.ci_low)} .. {_fmt(r.ci_high)})",
-            mark,
-        )
-    return table
+        out_console.print(loop_table(report.comparison, f"closed loop (fresh seeds), budget {budget:,.0f} a month"))
 
 
 @app.command()
@@ -407,36 +310,32 @@ def compare(
     differences.csv (one row per variant and KPI: difference from the
     baseline, its 95% interval, significance) and comparison.png.
     """
-    try:
-        from sim.experiments import COMPARE_KPIS, paired_differences
-        from sim.experiments import compare as run_compare
-        from sim.viz.plotting import plot_comparison, save_figure
+    from sim.experiments import COMPARE_KPIS, paired_differences
+    from sim.experiments import compare as run_compare
+    from sim.scenario import parse_variant
+    from sim.viz.plotting import plot_comparison, save_figure
 
-        sc = load_scenario(scenario)
-        variants = dict(sc.compare.variants)
-        if variant:
-            variants.update(_parse_variant(v) for v in variant)
-        reps = replications or sc.replications
-        out = _prepare_out(out, f"{sc.name}-compare", force)
-        bar, tick = _progress(quiet, reps * max(1, len(variants)), f"comparing {len(variants)} variants")
-        with bar:
-            table = run_compare(sc, variants or None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
-        diff = paired_differences(table, baseline or sc.compare.baseline or None)
-        table.to_csv(out / "comparison.csv", index=False)
-        diff.to_csv(out / "differences.csv", index=False)
-        save_figure(plot_comparison(diff), out / "comparison")
-        if not quiet:
-            show = diff[diff.kpi.isin(COMPARE_KPIS[:6])]
-            out_console.print(
-                _differences_table(
-                    show, f"{sc.name}: {reps} paired replications, seed {seed if seed is not None else sc.seed}"
-                )
+    sc = load_scenario(scenario)
+    variants = dict(sc.compare.variants)
+    if variant:
+        variants.update(parse_variant(v) for v in variant)
+    reps = replications or sc.replications
+    out = prepare_out(out, f"{sc.name}-compare", force)
+    bar, tick = progress(quiet, reps * max(1, len(variants)), f"comparing {len(variants)} variants")
+    with bar:
+        table = run_compare(sc, variants or None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
+    diff = paired_differences(table, baseline or sc.compare.baseline or None)
+    table.to_csv(out / "comparison.csv", index=False)
+    diff.to_csv(out / "differences.csv", index=False)
+    save_figure(plot_comparison(diff), out / "comparison")
+    if not quiet:
+        show = diff[diff.kpi.isin(COMPARE_KPIS[:6])]
+        out_console.print(
+            differences_table(
+                show, f"{sc.name}: {reps} paired replications, seed {seed if seed is not None else sc.seed}"
             )
-            out_console.print(
-                f"wrote comparison.csv, differences.csv, comparison.png to [bold]{out}[/]", highlight=False
-            )
-    except (ScenarioError, UserError) as exc:
-        _fail(str(exc))
+        )
+        out_console.print(f"wrote comparison.csv, differences.csv, comparison.png to [bold]{out}[/]", highlight=False)
 
 
 @app.command()
@@ -481,65 +380,31 @@ def sweep(
     summary.csv (one row per point: mean KPI, or the difference between
     variants with its 95% interval and the winner) and sweep.png.
     """
-    try:
-        from sim.experiments import paired_differences, sweep_points
-        from sim.experiments import sweep as run_sweep
-        from sim.scenario import parse_assignment
-        from sim.viz.plotting import plot_sweep, save_figure
+    from sim.experiments import check_kpi, summarize_sweep, sweep_points
+    from sim.experiments import sweep as run_sweep
+    from sim.scenario import parse_assignment
+    from sim.viz.plotting import plot_sweep, save_figure
 
-        sc = load_scenario(scenario)
-        params = dict(parse_assignment(p) for p in param) if param else sc.sweep.parameters
-        n_points = len(sweep_points(params, method or sc.sweep.method, samples or sc.sweep.samples, sc.seed))
-        n_variants = max(1, len(sc.compare.variants))
-        reps = replications or sc.replications
-        out = _prepare_out(out, f"{sc.name}-sweep", force)
-        bar, tick = _progress(
-            quiet, n_points * n_variants * reps, f"sweeping {n_points} points x {n_variants} variants"
-        )
-        with bar:
-            table = run_sweep(
-                sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster
-            )
-        if kpi not in table.columns:
-            raise UserError(
-                f"--kpi {kpi}: not a KPI; choose one of "
-                f"{[c for c in table.columns if c not in ('scenario', 'point', 'variant', 'replication', 'seed')]}"
-            )
-        paths = list(params)
-        if table["variant"].nunique() > 1:
-            diff = paired_differences(table, sc.compare.baseline or None, kpis=[kpi], by=["point", *paths])
-            diff["winner"] = np.where(
-                diff.ci_low > 0, diff.variant, np.where(diff.ci_high < 0, diff.baseline, "no clear winner")
-            )
-            summary, value = diff, "difference"
-            title = f"{kpi}: {diff.variant.iloc[0]} minus {diff.baseline.iloc[0]}"
-        else:
-            summary = (
-                table.groupby(["point", *paths])[kpi]
-                .agg(["mean", "std", "count"])
-                .reset_index()
-                .rename(columns={"mean": kpi})
-            )
-            value, title = kpi, kpi
-        table.to_csv(out / "sweep.csv", index=False)
-        summary.to_csv(out / "summary.csv", index=False)
-        if len(paths) <= 2:
-            fig = plot_sweep(summary, value, paths[0], paths[1] if len(paths) == 2 else None)
-            fig.axes[0].set_title(title)
-            save_figure(fig, out / "sweep")
-        if not quiet:
-            t = Table(title=title, title_justify="left")
-            for c in [*paths, value, "95% interval", "winner"] if "winner" in summary else [*paths, value]:
-                t.add_column(c)
-            for r in summary.to_dict("records"):
-                cells = [f"{r[p]:g}" if isinstance(r[p], float) else str(r[p]) for p in paths] + [_fmt(r[value])]
-                if "winner" in summary:
-                    cells += [f"{_fmt(r['ci_low'])} .. {_fmt(r['ci_high'])}", r["winner"]]
-                t.add_row(*cells)
-            out_console.print(t)
-            out_console.print(f"wrote sweep.csv, summary.csv, sweep.png to [bold]{out}[/]", highlight=False)
-    except (ScenarioError, UserError) as exc:
-        _fail(str(exc))
+    check_kpi(kpi)
+    sc = load_scenario(scenario)
+    params = dict(parse_assignment(p) for p in param) if param else sc.sweep.parameters
+    n_points = len(sweep_points(params, method or sc.sweep.method, samples or sc.sweep.samples, sc.seed))
+    n_variants = max(1, len(sc.compare.variants))
+    reps = replications or sc.replications
+    out = prepare_out(out, f"{sc.name}-sweep", force)
+    bar, tick = progress(quiet, n_points * n_variants * reps, f"sweeping {n_points} points x {n_variants} variants")
+    with bar:
+        table = run_sweep(sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
+    paths = list(params)
+    summary, value, title = summarize_sweep(table, paths, kpi, sc.compare.baseline or None)
+    write_tables(out, {"sweep.csv": table, "summary.csv": summary})
+    if len(paths) <= 2:
+        fig = plot_sweep(summary, value, paths[0], paths[1] if len(paths) == 2 else None)
+        fig.axes[0].set_title(title)
+        save_figure(fig, out / "sweep")
+    if not quiet:
+        out_console.print(sweep_table(summary, paths, value, title))
+        out_console.print(f"wrote sweep.csv, summary.csv, sweep.png to [bold]{out}[/]", highlight=False)
 
 
 @app.command()
@@ -567,40 +432,34 @@ def report(
     the tables behind it (replications.csv, occupancy.csv, lifetimes.csv, and
     differences.csv when variants are compared) and scenario.toml.
     """
-    try:
-        from sim.experiments import compare as run_compare
-        from sim.experiments import paired_differences
-        from sim.experiments import run as run_replications
-        from sim.scenario.template import scenario_toml
-        from sim.viz.report import build_report, write_report
+    from sim.experiments import compare as run_compare
+    from sim.experiments import paired_differences
+    from sim.experiments import run as run_replications
+    from sim.scenario.template import scenario_toml
+    from sim.viz.report import build_report, write_report
 
-        sc = load_scenario(scenario)
-        overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
-        sc = sc.with_overrides(**overrides) if overrides else sc
-        out = _prepare_out(out, f"{sc.name}-report", force)
-        n = sc.replications
-        total = n * (1 + len(sc.compare.variants))
-        bar, tick = _progress(quiet, total, f"simulating {sc.name}")
-        with bar:
-            res = run_replications(sc, progress=tick)
-            comparison = None
-            if sc.compare.variants:
-                table = run_compare(sc, n_jobs=jobs, progress=tick)
-                comparison = (table, paired_differences(table, sc.compare.baseline or None))
-            text = scenario_toml(sc, header=f"Scenario as run by crmsim {__version__}.")
-            html_text = build_report(sc, res, text, comparison)
-        path = write_report(out / "report.html", html_text)
-        for name in ("replications", "occupancy", "lifetimes"):
-            getattr(res, name).to_csv(out / f"{name}.csv", index=False)
-        if comparison is not None:
-            comparison[1].to_csv(out / "differences.csv", index=False)
-        (out / "scenario.toml").write_text(text, encoding="utf-8")
-        if not quiet:
-            out_console.print(
-                f"wrote [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, self-contained)", highlight=False
-            )
-    except (ScenarioError, UserError) as exc:
-        _fail(str(exc))
+    sc = _with_runs(load_scenario(scenario), replications, seed)
+    out = prepare_out(out, f"{sc.name}-report", force)
+    n = sc.replications
+    total = n * (1 + len(sc.compare.variants))
+    bar, tick = progress(quiet, total, f"simulating {sc.name}")
+    with bar:
+        res = run_replications(sc, progress=tick)
+        comparison = None
+        if sc.compare.variants:
+            table = run_compare(sc, n_jobs=jobs, progress=tick)
+            comparison = (table, paired_differences(table, sc.compare.baseline or None))
+        text = scenario_toml(sc, header=f"Scenario as run by crmsim {__version__}.")
+        html_text = build_report(sc, res, text, comparison)
+    path = write_report(out / "report.html", html_text)
+    write_tables(out, {f"{name}.csv": getattr(res, name) for name in ("replications", "occupancy", "lifetimes")})
+    if comparison is not None:
+        write_tables(out, {"differences.csv": comparison[1]})
+    (out / "scenario.toml").write_text(text, encoding="utf-8")
+    if not quiet:
+        out_console.print(
+            f"wrote [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, self-contained)", highlight=False
+        )
 
 
 @app.command()
@@ -652,56 +511,39 @@ def calibrate(
     purchases week by week), NAME.conditional.csv (holdout purchases
     predicted from each customer's history against actual).
     """
-    try:
-        from sim.calibration.calibrate import fit_log, provenance, validate
-        from sim.calibration.transactions import Columns, LogError, read_log, rfm
-        from sim.scenario.template import scenario_toml
-        from sim.viz.plotting import plot_tracking, save_figure
+    from sim.calibration.calibrate import fit_log, provenance, validate
+    from sim.calibration.transactions import Columns, read_log, rfm
+    from sim.scenario.template import scenario_toml
+    from sim.viz.plotting import plot_tracking, save_figure
 
-        if out.suffix != ".toml":
-            raise UserError(f"--out {out}: give a .toml file name for the scenario")
-        if out.exists() and not force:
-            raise UserError(f"--out {out}: exists; choose another name or pass --force to overwrite")
-        with Progress(
-            TextColumn("[bold]{task.description}"), console=err_console, disable=quiet, transient=True
-        ) as bar:
-            task = bar.add_task("reading the log")
-            data = read_log(log, Columns(customer, date, amount, segment=segment), date_format, allow_duplicates)
-            bar.update(task, description="fitting BG/NBD and Gamma-Gamma")
-            cal = fit_log(data, calibration_end, name=out.stem, gross_margin=gross_margin)
-            bar.update(task, description="simulating the holdout")
-            cal = validate(cal, data, holdout_end, replications=replications)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(scenario_toml(cal.scenario, header=provenance(cal, log.name, calibration_end)), encoding="utf-8")
-        stem = out.with_suffix("")
-        cal.parameters().to_csv(f"{stem}.parameters.csv", index=False)
-        rfm(data, calibration_end).to_csv(f"{stem}.rfm.csv")
-        cal.tracking.to_csv(f"{stem}.tracking.csv", index=False)
-        cal.conditional.to_csv(f"{stem}.conditional.csv", index=False)
-        save_figure(plot_tracking(cal.tracking), Path(f"{stem}.tracking"))
-        if not quiet:
-            t = Table(title=f"{log.name}: maximum-likelihood estimates", title_justify="left")
-            for col in ("segment", "model", "parameter", "estimate", "se"):
-                t.add_column(col, justify="right" if col in ("estimate", "se") else "left")
-            for r in cal.parameters().itertuples():
-                t.add_row(r.segment, r.model, r.parameter, f"{r.estimate:.4g}", f"{r.se:.3g}")
-            out_console.print(t)
-            e = cal.errors
-            out_console.print(
-                f"holdout: cumulative repeat purchases off by {e['holdout_cumulative_mape']:.1%} on average "
-                f"({e['holdout_final_error']:+.1%} at the end); "
-                f"conditional expectation MAE {e['conditional_mae']:.2f} purchases"
-            )
-            out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
-    except (ScenarioError, UserError, LogError, ValueError) as exc:
-        _fail(str(exc))
-
-
-def _write_tables(out: Path, report, tables: dict) -> None:
-    """Write a closed-loop report's comparison and the given tables as CSV into `out`."""
-    report.comparison.to_csv(out / "closed_loop.csv", index=False)
-    for name, df in tables.items():
-        df.to_csv(out / name, index=False)
+    if out.suffix != ".toml":
+        raise UsageError(f"--out {out}: give a .toml file name for the scenario")
+    if out.exists() and not force:
+        raise UsageError(f"--out {out}: exists; choose another name or pass --force to overwrite")
+    bar, tick = progress(quiet, 3, "reading the log, fitting BG/NBD and Gamma-Gamma, simulating the holdout")
+    with bar:
+        data = read_log(log, Columns(customer, date, amount, segment=segment), date_format, allow_duplicates)
+        tick(1)
+        cal = fit_log(data, calibration_end, name=out.stem, gross_margin=gross_margin)
+        tick(1)
+        cal = validate(cal, data, holdout_end, replications=replications)
+        tick(1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(scenario_toml(cal.scenario, header=provenance(cal, log.name, calibration_end)), encoding="utf-8")
+    stem = out.with_suffix("")
+    tables = {"parameters": cal.parameters(), "tracking": cal.tracking, "conditional": cal.conditional}
+    write_tables(out.parent, {f"{stem.name}.{name}.csv": df for name, df in tables.items()})
+    rfm(data, calibration_end).to_csv(f"{stem}.rfm.csv")  # indexed by customer
+    save_figure(plot_tracking(cal.tracking), Path(f"{stem}.tracking"))
+    if not quiet:
+        out_console.print(estimates_table(cal.parameters(), f"{log.name}: maximum-likelihood estimates"))
+        e = cal.errors
+        out_console.print(
+            f"holdout: cumulative repeat purchases off by {e['holdout_cumulative_mape']:.1%} on average "
+            f"({e['holdout_final_error']:+.1%} at the end); "
+            f"conditional expectation MAE {e['conditional_mae']:.2f} purchases"
+        )
+        out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
 
 
 def main() -> None:

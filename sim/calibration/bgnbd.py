@@ -22,6 +22,12 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import betaln, gammaln, hyp2f1
 
+from sim.errors import UsageError
+
+
+class CalibrationError(UsageError):
+    """A log that cannot identify the model (too few buyers, a likelihood that cannot converge)."""
+
 
 @dataclass(frozen=True)
 class Fit:
@@ -88,7 +94,9 @@ def _mle(nll, names: list[str], start: np.ndarray, n: int) -> Fit:
     res = optimize.minimize(lambda z: nll(np.exp(z)), res.x, method="L-BFGS-B")  # polish
     theta = np.exp(res.x)
     if not np.all(np.isfinite(theta)) or not np.isfinite(res.fun):
-        raise ValueError("the likelihood could not be maximised; check the summary for extreme or degenerate values")
+        raise CalibrationError(
+            "the likelihood could not be maximised; check the summary for extreme or degenerate values"
+        )
     with np.errstate(all="ignore"):
         cov = np.linalg.pinv(_hessian(nll, theta))
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
@@ -100,9 +108,9 @@ def fit_bgnbd(summary: pd.DataFrame) -> Fit:
     """BG/NBD estimates (r, alpha, a, b) from columns frequency, recency, T."""
     x, tx, T = summary["frequency"].to_numpy(), summary["recency"].to_numpy(), summary["T"].to_numpy()
     if len(x) < 10:
-        raise ValueError(f"BG/NBD needs more customers to fit (got {len(x)})")
+        raise CalibrationError(f"BG/NBD needs more customers to fit (got {len(x)})")
     if np.any(tx > T + 1e-9) or np.any(x < 0):
-        raise ValueError("summary: recency exceeds T or frequency is negative for some customers")
+        raise CalibrationError("summary: recency exceeds T or frequency is negative for some customers")
     nll = lambda th: -float(np.sum(bgnbd_loglik(th, x, tx, T)))  # noqa: E731
     return _mle(nll, ["r", "alpha", "a", "b"], np.array([1.0, max(float(np.mean(T)), 1.0), 1.0, 1.0]), len(x))
 
@@ -111,7 +119,7 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> Fit:
     """Gamma-Gamma estimates (p, q, gamma) from repeat buyers' frequency and mean repeat spend."""
     rep = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     if len(rep) < 10:
-        raise ValueError(f"Gamma-Gamma needs repeat buyers with positive spend; found {len(rep)}")
+        raise CalibrationError(f"Gamma-Gamma needs repeat buyers with positive spend; found {len(rep)}")
     x, m = rep["frequency"].to_numpy(), rep["monetary_value"].to_numpy()
     nll = lambda th: -float(np.sum(gamma_gamma_loglik(th, x, m)))  # noqa: E731
     return _mle(nll, ["p", "q", "gamma"], np.array([1.0, 1.0, float(np.mean(m))]), len(rep))

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.bgnbd import Fit, conditional_expected_purchases, fit_bgnbd, fit_gamma_gamma, simulate_transactions
-from sim.calibration.transactions import DAYS_PER_WEEK, summarize
+from sim.calibration.transactions import DAYS_PER_WEEK, LogError, summarize
 from sim.scenario import Scenario, build_scenario
 
 
@@ -130,7 +130,9 @@ def validate(
     )
     end = pd.Timestamp(holdout_end) if holdout_end is not None else log["date"].max()
     if end <= cal_end:
-        raise ValueError(f"holdout end {end.date()} is not after the calibration end {cal_end.date()}")
+        raise LogError(
+            f"--holdout-end {end.date()} is not after the calibration end {cal_end.date()}; give a later date"
+        )
     daily = log[log["date"] <= end].groupby(["customer", "date"]).size().reset_index()[["customer", "date"]]
     seg_of = (
         summary["segment"].astype(str).to_numpy()

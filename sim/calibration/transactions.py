@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.errors import UsageError
+
 DAYS_PER_WEEK = 7.0
 
 
-class LogError(ValueError):
+class LogError(UsageError):
     """A transaction log cannot be used as it is; the message says what and where."""
 
 

@@ -3,9 +3,11 @@
 from sim.experiments.compare import COMPARE_KPIS, compare, paired_differences
 from sim.experiments.executors import default_jobs, map_jobs
 from sim.experiments.runs import kpis, run
-from sim.experiments.sweep import sweep, sweep_points
+from sim.experiments.sweep import check_kpi, summarize_sweep, sweep, sweep_points
 
 __all__ = [
+    "check_kpi",
+    "summarize_sweep",
     "COMPARE_KPIS",
     "compare",
     "default_jobs",

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from sim.experiments.compare import variants_of
+from sim.errors import UsageError
+from sim.experiments.compare import paired_differences, variants_of
 from sim.experiments.executors import map_jobs
 from sim.experiments.runs import check_runs, kpis
+from sim.results.kpis import KPIS
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.overrides import apply
 
@@ -80,3 +82,26 @@ def sweep(
     out = pd.concat([pd.DataFrame(meta), pd.DataFrame(rows)], axis=1)
     out.insert(0, "scenario", scenario.name)
     return out
+
+
+def summarize_sweep(
+    table: pd.DataFrame, paths: list[str], kpi: str, baseline: str | None = None
+) -> tuple[pd.DataFrame, str, str]:
+    """One row per sweep point: the KPI's mean, or with variants the paired difference, its interval and the winner.
+
+    Returns (summary, the column holding the value, a title).
+    """
+    if table["variant"].nunique() > 1:
+        diff = paired_differences(table, baseline, kpis=[kpi], by=["point", *paths])
+        diff["winner"] = np.where(
+            diff.ci_low > 0, diff.variant, np.where(diff.ci_high < 0, diff.baseline, "no clear winner")
+        )
+        return diff, "difference", f"{kpi}: {diff.variant.iloc[0]} minus {diff.baseline.iloc[0]}"
+    summary = table.groupby(["point", *paths])[kpi].agg(["mean", "std", "count"]).reset_index()
+    return summary.rename(columns={"mean": kpi}), kpi, kpi
+
+
+def check_kpi(kpi: str) -> None:
+    """Raise a UsageError unless `kpi` is a registered KPI (before anything runs)."""
+    if kpi not in KPIS:
+        raise UsageError(f"--kpi {kpi}: not a KPI; choose one of {list(KPIS)}")

@@ -3,7 +3,16 @@
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
 from sim.scenario.overrides import apply
-from sim.scenario.paths import check_paths, parse_assignment
+from sim.scenario.paths import check_paths, parse_assignment, parse_variant
 from sim.scenario.schema import Scenario, build_scenario
 
-__all__ = ["Scenario", "ScenarioError", "apply", "build_scenario", "check_paths", "load_scenario", "parse_assignment"]
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "apply",
+    "build_scenario",
+    "check_paths",
+    "load_scenario",
+    "parse_assignment",
+    "parse_variant",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sim.errors import UsageError
 
-class ScenarioError(ValueError):
+
+class ScenarioError(UsageError):
     """A scenario file or value is invalid; the message says which field and how to fix it."""

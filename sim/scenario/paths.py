@@ -69,3 +69,19 @@ def parse_assignment(text: str) -> tuple[str, list[Any]]:
     if not path.strip() or not values or values == [""]:
         raise ScenarioError(f"--param {text!r}: needs a path and at least one value")
     return path.strip(), values
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
+    """Parse ``NAME:PATH=VALUE[;PATH=VALUE]`` (a variant given on the command line) into its name and changes."""
+    if ":" not in text:
+        raise ScenarioError(
+            f"--variant {text!r}: write NAME:PATH=VALUE[;PATH=VALUE], e.g. aao:strategy.account_growth=all_at_once"
+        )
+    name, rest = text.split(":", 1)
+    changes = {}
+    for part in rest.split(";"):
+        path, values = parse_assignment(part)
+        if len(values) != 1:
+            raise ScenarioError(f"--variant {text!r}: {path} takes one value in a variant")
+        changes[path] = values[0]
+    return name.strip(), changes

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.stages import N_RUNGS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def read_spend_plan(path: Path) -> tuple[list[float], dict[str, list[float]]]:
     """Read a CSV plan (columns rung, spend_per_customer, optional segment) into spend per rung and per segment."""
+    import pandas as pd  # here: validating a scenario without a plan should not pay for pandas
+
     if not path.is_file():
         raise ValueError(f"plan file {path} not found; write one with `crmsim optimize migration`")
     try:

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.errors import UsageError
 from sim.stages import RUNGS, STAGES
 
 STYLE = str(Path(__file__).with_name("crmsim.mplstyle"))
@@ -338,7 +339,7 @@ def plot_portfolio_quadrants(
         ax.set_xlabel("Loyalty-ladder rung")
         ax.set_ylabel("Margin per month (currency)")
     else:
-        raise ValueError(f"scheme = {scheme!r}: use loyalty_effort or profitability_loyalty")
+        raise UsageError(f"scheme = {scheme!r}: use loyalty_effort or profitability_loyalty")
     ax.scatter(x, y, s=8, alpha=0.35, color="#0072B2", edgecolors="none")
     ax.axvline(xcut, color="#D55E00", linewidth=1)
     ax.axhline(ycut, color="#D55E00", linewidth=1)

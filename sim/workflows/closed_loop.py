@@ -24,6 +24,7 @@ from optimize.migration import (
     rung_values,
 )
 from optimize.portfolio import Constraints, Portfolio
+from sim.errors import UsageError
 from sim.experiments import run
 from sim.results.stats import mean_interval, welch_interval
 from sim.results.tables import Results
@@ -254,9 +255,9 @@ def portfolio_loop(
     sample (the optimizer's curse shows as simulated below predicted).
     """
     if level not in ("segment", "customer"):
-        raise ValueError(f"level = {level!r}: use segment or customer")
+        raise UsageError(f"level = {level!r}: use segment or customer")
     if not 0 < capacity_share <= 1:
-        raise ValueError(f"capacity_share = {capacity_share}: must be in (0, 1]")
+        raise UsageError(f"capacity_share = {capacity_share}: must be in (0, 1]")
     reps = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
     sc = scenario.with_overrides(
