@@ -15,20 +15,10 @@ import pandas as pd
 
 from sim import load_scenario, run
 from sim.scenario import Scenario, build_scenario
+from tests.sim.test_markov import LADDER_WITH_CHURN
 
 ROOT = Path(__file__).resolve().parents[1]
 PINS = Path(__file__).with_name("data") / "reference_kpis.csv"
-
-CHURN_LADDER = [
-    [0.60, 0.15, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.25],
-    [0.10, 0.60, 0.15, 0.00, 0.00, 0.00, 0.00, 0.00, 0.15],
-    [0.00, 0.10, 0.65, 0.15, 0.00, 0.00, 0.00, 0.00, 0.10],
-    [0.00, 0.00, 0.10, 0.70, 0.12, 0.00, 0.00, 0.00, 0.08],
-    [0.00, 0.00, 0.00, 0.08, 0.75, 0.12, 0.00, 0.00, 0.05],
-    [0.00, 0.00, 0.00, 0.00, 0.08, 0.78, 0.10, 0.00, 0.04],
-    [0.00, 0.00, 0.00, 0.00, 0.00, 0.06, 0.84, 0.07, 0.03],
-    [0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.08, 0.90, 0.02],
-]
 
 
 def _small(scenario: Scenario, **changes) -> Scenario:
@@ -64,7 +54,9 @@ def configurations() -> dict[str, Scenario]:
             ],
             purchasing={"referral_rate": [0.0, 0.0, 0.0, 0.0, 0.0, 0.05, 0.1, 0.2]},
         ),
-        "markov": _small(base, behaviour="markov", markov={"transitions": CHURN_LADDER}, migration={"spend": spend}),
+        "markov": _small(
+            base, behaviour="markov", markov={"transitions": LADDER_WITH_CHURN.tolist()}, migration={"spend": spend}
+        ),
         "bgnbd": _small(base, behaviour="bgnbd", segments=[{"buy_till_you_die": {}}]),
     }
 
