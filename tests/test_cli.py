@@ -143,3 +143,16 @@ def test_every_user_error_is_one_line_and_exit_code_2(case, tiny, tmp_path):
     assert res.exit_code == 2, (res.output, res.exception)
     assert "error:" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o").exists() or case != "kpi"  # a bad --kpi is refused before anything runs
+
+
+def test_compare_on_a_bgnbd_scenario_names_the_levers_it_ignores(tmp_path):
+    f = tmp_path / "btyd.toml"
+    text = (
+        SMALL.replace('name = "tiny"', 'name = "tiny"\nbehaviour = "bgnbd"')
+        + "[[segments]]\n[segments.buy_till_you_die]\n"
+    )
+    f.write_text(text)
+    args = ["compare", str(f), "-v", "aao:strategy.account_growth=all_at_once", "-r", "2", "--out", str(tmp_path / "o")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert "never reads strategy.account_growth" in res.output and "Traceback" not in res.output

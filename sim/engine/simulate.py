@@ -24,6 +24,7 @@ class Replication:
     customers: Customers
     recorder: Recorder
     lost_referrals: int
+    unmodelled: frozenset[str] = frozenset()  # KPIs the behaviour mode does not model (left out of its row)
 
 
 def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) -> Replication:
@@ -37,4 +38,4 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
     mode.prepare(market, stream(seed, who, Purpose.TRAITS))
     env = simpy.Environment()
     env.run(until=env.process(market.run(env)))
-    return Replication(replication, seed, customers, recorder, market.lost_referrals)
+    return Replication(replication, seed, customers, recorder, market.lost_referrals, mode.unmodelled_kpis)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.engine.modes import check_levers
 from sim.experiments.executors import map_jobs
 from sim.experiments.runs import check_runs, kpis
 from sim.results.kpis import HEADLINE, verdict
@@ -25,13 +26,18 @@ COMPARE_KPIS = HEADLINE  # the KPIs a comparison reports first (all KPIs are in 
 
 
 def variants_of(scenario: Scenario, variants: dict[str, dict[str, Any]] | None) -> dict[str, Scenario]:
+    """Each named variant of the scenario, validated; a variant that only moves levers its mode ignores is an error."""
     spec = scenario.compare.variants if variants is None else variants
     if not spec:
         raise ScenarioError(
             "no variants to compare: add [compare.variants.NAME] tables to the scenario "
             '(e.g. "strategy.account_growth" = "all_at_once") or pass --variant NAME:PATH=VALUE'
         )
-    return {name: apply(scenario, changes) for name, changes in spec.items()}
+    out = {}
+    for name, changes in spec.items():
+        out[name] = apply(scenario, changes)
+        check_levers(out[name], changes, f"variant {name}")
+    return out
 
 
 def compare(
@@ -71,6 +77,7 @@ def paired_differences(
 ) -> pd.DataFrame:
     """Variant minus baseline per KPI, paired by replication, with t-intervals (one row per variant and KPI)."""
     by = by or []
+    kpis = [k for k in kpis if k in table]  # a mode leaves out the KPIs it does not model
     names = list(dict.fromkeys(table["variant"]))
     baseline = baseline or names[0]
     if baseline not in names:
@@ -100,6 +107,7 @@ def paired_differences(
                         "ci_low": est.low,
                         "ci_high": est.high,
                         "replications": est.n,
+                        "p_value": est.p,
                         "significant": significant,
                         "verdict": verdict(kpi, est.low, est.high) if est.n > 1 else "ns",
                     }

@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from sim.engine.modes import check_levers
 from sim.errors import UsageError
 from sim.experiments.compare import paired_differences, variants_of
 from sim.experiments.executors import map_jobs
 from sim.experiments.runs import check_runs, kpis
 from sim.results.kpis import KPIS
+from sim.results.stats import adjust_p
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.overrides import apply
 
@@ -67,6 +69,7 @@ def sweep(
     sw = scenario.sweep
     params = sw.parameters if parameters is None else parameters
     points = sweep_points(params, method or sw.method, samples or sw.samples, scenario.seed)
+    check_levers(scenario, params, "sweep")
     reps = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
     check_runs(reps, seed)
@@ -85,18 +88,26 @@ def sweep(
 
 
 def summarize_sweep(
-    table: pd.DataFrame, paths: list[str], kpi: str, baseline: str | None = None
+    table: pd.DataFrame, paths: list[str], kpi: str, baseline: str | None = None, fdr: float = 0.05
 ) -> tuple[pd.DataFrame, str, str]:
     """One row per sweep point: the KPI's mean, or with variants the paired difference, its interval and the winner.
 
-    Returns (summary, the column holding the value, a title).
+    A sweep tests every point, so winners are declared on p-values adjusted for
+    the number of points (Benjamini-Hochberg, false discovery rate `fdr`), not
+    on each point's own 95% interval.  Returns (summary, value column, title).
     """
+    if kpi not in table:
+        raise UsageError(f"--kpi {kpi}: the scenario's behaviour mode does not model it; choose a KPI it reports")
     if table["variant"].nunique() > 1:
         diff = paired_differences(table, baseline, kpis=[kpi], by=["point", *paths])
-        diff["winner"] = np.where(
-            diff.ci_low > 0, diff.variant, np.where(diff.ci_high < 0, diff.baseline, "no clear winner")
+        diff["p_adjusted"] = adjust_p(diff["p_value"])
+        clear = diff["p_adjusted"] < fdr
+        diff["winner"] = np.where(clear, np.where(diff.difference > 0, diff.variant, diff.baseline), "no clear winner")
+        title = (
+            f"{kpi}: {diff.variant.iloc[0]} minus {diff.baseline.iloc[0]}; winners at a {fdr:.0%} false discovery "
+            f"rate over {len(diff)} tests (Benjamini-Hochberg)"
         )
-        return diff, "difference", f"{kpi}: {diff.variant.iloc[0]} minus {diff.baseline.iloc[0]}"
+        return diff, "difference", title
     summary = table.groupby(["point", *paths])[kpi].agg(["mean", "std", "count"]).reset_index()
     return summary.rename(columns={"mean": kpi}), kpi, kpi
 

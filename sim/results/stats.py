@@ -24,6 +24,7 @@ class Interval(NamedTuple):
     low: float
     high: float
     n: int
+    p: float = float("nan")  # two-sided p-value of "the mean is 0"
 
 
 def _finite(x) -> np.ndarray:
@@ -42,9 +43,10 @@ def mean_interval(x, level: float = 0.95) -> Interval:
         return Interval(mean, float("nan"), float("nan"), float("nan"), 1)
     sd = float(x.std(ddof=1))
     if sd == 0.0:
-        return Interval(mean, 0.0, mean, mean, n)
-    ci = stats.ttest_1samp(x, 0.0).confidence_interval(level)
-    return Interval(mean, sd, float(ci.low), float(ci.high), n)
+        return Interval(mean, 0.0, mean, mean, n, 1.0 if mean == 0.0 else 0.0)
+    test = stats.ttest_1samp(x, 0.0)
+    ci = test.confidence_interval(level)
+    return Interval(mean, sd, float(ci.low), float(ci.high), n, float(test.pvalue))
 
 
 def paired_interval(a, b, level: float = 0.95) -> Interval:
@@ -64,3 +66,16 @@ def welch_interval(x, y, level: float = 0.95) -> Interval:
         return Interval(d, 0.0, d, d, len(x))
     ci = stats.ttest_ind(x, y, equal_var=False).confidence_interval(level)
     return Interval(d, float("nan"), float(ci.low), float(ci.high), len(x))
+
+
+def adjust_p(p_values, method: str = "bh") -> np.ndarray:
+    """p-values adjusted for many comparisons (Benjamini-Hochberg by default; scipy.stats.false_discovery_control).
+
+    NaN p-values (too few replications) stay NaN and do not count as tests.
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = stats.false_discovery_control(p[ok], method=method)
+    return out

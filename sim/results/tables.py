@@ -144,7 +144,9 @@ def replication_row(rep: Replication) -> dict[str, float]:
     since = np.maximum(c.acquired_month[:n], 0)  # existing customers count from month 0
     offers = int(c.offers[:n].sum())
     trust = c.trust(slice(0, n))
-    return {
+    below = was_customer & (c.initial_stage[:n] < Stage.COMMITMENT)  # customers who could still reach commitment
+    nan = float("nan")
+    row = {
         "replication": rep.replication,
         "seed": rep.seed,
         "customers": n,
@@ -159,18 +161,18 @@ def replication_row(rep: Replication) -> dict[str, float]:
         "profit": margin,
         "customer_equity": equity,
         "mean_clv": equity / n,
-        "mean_clv_acquired": c.clv[:n][was_customer].mean() if was_customer.any() else 0.0,
-        "share_of_wallet": float(c.share_of_wallet[:n][alive_customers].mean()) if alive_customers.any() else 0.0,
+        "mean_clv_acquired": c.clv[:n][was_customer].mean() if was_customer.any() else float("nan"),
+        "share_of_wallet": float(c.share_of_wallet[:n][alive_customers].mean()) if alive_customers.any() else nan,
         "mean_trust": float(trust[alive_customers].mean()) if alive_customers.any() else float("nan"),
-        "time_to_commitment": float(
-            (c.commitment_month[:n] - since)[reached & (c.initial_stage[:n] < Stage.COMMITMENT)].mean()
-        )
-        if (reached & (c.initial_stage[:n] < Stage.COMMITMENT)).any()
-        else float("nan"),
+        "time_to_commitment": float((c.commitment_month[:n] - since)[reached & below].mean())
+        if (reached & below).any()
+        else nan,
+        "reached_commitment": float((reached & below).sum() / below.sum()) if below.any() else nan,
         "growth_acceptance": c.accepted[:n].sum() / offers if offers else float("nan"),
         "referrals": int(c.referrals[:n].sum()),
         "lost_referrals": rep.lost_referrals,
     }
+    return {k: v for k, v in row.items() if k not in rep.unmodelled}
 
 
 def summarize(table: pd.DataFrame, columns: tuple[str, ...] = tuple(KPIS), level: float = 0.95) -> pd.DataFrame:
@@ -209,7 +211,7 @@ class Results:
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """KPI means with confidence intervals over replications."""
-        return summarize(self.replications, tuple(KPIS), level)
+        return summarize(self.replications, tuple(k for k in KPIS if k in self.replications), level)
 
     def write(self, out: Path, fmt: str = "csv") -> list[Path]:
         """Write every table to `out` as CSV or Parquet; returns the paths written."""

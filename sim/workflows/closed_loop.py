@@ -24,6 +24,7 @@ from optimize.migration import (
     rung_values,
 )
 from optimize.portfolio import Constraints, Portfolio
+from sim.engine.modes import check_levers
 from sim.errors import UsageError
 from sim.experiments import run
 from sim.results.stats import mean_interval, welch_interval
@@ -125,6 +126,7 @@ def migration_loop(
     customer lifetime (worth more, but invisible to a finite simulation).
     With `by_segment`, each segment gets its own ladder estimate and spend.
     """
+    check_levers(scenario, ["migration.spend"], "optimize migration")
     reps = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
     base = _with_spend(scenario, [0.0] * N_RUNGS).with_overrides(record="customers")

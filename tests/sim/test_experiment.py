@@ -147,3 +147,15 @@ def test_every_shipped_scenario_runs(path):
     assert len(res.replications) == 2 and res.replications["customers"].min() >= 100
     if sc.compare.variants:
         assert set(compare(tiny, n_jobs=1)["variant"]) == set(sc.compare.variants)
+
+
+def test_a_mode_that_ignores_a_lever_refuses_to_compare_it():
+    bgnbd = small(behaviour="bgnbd", segments=[{"buy_till_you_die": {}}])
+    with pytest.raises(ScenarioError, match=r'behaviour = "bgnbd" never reads strategy.account_growth'):
+        compare(bgnbd, {"fitd": {}, "aao": {"strategy.account_growth": "all_at_once"}}, replications=2)
+    with pytest.raises(ScenarioError, match=r"never reads postures.transactional.closeness"):
+        sweep(bgnbd, {"postures.transactional.closeness": [0.1, 0.4]}, replications=2)
+    markov = small(behaviour="markov", markov={"transitions": np.eye(8).tolist()})
+    with pytest.raises(ScenarioError, match=r"never reads segments\[0\].wallet_median"):
+        compare(markov, {"a": {}, "b": {"segments[0].wallet_median": 5000.0}}, replications=2)
+    compare(markov, {"a": {}, "b": {"migration.spend": [0, 5, 5, 0, 0, 0, 0, 0]}}, replications=2)  # markov reads it

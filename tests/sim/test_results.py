@@ -53,3 +53,45 @@ def test_verdicts_follow_the_registered_direction():
     assert verdict("time_to_commitment", -2.0, -1.0) == "better"
     assert verdict("customers", 1.0, 2.0) == "higher"
     assert verdict("profit", -1.0, 2.0) == "ns"
+
+
+def test_modes_leave_out_the_kpis_they_do_not_model():
+    bgnbd = small(
+        behaviour="bgnbd", segments=[{"buy_till_you_die": {}}], horizon_months=6, population={"customers": 60}
+    )
+    row = replication_row(simulate(bgnbd))
+    for absent in ("share_of_wallet", "mean_trust", "growth_acceptance", "referrals", "reached_commitment"):
+        assert absent not in row
+    assert {"revenue", "profit", "customer_equity", "retention"} <= set(row)
+
+
+def test_benjamini_hochberg_by_hand():
+    from sim.results.stats import adjust_p
+
+    got = adjust_p([0.01, 0.04, 0.03, 0.5, np.nan])
+    np.testing.assert_allclose(got[:4], [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
+    assert np.isnan(got[4])
+
+
+def test_sweep_winners_are_corrected_for_the_number_of_points():
+    import pandas as pd
+
+    from sim.experiments import summarize_sweep
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for point in range(20):
+        shift = 6.0 if point == 0 else 0.0  # one large real effect among 20 points
+        for r in range(6):
+            base = rng.normal()
+            rows.append({"point": point, "x": point, "variant": "a", "replication": r, "profit": base})
+            rows.append(
+                {"point": point, "x": point, "variant": "b", "replication": r, "profit": base + shift + rng.normal()}
+            )
+    summary, value, title = summarize_sweep(pd.DataFrame(rows), ["x"], "profit", "a")
+    assert "Benjamini-Hochberg" in title and value == "difference"
+    assert summary.loc[summary.point == 0, "winner"].item() == "b"
+    uncorrected = ((summary.ci_low > 0) | (summary.ci_high < 0)).sum()
+    corrected = (summary.winner != "no clear winner").sum()
+    assert corrected <= uncorrected
+    assert (summary.p_adjusted >= summary.p_value).all()

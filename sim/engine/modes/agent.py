@@ -56,6 +56,7 @@ class Agent(Mode):
     """Stages, ladder, trust, satisfaction, commitment, episodes and strategies: the full behavioural model."""
 
     name = "agent"
+    ignores = ("markov", "segments[*].buy_till_you_die")
 
     def step(self, market: Any, env: simpy.Environment, t: int) -> None:
         """One month of the agent model."""

@@ -9,6 +9,35 @@ import simpy
 
 from sim.scenario import Scenario
 
+#: What only the agent model has: strategies and the behavioural mechanisms' parameters (not segment traits).
+BEHAVIOURAL_LEVERS = (
+    "strategy",
+    "postures",
+    "account_growth",
+    "offerings",
+    "portfolio_policy",
+    "purchasing",
+    "trust",
+    "satisfaction",
+    "commitment",
+    "service",
+    "competition",
+    "ladder",
+    "stages",
+    "dissolution",
+    "segments[*].wallet_median",
+    "segments[*].wallet_sigma",
+    "segments[*].need_uncertainty",
+    "segments[*].market_uncertainty",
+    "segments[*].transaction_uncertainty",
+    "segments[*].product_need_fit",
+    "segments[*].initial_stages",
+)
+#: KPIs only the agent model can measure.
+BEHAVIOURAL_KPIS = frozenset(
+    {"share_of_wallet", "mean_trust", "growth_acceptance", "referrals", "lost_referrals", "fired"}
+)
+
 
 class Mode:
     """A behaviour mode (``behaviour = "<name>"``): chosen once from the scenario; no other code tests its name."""
@@ -16,6 +45,10 @@ class Mode:
     name = ""
     #: Revenue is multiplied by the firm's gross margin (False: the mode books margin directly).
     books_revenue = True
+    #: KPIs this mode does not model: they are left out of its tables rather than reported as constants.
+    unmodelled_kpis: frozenset[str] = frozenset()
+    #: Dotted scenario paths (prefixes) this mode never reads: changing them in a variant or sweep is an error.
+    ignores: tuple[str, ...] = ()
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario

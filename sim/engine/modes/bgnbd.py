@@ -16,7 +16,7 @@ import simpy
 from scipy import stats
 from scipy.special import betaincinv, gammaincinv
 
-from sim.engine.modes.base import Mode
+from sim.engine.modes.base import BEHAVIOURAL_KPIS, BEHAVIOURAL_LEVERS, Mode
 from sim.stages import Cause, Stage
 
 
@@ -24,6 +24,23 @@ class BuyTillYouDie(Mode):
     """A fitted BG/NBD and Gamma-Gamma population (``segments[*].buy_till_you_die``)."""
 
     name = "bgnbd"
+    unmodelled_kpis = BEHAVIOURAL_KPIS | {
+        "acquired",
+        "acquisition_cost",
+        "cost_to_serve",
+        "time_to_commitment",
+        "reached_commitment",
+    }
+    ignores = BEHAVIOURAL_LEVERS + (
+        "migration",
+        "markov",
+        "firm.transfer_ability",
+        "firm.problem_solving_ability",
+        "firm.self_orientation",
+        "firm.max_products",
+        "segments[*].acquisition_cost",
+        "segments[*].initial_rungs",
+    )
 
     def initial_stages(self, stage: np.ndarray, rung: np.ndarray) -> np.ndarray:
         """A buy-till-you-die cohort starts at its first purchase."""

@@ -12,7 +12,7 @@ import numpy as np
 import simpy
 
 from sim.engine.mechanisms.ladder import migrate
-from sim.engine.modes.base import Mode
+from sim.engine.modes.base import BEHAVIOURAL_KPIS, BEHAVIOURAL_LEVERS, Mode
 from sim.scenario import Scenario
 from sim.stages import MARKOV_STAGE_OF_RUNG, Cause, Stage
 
@@ -22,6 +22,8 @@ class Markov(Mode):
 
     name = "markov"
     books_revenue = False  # margins per rung are already net
+    unmodelled_kpis = BEHAVIOURAL_KPIS | {"acquired", "acquisition_cost", "time_to_commitment", "reached_commitment"}
+    ignores = BEHAVIOURAL_LEVERS + ("firm", "segments[*].acquisition_cost", "segments[*].buy_till_you_die")
 
     def __init__(self, scenario: Scenario) -> None:
         super().__init__(scenario)
