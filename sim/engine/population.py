@@ -15,6 +15,11 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import betaincinv, ndtri
 
+from sim.engine.mechanisms.commitment import calculative_target
+from sim.engine.mechanisms.purchases import share_of_wallet_target
+from sim.engine.mechanisms.satisfaction import experience, posture_fit
+from sim.engine.mechanisms.service import failure_probability
+from sim.engine.mechanisms.trust import green_trust
 from sim.engine.modes.base import Mode
 from sim.engine.state import Customers
 from sim.scenario import Scenario
@@ -89,6 +94,7 @@ def draw_population(scenario: Scenario, rng: np.random.Generator, mode: Mode) ->
     rung[pool] = np.maximum(rung[pool], Rung.SWITCHER)
     c.entered[pool] = -1
     _start(c, scenario, stage, rung)
+    _settle_existing(c, scenario)
     return c
 
 
@@ -121,3 +127,51 @@ def _start(c: Customers, scenario: Scenario, stage: np.ndarray, rung: np.ndarray
         0,
     )
     c.commitment_month[:] = np.where(stage == Stage.COMMITMENT, 0, -1)
+
+
+# Purchases an existing customer is taken to have made, by stage (exploration, expansion, commitment): the
+# weight of its past experiences, so that one new experience moves it as it would move a customer of that tenure.
+PAST_PURCHASES = {1: 3, 2: 12, 3: 24}
+
+
+def _settle_existing(c: Customers, scenario: Scenario) -> None:
+    """Start customers already in a relationship where that relationship would stand, not empty.
+
+    Share of wallet at its target for their rung and products, satisfaction at
+    the expected value of one purchase under the firm's posture (weighted as
+    that many past purchases), calculative commitment at its target, and
+    purchases made as their stage implies.  Without this an existing base
+    starts with no revenue and no satisfaction and takes a year to recover.
+    """
+    j = np.flatnonzero(c.existing)
+    if not len(j):
+        return
+    sc, pu, sv, sp = scenario, scenario.purchasing, scenario.service, scenario.satisfaction
+    rung, coverage = c.rung[j], c.products[j] / sc.firm.max_products
+    need_u, market_u, tu = c.need_u[j], c.market_u[j], c.transaction_u[j]
+    c.share_of_wallet[j] = share_of_wallet_target(
+        np.asarray(pu.share_of_wallet)[rung], need_u, market_u, coverage, pu.need_concentration, pu.market_dispersion
+    )
+    p_fail = failure_probability(
+        sv.failure_probability,
+        tu,
+        sv.transaction_uncertainty_effect,
+        sc.firm.transfer_ability,
+        sv.transfer_ability_effect,
+        0.0,
+        sv.linkage_effect,
+    )
+    fit = posture_fit(np.clip(sc.posture.closeness + sc.offering.closeness_shift, 0.0, 1.0), need_u, market_u)
+    good = experience(False, False, tu, fit, sp.success_value, sp.failure_severity, sp.resolved_share, sp.fit_weight)
+    bad = experience(True, False, tu, fit, sp.success_value, sp.failure_severity, sp.resolved_share, sp.fit_weight)
+    c.satisfaction[j] = (1.0 - p_fail) * good + p_fail * bad
+    past = np.vectorize(PAST_PURCHASES.get)(c.stage[j])
+    c.experiences[j] = past
+    c.purchases[j] = past
+    c.experience_weight[j] = sp.floor_weight * past + (1.0 - sp.floor_weight) * (1.0 - sp.primacy**past) / (
+        1.0 - sp.primacy
+    )
+    trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
+    cm = sc.commitment
+    switching = np.clip(cm.products_switching_weight * coverage, 0.0, 1.0)
+    c.calculative[j] = calculative_target(switching, need_u * coverage, trust, cm.trust_on_calculative)
