@@ -168,9 +168,9 @@ def _settle_existing(c: Customers, scenario: Scenario) -> None:
     past = np.vectorize(PAST_PURCHASES.get)(c.stage[j])
     c.experiences[j] = past
     c.purchases[j] = past
-    c.experience_weight[j] = sp.floor_weight * past + (1.0 - sp.floor_weight) * (1.0 - sp.primacy**past) / (
-        1.0 - sp.primacy
-    )
+    # Weights of experiences 0..k-1: floor + (1 - floor) primacy^i, summed (a geometric series; k when primacy is 1).
+    series = past if sp.primacy == 1.0 else (1.0 - sp.primacy**past) / (1.0 - sp.primacy)
+    c.experience_weight[j] = sp.floor_weight * past + (1.0 - sp.floor_weight) * series
     trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
     cm = sc.commitment
     switching = np.clip(cm.products_switching_weight * coverage, 0.0, 1.0)

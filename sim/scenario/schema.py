@@ -16,6 +16,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,8 +34,10 @@ from sim.stages import N_RUNGS, RUNGS
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
+NonNegFinite = Annotated[float, Field(ge=0.0, le=100.0)]
 Pos = Annotated[float, Field(gt=0.0)]
 RungTable = Annotated[list[float], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
+StageTable = Annotated[list[NonNegFinite], Field(min_length=3, max_length=3)]
 RungProbs = Annotated[list[Prob], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
 
 
@@ -217,6 +220,13 @@ class GrowthOffer(_Model):
     offer_rate: Prob = Field(0.15, description="monthly chance an eligible customer starts a growth episode")
     decision_months: float = Field(0.5, gt=0.0, le=24.0, description="months the customer takes to decide (mean)")
     base_acceptance: float = Field(0.5, description="logit of acceptance at average trust, fit and size")
+    rung_effect: float = Field(
+        0.25,
+        ge=0.0,
+        le=5.0,
+        description="logit change per rung above rung 4 (the ladder drives acceptance of growth offers; "
+        "size a judgement call)",
+    )
     trust_effect: float = Field(3.0, ge=0.0, description="logit change per unit of trust above 0.5")
     fit_effect: float = Field(2.0, ge=0.0, description="logit change per unit of product-need fit above 0.5")
     poor_fit_threshold: Unit = Field(
@@ -351,7 +361,15 @@ class FootInTheDoor(GrowthOffer):
     interval_months: float = Field(2.0, ge=0.25, le=24.0, description="months between a decision and the next offer")
     max_steps: int = Field(3, ge=1, le=8, description="offers in one sequence at most")
     size_effect: float = Field(
-        2.0, ge=0.0, description="logit loss per unit of offer size relative to the product range"
+        2.0,
+        ge=0.0,
+        description="logit loss per unit of offer size relative to what the customer does not hold yet "
+        "(the size asked, before it is capped, so growth_factor acts for any product range)",
+    )
+    need_effect: float = Field(
+        -0.5,
+        description="logit change per unit of need uncertainty above 0.5; negative: complex needs call for a "
+        "comprehensive offer, not small steps (inferred from the CR lecture notes; a judgement call)",
     )
     consistency_effect: float = Field(
         0.5,
@@ -543,6 +561,37 @@ class Stages(_Model):
     regression_rate: Prob = Field(
         0.10, description="monthly chance of commitment -> expansion when below the threshold"
     )
+    # What each stage changes: exploration, expansion, commitment (Dwyer, Schurr and Oh 1987: in exploration a
+    # customer tests the firm; in expansion benefits and interdependence grow; committed customers stay through
+    # single failures and look less at alternatives).  The sizes are judgement calls: Jap and Anderson (2007)
+    # found the stages less distinct in data than in theory, so the defaults are modest.
+    purchase_factor: StageTable = Field(
+        [0.8, 1.0, 1.1], description="multiplies the rung's purchase chance in exploration, expansion, commitment"
+    )
+    basket_factor: StageTable = Field(
+        [0.6, 1.0, 1.0],
+        description="multiplies the basket in exploration, expansion, commitment (trial buys are small)",
+    )
+    failure_sensitivity: StageTable = Field(
+        [1.5, 1.0, 0.5],
+        description="multiplies the damage of a failure to satisfaction and the shock hazard, by stage",
+    )
+    switch_shift: Annotated[list[float], Field(min_length=3, max_length=3)] = Field(
+        [0.5, 0.0, -1.0], description="logit shift of taking a competitor's offer in exploration, expansion, commitment"
+    )
+    hazard_factor: StageTable = Field(
+        [1.5, 1.0, 0.6], description="multiplies the base dissolution hazard in exploration, expansion, commitment"
+    )
+    growth_acceptance_shift: Annotated[list[float], Field(min_length=3, max_length=3)] = Field(
+        [-0.5, 0.5, 0.5],
+        description="logit shift of accepting a growth offer in exploration, expansion, commitment (welcome once the "
+        "relationship expands)",
+    )
+
+    def effect(self, name: str, neutral: float = 1.0) -> np.ndarray:
+        """The per-stage values of `name` indexed by stage code (awareness and dissolution get the neutral value)."""
+        return np.array([neutral, *getattr(self, name), neutral])
+
     steepness: Pos = Field(10.0, description="how sharply stage chances rise around their thresholds")
 
 

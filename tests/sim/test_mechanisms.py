@@ -92,13 +92,15 @@ def test_interactions_build_credibility_and_intimacy_and_cost():
 
 def test_purchases_revenue_is_wallet_times_share_times_basket():
     sc = Scenario(purchasing={"basket_cv": 0.0})
-    m = market([1, 1], [3, 3], sc, purchase=[0.5, 0.6], basket=[0.5, 0.5])  # rung 4 buys with 0.55
+    # expansion (stage factors 1): rung 4 buys with 0.55; exploration: 0.55 x 0.8 = 0.44 and baskets x 0.6
+    m = market([2, 2, 1, 1], [3, 3, 3, 3], sc, purchase=[0.5, 0.6, 0.43, 0.45], basket=[0.5] * 4)
     m.customers.share_of_wallet[:] = 0.2
     mo = month(m)
     purchases.step(mo)
     c = m.customers
-    assert list(mo.buy) == [True, False]
+    assert list(mo.buy) == [True, False, True, False]
     assert c.revenue[0] == pytest.approx(1000.0 * 0.2) and c.revenue[1] == 0.0
+    assert c.revenue[2] == pytest.approx(1000.0 * 0.2 * 0.6)
     # 1 of 4 products held: target share = 0.35 x (1 + 0 - 0) x 1/4
     assert mo.sow_target[0] == pytest.approx(0.35 / 4)
     assert c.cost[0] == pytest.approx(10.0 + 0.03 * 200.0)  # fixed plus variable cost to serve

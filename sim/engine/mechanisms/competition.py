@@ -9,10 +9,14 @@ from sim.engine.mechanisms.month import Month, happens
 from sim.stages import Cause
 
 
-def switch_probability(price_sensitivity, switching_cost, affective, satisfaction, p):
-    """Chance a customer takes a competitor's offer (logistic; `p` is the Competition parameters)."""
+def switch_probability(price_sensitivity, switching_cost, affective, satisfaction, p, shift=0.0):
+    """Chance a customer takes a competitor's offer (logistic; `p` is the Competition parameters).
+
+    `shift` moves the logit by stage: open to alternatives in exploration, looking less at them in commitment.
+    """
     z = (
-        p.switch_intercept
+        shift
+        + p.switch_intercept
         + p.price_sensitivity_effect * price_sensitivity
         - p.switching_cost_effect * switching_cost
         - p.commitment_effect * affective
@@ -31,10 +35,11 @@ def step(m: Month) -> None:
     m.switched = happens(
         approached,
         m.u("competitor.switch"),
-        lambda *x: switch_probability(*x, co),
+        lambda *x: switch_probability(*x[:4], co, x[4]),
         pull,
         m.switching,
         m.affective,
         m.satisfaction,
+        sc.stages.effect("switch_shift", 0.0)[m.stage],
     )
     m.market.dissolve(rel[m.switched], Cause.COMPETITOR, m.t)

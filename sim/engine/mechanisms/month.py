@@ -54,6 +54,7 @@ class Month:
         self.old = ~self.new
         rel = self.rel
         self.rung = c.rung[rel]  # rung at the start of the month
+        self.stage = c.stage[rel]  # stage at the start of the month (today's triers: exploration)
         self.need_u, self.market_u, self.transaction_u = c.need_u[rel], c.market_u[rel], c.transaction_u[rel]
 
     def u(self, purpose: str) -> np.ndarray:

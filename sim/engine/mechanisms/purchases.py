@@ -1,4 +1,7 @@
-"""Purchases (CR lecture notes): occasions at the rung's rate, baskets sized by wallet and share of wallet."""
+"""Purchases (CR lecture notes): occasions at the rung's rate, baskets sized by wallet and share of wallet.
+
+The stage scales both: a customer in exploration tests the firm with fewer, smaller purchases.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,9 @@ def step(m: Month) -> None:
     """Who buys this month (a trial is a purchase), what it is worth, and what serving it costs."""
     c, sc, rel = m.customers, m.scenario, m.rel
     pu, post = sc.purchasing, sc.posture
-    m.buy = (m.old & (m.u("purchase") < np.asarray(pu.purchase_probability)[m.rung])) | m.new
+    stages = sc.stages
+    chance = np.minimum(np.asarray(pu.purchase_probability)[m.rung] * stages.effect("purchase_factor")[m.stage], 1.0)
+    m.buy = (m.old & (m.u("purchase") < chance)) | m.new
     m.coverage = c.products[rel] / sc.firm.max_products
     m.sow_target = share_of_wallet_target(
         np.asarray(pu.share_of_wallet)[m.rung],
@@ -45,7 +50,8 @@ def step(m: Month) -> None:
     b = np.flatnonzero(m.buy)
     revenue = np.zeros(len(rel))
     premium = 1.0 + np.asarray(pu.price_premium)[m.rung[b]]
-    revenue[b] = c.wallet[rel[b]] * sow[b] * premium * m.price[b] * basket(ndtri(m.u("basket")[b]), pu.basket_cv)
+    size = basket(ndtri(m.u("basket")[b]), pu.basket_cv) * stages.effect("basket_factor")[m.stage[b]]
+    revenue[b] = c.wallet[rel[b]] * sow[b] * premium * m.price[b] * size
     c.cost[rel] += (post.cost_to_serve + post.cost_to_serve_share * revenue) * m.cost_factor
     c.revenue[rel] += revenue
     c.purchases[rel] += m.buy

@@ -59,13 +59,16 @@ def step(m: Month) -> None:
     sc, sp = m.scenario, m.scenario.satisfaction
     closeness = np.clip(sc.posture.closeness + sc.offering.closeness_shift, 0.0, 1.0)
     fit = posture_fit(closeness, m.need_u[b], m.market_u[b])
+    severity = (
+        sp.failure_severity * sc.stages.effect("failure_sensitivity")[m.stage[b]]
+    )  # exploration: every failure counts
     x = experience(
         m.failed[b],
         m.resolved[b],
         m.transaction_u[b],
         fit,
         sp.success_value,
-        sp.failure_severity,
+        severity,
         sp.resolved_share,
         sp.fit_weight,
     )

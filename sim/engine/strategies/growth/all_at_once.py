@@ -19,14 +19,17 @@ from sim.engine.strategies.growth.offers import judge, uniforms
 from sim.stages import DISSOLUTION
 
 
-def acceptance(trust_level, fit, size, need_u, problem_solving, p):
+def acceptance(trust_level, fit, size, need_u, problem_solving, p, rung=3, shift=0.0):
     """Chance a customer accepts the comprehensive offer (`p` is AllAtOnce).
 
     `size` is the wallet relative to the reference wallet.  Rises with customer
-    size, need uncertainty and the firm's problem-solving ability.
+    size, need uncertainty, the firm's problem-solving ability and the rung;
+    `shift` is the stage's openness to growth offers.
     """
     z = (
         p.base_acceptance
+        + shift
+        + p.rung_effect * (rung - 3)
         + p.trust_effect * (trust_level - 0.5)
         + p.fit_effect * (fit - 0.5)
         + p.size_effect * np.log(size)
@@ -68,9 +71,9 @@ def decide(market: Any, j: np.ndarray) -> None:
     u = uniforms(market, j, 0)
     c.offers[j] += 1
     trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
-    accept = acceptance(
-        trust, c.fit[j], c.wallet[j] / p.reference_wallet, c.need_u[j], sc.firm.problem_solving_ability, p
-    )
+    shift = sc.stages.effect("growth_acceptance_shift", 0.0)[c.stage[j]]
+    size = c.wallet[j] / p.reference_wallet
+    accept = acceptance(trust, c.fit[j], size, c.need_u[j], sc.firm.problem_solving_ability, p, c.rung[j], shift)
     yes = u[:, 0] < accept
     jy = j[yes]
     c.accepted[jy] += 1

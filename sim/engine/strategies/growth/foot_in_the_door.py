@@ -21,16 +21,22 @@ from sim.engine.strategies.growth.offers import judge, uniforms
 from sim.stages import DISSOLUTION
 
 
-def acceptance(trust_level, fit, size_share, accepted_before, months_since, p):
+def acceptance(trust_level, fit, size_share, accepted_before, months_since, p, rung=3, need_u=0.5, shift=0.0):
     """Chance a customer accepts the next foot-in-the-door step (`p` is FootInTheDoor).
 
     Each accepted earlier step adds a consistency uplift that decays with the
-    time since the last decision; asking again too soon backfires.
+    time since the last decision; asking again too soon backfires.  Higher
+    rungs accept more, complex needs (need uncertainty) less, and `shift` is
+    the stage's openness to growth offers.  `size_share` is the size asked
+    relative to what the customer does not hold yet.
     """
     uplift = accepted_before * p.consistency_effect * np.exp(-months_since / p.consistency_persistence_months)
     pressure = (accepted_before > 0) * p.immediacy_penalty * np.exp(-months_since / p.immediacy_window_months)
     z = (
         p.base_acceptance
+        + shift
+        + p.rung_effect * (rung - 3)
+        + p.need_effect * (need_u - 0.5)
         + p.trust_effect * (trust_level - 0.5)
         + p.fit_effect * (fit - 0.5)
         - p.size_effect * size_share
@@ -49,15 +55,19 @@ def decide(market: Any, j: np.ndarray, step: int, size: float, since: float) -> 
     here accepted all `step` earlier offers, the last one `since` months ago.
     The offer's selling cost is booked at the decision.
     """
-    c, p, top = market.customers, market.scenario.account_growth.foot_in_the_door, market.scenario.firm.max_products
-    offer = np.minimum(int(np.rint(size)), top - c.products[j])
+    sc = market.scenario
+    c, p, top = market.customers, sc.account_growth.foot_in_the_door, sc.firm.max_products
+    remaining = top - c.products[j]
+    offer = np.minimum(int(np.rint(size)), remaining)
     live = np.flatnonzero((offer > 0) & (c.stage[j] != DISSOLUTION))
     jl = j[live]
     c.cost[jl] += p.offer_cost
     c.offers[jl] += 1
     u = uniforms(market, jl, step)
     trust = green_trust(c.credibility[jl], c.reliability[jl], c.intimacy[jl], c.self_orientation[jl])
-    yes = u[:, 0] < acceptance(trust, c.fit[jl], offer[live] / top, step, since, p)
+    shift = sc.stages.effect("growth_acceptance_shift", 0.0)[c.stage[jl]]
+    asked = size / remaining[live]  # the size asked, uncapped, relative to the need left
+    yes = u[:, 0] < acceptance(trust, c.fit[jl], asked, step, since, p, c.rung[jl], c.need_u[jl], shift)
     jy = jl[yes]
     c.accepted[jy] += 1
     c.products[jy] += offer[live][yes].astype(c.products.dtype)
