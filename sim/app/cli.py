@@ -16,6 +16,7 @@ import typer.core
 
 from optimize.errors import InputError, OptimizationError
 from sim.app.console import (
+    decomposition_table,
     differences_table,
     estimates_table,
     fail,
@@ -310,7 +311,7 @@ def compare(
     differences.csv (one row per variant and KPI: difference from the
     baseline, its 95% interval, significance) and comparison.png.
     """
-    from sim.experiments import COMPARE_KPIS, paired_differences
+    from sim.experiments import COMPARE_KPIS, knockout_shares, paired_differences
     from sim.experiments import compare as run_compare
     from sim.scenario import parse_variant
     from sim.viz.plotting import plot_comparison, save_figure
@@ -325,17 +326,25 @@ def compare(
     with bar:
         table = run_compare(sc, variants or None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
     diff = paired_differences(table, baseline or sc.compare.baseline or None)
-    table.to_csv(out / "comparison.csv", index=False)
-    diff.to_csv(out / "differences.csv", index=False)
+    tables = {"comparison.csv": table, "differences.csv": diff}
+    cmp = sc.compare
+    if cmp.knockouts and (baseline or cmp.baseline or None) == diff.baseline.iloc[0]:
+        tables["decomposition.csv"] = knockout_shares(table, diff.baseline.iloc[0], cmp.rival, cmp.knockouts)
+    write_tables(out, tables)
     save_figure(plot_comparison(diff), out / "comparison")
     if not quiet:
+        if "decomposition.csv" in tables:
+            out_console.print(
+                decomposition_table(tables["decomposition.csv"], f"profit gap to {cmp.rival}, by knock-out")
+            )
         show = diff[diff.kpi.isin(COMPARE_KPIS[:6])]
         out_console.print(
             differences_table(
                 show, f"{sc.name}: {reps} paired replications, seed {seed if seed is not None else sc.seed}"
             )
         )
-        out_console.print(f"wrote comparison.csv, differences.csv, comparison.png to [bold]{out}[/]", highlight=False)
+        names = ", ".join(tables) + ", comparison.png"
+        out_console.print(f"wrote {names} to [bold]{out}[/]", highlight=False)
 
 
 @app.command()
@@ -380,7 +389,7 @@ def sweep(
     summary.csv (one row per point: mean KPI, or the difference between
     variants with its 95% interval and the winner) and sweep.png.
     """
-    from sim.experiments import check_kpi, summarize_sweep, sweep_points
+    from sim.experiments import check_kpi, summarize_sweep, sweep_baseline, sweep_points
     from sim.experiments import sweep as run_sweep
     from sim.scenario import parse_assignment
     from sim.viz.plotting import plot_sweep, save_figure
@@ -389,14 +398,14 @@ def sweep(
     sc = load_scenario(scenario)
     params = dict(parse_assignment(p) for p in param) if param else sc.sweep.parameters
     n_points = len(sweep_points(params, method or sc.sweep.method, samples or sc.sweep.samples, sc.seed))
-    n_variants = max(1, len(sc.compare.variants))
+    n_variants = max(1, len(sc.sweep.variants or sc.compare.variants))
     reps = replications or sc.replications
     out = prepare_out(out, f"{sc.name}-sweep", force)
     bar, tick = progress(quiet, n_points * n_variants * reps, f"sweeping {n_points} points x {n_variants} variants")
     with bar:
         table = run_sweep(sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
     paths = list(params)
-    summary, value, title = summarize_sweep(table, paths, kpi, sc.compare.baseline or None)
+    summary, value, title = summarize_sweep(table, paths, kpi, sweep_baseline(sc))
     write_tables(out, {"sweep.csv": table, "summary.csv": summary})
     if len(paths) <= 2:
         fig = plot_sweep(summary, value, paths[0], paths[1] if len(paths) == 2 else None)

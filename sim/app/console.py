@@ -110,3 +110,17 @@ def estimates_table(parameters: pd.DataFrame, title: str) -> Table:
     for r in parameters.itertuples():
         t.add_row(r.segment, r.model, r.parameter, f"{r.estimate:.4g}", f"{r.se:.3g}")
     return t
+
+
+def decomposition_table(decomposition: pd.DataFrame, title: str) -> Table:
+    """What each knocked-out mechanism contributes to a gap, with intervals."""
+    t = Table(title=title, title_justify="left")
+    for col in ("mechanism", "contribution (95% interval)", "share of the gap (95% interval)"):
+        t.add_column(col, justify="left" if col == "mechanism" else "right")
+    for r in decomposition.itertuples():
+        t.add_row(
+            r.mechanism,
+            f"{fmt(r.contribution)} ({fmt(r.contribution_low)} .. {fmt(r.contribution_high)})",
+            f"{r.share_of_gap:.0%} ({r.share_low:.0%} .. {r.share_high:.0%})",
+        )
+    return t

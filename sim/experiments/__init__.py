@@ -1,9 +1,9 @@
 """The experiments layer: replications, paired comparisons on common random numbers, sweeps, and where they run."""
 
-from sim.experiments.compare import COMPARE_KPIS, compare, paired_differences
+from sim.experiments.compare import COMPARE_KPIS, compare, knockout_shares, paired_differences
 from sim.experiments.executors import default_jobs, map_jobs
 from sim.experiments.runs import kpis, run
-from sim.experiments.sweep import check_kpi, summarize_sweep, sweep, sweep_points
+from sim.experiments.sweep import check_kpi, summarize_sweep, sweep, sweep_baseline, sweep_points
 
 __all__ = [
     "check_kpi",
@@ -11,10 +11,12 @@ __all__ = [
     "COMPARE_KPIS",
     "compare",
     "default_jobs",
+    "knockout_shares",
     "kpis",
     "map_jobs",
     "paired_differences",
     "run",
     "sweep",
+    "sweep_baseline",
     "sweep_points",
 ]

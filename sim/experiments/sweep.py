@@ -73,7 +73,10 @@ def sweep(
     reps = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
     check_runs(reps, seed)
-    use_variants = variants if variants is not None else (scenario.compare.variants or {"scenario": {}})
+    if variants is None:
+        chosen = scenario.sweep.variants or list(scenario.compare.variants)
+        variants = {name: scenario.compare.variants[name] for name in chosen}
+    use_variants = variants or {"scenario": {}}
     jobs, meta = [], []
     for k, point in enumerate(points.to_dict("records")):
         at = apply(scenario, {p: (v.item() if hasattr(v, "item") else v) for p, v in point.items()})
@@ -116,3 +119,11 @@ def check_kpi(kpi: str) -> None:
     """Raise a UsageError unless `kpi` is a registered KPI (before anything runs)."""
     if kpi not in KPIS:
         raise UsageError(f"--kpi {kpi}: not a KPI; choose one of {list(KPIS)}")
+
+
+def sweep_baseline(scenario: Scenario) -> str | None:
+    """The variant a sweep's differences are taken from: the [compare] baseline if the sweep runs it, else its first."""
+    chosen = scenario.sweep.variants
+    if not chosen or scenario.compare.baseline in chosen:
+        return scenario.compare.baseline or None
+    return chosen[0]

@@ -39,6 +39,7 @@ _ALL = (
     KPI("mean_trust", "trust (0-1)", 1, "mean Green's trust of retained customers at the end"),
     KPI("time_to_commitment", "months", -1, "mean months from first purchase to commitment, of those who got there"),
     KPI("reached_commitment", "share", 1, "share of customers below commitment at their start who reached it"),
+    KPI("growth_offers", "offers", 0, "growth offers decided (contact intensity of the growth strategy)"),
     KPI("growth_acceptance", "share", 1, "accepted growth offers / growth offers decided"),
     KPI("referrals", "customers", 1, "prospects referred by advocates"),
     KPI("lost_referrals", "customers", 0, "referrals finding the referral pool full (raise population.referral_pool)"),

@@ -168,6 +168,7 @@ def replication_row(rep: Replication) -> dict[str, float]:
         if (reached & below).any()
         else nan,
         "reached_commitment": float((reached & below).sum() / below.sum()) if below.any() else nan,
+        "growth_offers": offers,
         "growth_acceptance": c.accepted[:n].sum() / offers if offers else float("nan"),
         "referrals": int(c.referrals[:n].sum()),
         "lost_referrals": rep.lost_referrals,

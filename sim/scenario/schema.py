@@ -341,6 +341,13 @@ class Compare(_Model):
         default_factory=dict,
         description='name -> {"dotted.path" = value, ...}, e.g. "strategy.account_growth" = "all_at_once"',
     )
+    rival: str = Field(
+        "", description="variant whose gap to the baseline the knock-outs below decompose (empty: no decomposition)"
+    )
+    knockouts: dict[str, str] = Field(
+        default_factory=dict,
+        description="mechanism -> variant that is the baseline without it; compare reports each one's share of the gap",
+    )
 
 
 class Sweep(_Model):
@@ -350,6 +357,10 @@ class Sweep(_Model):
     samples: int = Field(20, ge=1, le=100_000, description="points of a Latin hypercube sample")
     parameters: dict[str, list[Any]] = Field(
         default_factory=dict, description='"dotted.path" -> values (grid) or [low, high] (lhs)'
+    )
+    variants: list[str] = Field(
+        default_factory=list,
+        description="names of [compare] variants to run at every point (empty: all of them); the first is the baseline",
     )
 
 
@@ -727,6 +738,18 @@ class Scenario(_Model):
                 check_paths(data, {p: v[0] for p, v in self.sweep.parameters.items() if v})
             except ScenarioError as exc:
                 raise ValueError(f"sweep.parameters: {exc}") from None
+        named = {self.compare.rival, *self.compare.knockouts.values()} - {""}
+        if named - set(self.compare.variants):
+            raise ValueError(
+                f"compare.rival / compare.knockouts: {sorted(named - set(self.compare.variants))} are not variants"
+            )
+        if self.compare.knockouts and not self.compare.rival:
+            raise ValueError("compare.knockouts: also set compare.rival, the variant whose gap they decompose")
+        unknown = set(self.sweep.variants) - set(self.compare.variants)
+        if unknown:
+            raise ValueError(
+                f"sweep.variants: {sorted(unknown)} are not [compare] variants {sorted(self.compare.variants)}"
+            )
         if self.compare.baseline and self.compare.baseline not in self.compare.variants:
             raise ValueError(
                 f"compare.baseline: {self.compare.baseline!r} is not one of the variants "

@@ -159,3 +159,25 @@ def test_a_mode_that_ignores_a_lever_refuses_to_compare_it():
     with pytest.raises(ScenarioError, match=r"never reads segments\[0\].wallet_median"):
         compare(markov, {"a": {}, "b": {"segments[0].wallet_median": 5000.0}}, replications=2)
     compare(markov, {"a": {}, "b": {"migration.spend": [0, 5, 5, 0, 0, 0, 0, 0]}}, replications=2)  # markov reads it
+
+
+def test_knockout_shares_by_hand():
+    from sim.experiments import knockout_shares
+
+    rows = []
+    for r, (full, rival, without) in enumerate([(10.0, 0.0, 5.0), (12.0, 2.0, 7.5), (14.0, 4.0, 8.5)]):
+        rows += [
+            {"variant": v, "replication": r, "profit": x}
+            for v, x in (("full", full), ("rival", rival), ("ko", without))
+        ]
+    k = knockout_shares(pd.DataFrame(rows), "full", "rival", {"mechanism": "ko"}).iloc[0]
+    assert k.gap == 10.0 and k.contribution == pytest.approx(5.0)  # (5 + 4.5 + 5.5) / 3
+    assert k.share_of_gap == pytest.approx(0.5)
+    assert k.contribution_low < 5.0 < k.contribution_high and k.share_low <= 0.5 <= k.share_high
+
+
+def test_knockouts_must_name_variants_and_a_rival():
+    with pytest.raises(ScenarioError, match="not variants"):
+        small(compare={"variants": {"a": {}}, "rival": "a", "knockouts": {"m": "missing"}})
+    with pytest.raises(ScenarioError, match="also set compare.rival"):
+        small(compare={"variants": {"a": {}, "b": {}}, "knockouts": {"m": "b"}})

@@ -35,7 +35,7 @@ BEHAVIOURAL_LEVERS = (
 )
 #: KPIs only the agent model can measure.
 BEHAVIOURAL_KPIS = frozenset(
-    {"share_of_wallet", "mean_trust", "growth_acceptance", "referrals", "lost_referrals", "fired"}
+    {"share_of_wallet", "mean_trust", "growth_offers", "growth_acceptance", "referrals", "lost_referrals", "fired"}
 )
 
 
