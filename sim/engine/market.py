@@ -42,6 +42,11 @@ class Market:
             [mg.segment_spend.get(s.name, mg.spend) for s in scenario.segments], dtype=float
         )  # segment x rung
         self.migrating = bool(self.migration_spend.any())
+        names = [s.name for s in scenario.segments]
+        tables = {
+            kind: getattr(scenario.investments, kind).table(names) for kind in ("social", "structural", "financial")
+        }
+        self.investment_spend = {kind: t for kind, t in tables.items() if t.any()}  # segment x rung, types in use
 
     def run(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         """Advance all customers month by month until the horizon."""

@@ -39,6 +39,9 @@ class Customers:
     affective: np.ndarray
     calculative: np.ndarray
     linkage: np.ndarray
+    social_bond: np.ndarray  # bonds built by relationship investments (0-1), one per type
+    structural_bond: np.ndarray
+    financial_bond: np.ndarray
     products: np.ndarray
     share_of_wallet: np.ndarray
     purchases: np.ndarray
@@ -91,6 +94,7 @@ _EMPTY: dict[str, tuple[type, float]] = {
     "rung": (np.int8, 0),
     **dict.fromkeys(("credibility", "reliability", "intimacy", "self_orientation"), (np.float64, 0.0)),
     **dict.fromkeys(("satisfaction", "experience_weight", "affective", "calculative", "linkage"), (np.float64, 0.0)),
+    **dict.fromkeys(("social_bond", "structural_bond", "financial_bond"), (np.float64, 0.0)),
     "experiences": (np.int32, 0),
     "products": (np.int16, 0),
     "share_of_wallet": (np.float64, 0.0),

@@ -41,8 +41,32 @@ StageTable = Annotated[list[NonNegFinite], Field(min_length=3, max_length=3)]
 RungProbs = Annotated[list[Prob], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
 
 
+def _merged(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """`given` laid over `default`, table by table."""
+    out = dict(default)
+    for key, value in given.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_defaults(cls, data: Any) -> Any:
+        """A partly given table keeps the rest of *its own* default (e.g. [postures.collaborative] price_index = 1.1
+        keeps the collaborative preset), not the generic defaults of its type."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, field in cls.model_fields.items():
+            given = out.get(name)
+            if isinstance(given, dict) and not field.is_required():
+                default = field.get_default(call_default_factory=True)
+                if isinstance(default, BaseModel):
+                    out[name] = _merged(default.model_dump(), given)
+        return out
 
 
 class BetaDist(_Model):
@@ -620,8 +644,51 @@ class Dissolution(_Model):
     instability: NonNeg = Field(1.0, description="how much dependence amplifies the shock hazard (less stable ties)")
 
 
+RungSpend = Annotated[list[NonNeg], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
+
+
+class Investment(_Model):
+    """One type of relationship investment: monthly spend per customer builds a bond that acts on a driver and fades."""
+
+    spend: RungSpend = Field([0.0] * N_RUNGS, description="monthly spend per customer in a relationship, rungs 1..8")
+    segment_spend: dict[str, RungSpend] = Field(
+        default_factory=dict, description="per-segment spend on rungs 1..8, overriding `spend` for that segment"
+    )
+    effect: Prob = Field(0.1, description="most the bond (0-1) can grow in a month, at unlimited spend")
+    scale: Pos = Field(20.0, description="monthly spend at which 63% (1 - 1/e) of `effect` is reached")
+    decay: Prob = Field(0.05, description="monthly share of the bond that fades")
+
+    def table(self, segments: list[str]) -> np.ndarray:
+        """Spend per customer-month as a segment x rung array."""
+        return np.array([self.segment_spend.get(name, self.spend) for name in segments], dtype=float)
+
+
+class Investments(_Model):
+    """Relationship investments by type (Palmatier, Gopalakrishna and Houston 2006: social investments pay off,
+    financial ones do not, structural ones only for frequently served customers).  Effects, scales and decays are
+    judgement calls; the types differ in what they act on and how fast they fade."""
+
+    social: Investment = Field(
+        Investment(effect=0.10, scale=20.0, decay=0.05),
+        description="personal attention and contact: the bond works as extra interactions (credibility, intimacy)",
+    )
+    structural: Investment = Field(
+        Investment(effect=0.08, scale=30.0, decay=0.02),
+        description="linkages and customised processes: the bond grows operational linkages (switching costs, "
+        "fewer failures), so it pays where customers buy often",
+    )
+    financial: Investment = Field(
+        Investment(effect=0.20, scale=10.0, decay=0.50),
+        description="discounts and rewards: the bond lowers the pull of a cheaper competitor, and fades fast",
+    )
+
+
 class Migration(_Model):
-    """Migration investments: monthly spend per customer on each rung, to move customers up (CR lecture notes)."""
+    """Direct rung moves bought with spend (Markov mode; the migration optimizer plans these).
+
+    In the agent model, prefer ``[investments.*]``: a rung bought without building trust, satisfaction or commitment
+    does not hold, and the customer drifts back down.
+    """
 
     spend: Annotated[list[NonNeg], Field(min_length=N_RUNGS, max_length=N_RUNGS)] = Field(
         [0.0] * N_RUNGS, description="monthly spend per customer on rungs 1..8 (0 = no migration investment)"
@@ -709,7 +776,8 @@ class Scenario(_Model):
     ladder: Ladder = Field(Ladder(), description="loyalty-ladder moves")
     stages: Stages = Field(Stages(), description="relationship stage moves")
     dissolution: Dissolution = Field(Dissolution(), description="dissolution hazard")
-    migration: Migration = Field(Migration(), description="migration investments per rung")
+    migration: Migration = Field(Migration(), description="direct rung moves bought per rung (Markov mode, optimizer)")
+    investments: Investments = Field(Investments(), description="relationship investments by type (agent model)")
     offerings: Offerings = Field(Offerings(), description="flared-out offerings")
     portfolio_policy: PortfolioPolicy = Field(PortfolioPolicy(), description="customer classification and actions")
     compare: Compare = Field(Compare(), description="variants for crmsim compare")
@@ -724,6 +792,12 @@ class Scenario(_Model):
         names = [s.name for s in self.segments]
         if len(set(names)) != len(names):
             raise ValueError(f"segments: names must be unique, got {names}")
+        for kind in ("social", "structural", "financial"):
+            extra = set(getattr(self.investments, kind).segment_spend) - set(names)
+            if extra:
+                raise ValueError(
+                    f"investments.{kind}.segment_spend: unknown segments {sorted(extra)}; segments are {names}"
+                )
         unknown = set(self.migration.segment_spend) - set(names)
         if unknown:
             raise ValueError(f"migration.segment_spend: unknown segments {sorted(unknown)}; segments are {names}")

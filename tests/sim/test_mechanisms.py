@@ -231,3 +231,22 @@ def test_growth_episodes_start_for_eligible_customers_only():
     mo = month(m)
     growth.step(mo)
     assert list(m.customers.in_episode) == [True, False, False]
+
+
+def test_investments_build_bonds_that_act_on_drivers_and_fade():
+    from sim.engine.mechanisms import investments
+
+    spend = [0.0, 0.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0]  # rung 4 only
+    sc = Scenario(
+        investments={"social": {"spend": spend}, "structural": {"spend": spend}, "financial": {"spend": spend}}
+    )
+    m = market([1, 1], [3, 2], sc)
+    investments.step(month(m))
+    c = m.customers
+    grown = 0.10 * (1 - np.exp(-1.0))  # social: effect 0.10, scale 20
+    assert c.social_bond[0] == pytest.approx(grown * (1 - 0.05)) and c.social_bond[1] == 0.0
+    assert c.credibility[0] == pytest.approx(0.3 + grown * 0.10 * 0.7)  # acts before it fades
+    structural = 0.08 * (1 - np.exp(-20.0 / 30.0))
+    assert c.linkage[0] == pytest.approx(structural)
+    assert c.financial_bond[0] == pytest.approx(0.20 * (1 - np.exp(-2.0)) * 0.5)
+    assert (c.cost[0], c.cost[1]) == (60.0, 0.0)  # three types at 20 each, only on rung 4

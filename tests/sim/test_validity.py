@@ -90,6 +90,21 @@ KNOCK_OUTS = {
     "poor-fit dissolution": ({"account_growth.foot_in_the_door.dissolution_on_damage": 0.0}, ["retention"]),
     "all-at-once growth": ({"strategy.account_growth": "all_at_once"}, ["share_of_wallet", "profit"]),
     "collaborative posture": ({"strategy.posture": "collaborative"}, ["mean_trust", "cost_to_serve"]),
+    "social investments": (
+        {"investments.social.spend": [0.0] * 8},
+        ["mean_trust"],
+        {"investments.social.spend": [10.0] * 8},
+    ),
+    "structural investments": (
+        {"investments.structural.spend": [0.0] * 8},
+        ["retention", "share_of_wallet"],
+        {"investments.structural.spend": [10.0] * 8},
+    ),
+    "financial investments": (
+        {"investments.financial.spend": [0.0] * 8},
+        ["retention"],
+        {"investments.financial.spend": [10.0] * 8},
+    ),
 }
 
 

@@ -31,7 +31,9 @@ def step(m: Month) -> None:
     co = sc.competition
     approached = m.u("competitor.offer") < co.offer_rate * (1.0 + co.market_uncertainty_effect * m.market_u)
     # The rung after this month's ladder move; a price rise adds to the pull of a cheaper competitor.
+    # Rewards bought with financial investments hold a customer back.
     pull = np.asarray(sc.purchasing.price_sensitivity)[c.rung[rel]] + m.reprice * sc.portfolio_policy.price_rise
+    pull = pull - c.financial_bond[rel]
     m.switched = happens(
         approached,
         m.u("competitor.switch"),

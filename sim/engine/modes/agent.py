@@ -19,6 +19,7 @@ from sim.engine.mechanisms import (
     dissolution,
     growth,
     interactions,
+    investments,
     ladder,
     purchases,
     referrals,
@@ -35,6 +36,7 @@ from sim.engine.strategies import portfolio
 #: The agent month, in order.  Acquisition runs first, before who is in a relationship is fixed.
 MECHANISMS = (
     portfolio.effects,  # the policy's actions set this month's interaction rate, cost and price
+    investments.step,
     interactions.step,
     purchases.step,
     service.step,

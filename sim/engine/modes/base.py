@@ -25,6 +25,7 @@ BEHAVIOURAL_LEVERS = (
     "ladder",
     "stages",
     "dissolution",
+    "investments",
     "segments[*].wallet_median",
     "segments[*].wallet_sigma",
     "segments[*].need_uncertainty",
