@@ -105,6 +105,7 @@ def summarize_sweep(
         diff = paired_differences(table, baseline, kpis=[kpi], by=["point", *paths])
         diff["p_adjusted"] = adjust_p(diff["p_value"])
         clear = diff["p_adjusted"] < fdr
+        diff["significant"] = clear  # in a sweep, significant after the correction
         diff["winner"] = np.where(clear, np.where(diff.difference > 0, diff.variant, diff.baseline), "no clear winner")
         title = (
             f"{kpi}: {diff.variant.iloc[0]} minus {diff.baseline.iloc[0]}; winners at a {fdr:.0%} false discovery "
