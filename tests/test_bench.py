@@ -30,3 +30,17 @@ def test_throughput_table(tmp_path):
 def test_portfolio_table(tmp_path):
     text = run("portfolio.py", "--assets", "40", "--scenarios", "30", "--points", "3", cwd=tmp_path)
     assert "frontier_s" in text and "speedup_from_dpp" in text
+
+
+def test_screen_finds_the_numeric_parameters_and_ranks_them():
+    sys.path.insert(0, str(BENCH))
+    import screen
+
+    from sim import Scenario
+
+    paths = screen.numeric_paths(Scenario().model_dump())
+    assert "firm.gross_margin" in paths and "ladder.thresholds" in paths and "segments[*].wallet_median" in paths
+    assert not any(p.startswith(("population", "compare", "seed")) for p in paths)
+    base = Scenario(horizon_months=6, record="aggregates", population={"customers": 80})
+    table = screen.screen(base, reps=2, only=["firm.gross_margin", "purchasing.basket_cv"])
+    assert table.parameter.iloc[0] == "firm.gross_margin"  # the margin moves profit more than basket noise

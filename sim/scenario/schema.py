@@ -41,6 +41,34 @@ StageTable = Annotated[list[NonNegFinite], Field(min_length=3, max_length=3)]
 RungProbs = Annotated[list[Prob], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
 
 
+#: The parameters that move profit most over half to one and a half times their default (bench/screen.py, README:
+#: Parameters to set first); the scenario template marks them.  Their defaults are judgement calls unless cited.
+SET_FIRST = frozenset(
+    {
+        "ladder.thresholds",
+        "firm.gross_margin",
+        "trust.initial",
+        "stages.purchase_factor",
+        "postures.transactional.price_index",
+        "segments[*].wallet_median",
+        "stages.basket_factor",
+        "ladder.trust_weight",
+        "ladder.up_rate",
+        "segments[*].wallet_sigma",
+        "segments[*].product_need_fit",
+        "purchasing.share_of_wallet",
+        "satisfaction.success_value",
+        "purchasing.purchase_probability",
+        "postures.transactional.cost_to_serve",
+        "ladder.down_rate",
+        "firm.self_orientation",
+        "ladder.satisfaction_weight",
+        "account_growth.foot_in_the_door.size_effect",
+        "segments[*].acquisition_cost",
+    }
+)
+
+
 def _merged(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     """`given` laid over `default`, table by table."""
     out = dict(default)

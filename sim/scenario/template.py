@@ -12,12 +12,15 @@ from typing import Any
 import tomlkit
 from pydantic import BaseModel
 
-from sim.scenario.schema import BetaDist, Scenario
+from sim.scenario.schema import SET_FIRST, BetaDist, Scenario
 
 HEADER = """crmsim scenario file. Every key is optional: a missing key takes the default shown here.
 Units: money in currency units per month unless said otherwise; rates and chances are monthly.
 Rung tables list rungs 1..8 of the loyalty ladder: cynic, skeptic, switcher, buys a bundle,
 invests in the relationship, seeks to expand it, enthusiastic advocate, pays a premium."""
+
+
+SET_FIRST_NOTE = "set this first: among the parameters that move profit most (README: Parameters to set first)"
 
 
 def _value(v: Any) -> Any:
@@ -37,8 +40,8 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _fill(table: Any, model: BaseModel) -> None:
-    """Add `model`'s scalar fields (with comments) to `table`, then its sub-tables."""
+def _fill(table: Any, model: BaseModel, path: str = "") -> None:
+    """Add `model`'s scalar fields (with comments) to `table`, then its sub-tables; `path` is where it sits."""
     nested: list[tuple[str, Any]] = []
     for name, info in type(model).model_fields.items():
         v = getattr(model, name)
@@ -50,6 +53,8 @@ def _fill(table: Any, model: BaseModel) -> None:
             continue
         if info.description:
             table.add(tomlkit.comment(info.description))
+        if f"{path}{name}" in SET_FIRST:
+            table.add(tomlkit.comment(SET_FIRST_NOTE))
         if v is None:
             table.add(tomlkit.comment(f"{name}: not set"))  # TOML has no null: an absent key means "not set"
             continue
@@ -60,7 +65,7 @@ def _fill(table: Any, model: BaseModel) -> None:
             aot = tomlkit.aot()
             for item in v:
                 sub = tomlkit.table()
-                _fill(sub, item)
+                _fill(sub, item, f"{path}{name}[*].")
                 aot.append(sub)
             table.add(tomlkit.nl())
             if desc:
@@ -70,7 +75,7 @@ def _fill(table: Any, model: BaseModel) -> None:
             sub = tomlkit.table(is_super_table=False)
             if desc:
                 sub.comment(desc)
-            _fill(sub, v)
+            _fill(sub, v, f"{path}{name}.")
             table.add(tomlkit.nl())
             table.add(name, sub)
 

@@ -132,8 +132,15 @@ def test_scenario_is_frozen():
 def test_a_partly_given_table_keeps_its_own_preset(tmp_path):
     """Setting one key of a preset table (collaborative posture, augmented offering) keeps the preset's other values."""
     f = tmp_path / "s.toml"
-    f.write_text('[postures.collaborative]\nprice_index = 1.1\n[offerings.augmented]\ncost_factor = 1.5\n')
+    f.write_text("[postures.collaborative]\nprice_index = 1.1\n[offerings.augmented]\ncost_factor = 1.5\n")
     sc = load_scenario(f)
     assert sc.postures.collaborative.price_index == 1.1 and sc.postures.collaborative.closeness == 0.9
     assert sc.offerings.augmented.cost_factor == 1.5 and sc.offerings.augmented.price_factor == 1.08
     assert sc.investments.financial.decay == 0.5  # each investment type keeps its own preset too
+
+
+def test_the_template_marks_every_parameter_to_set_first():
+    from sim.scenario.schema import SET_FIRST
+    from sim.scenario.template import SET_FIRST_NOTE
+
+    assert scenario_toml(Scenario()).count(SET_FIRST_NOTE) == len(SET_FIRST)  # every name still names a field
