@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +65,30 @@ def test_run_refuses_a_non_empty_directory_unless_forced(tiny, tmp_path):
     assert "not empty" in res.output and "--force" in res.output
     assert keep.read_text() == "mine" and not (out / "replications.csv").exists()
     res = runner.invoke(app, ["run", str(tiny), "--out", str(out), "--force", "--quiet"])
-    assert res.exit_code == 0 and (out / "replications.csv").exists() and keep.read_text() == "mine"
+    assert res.exit_code == 2 and "not a crmsim output folder" in res.output  # a folder of yours is never replaced
+    assert keep.read_text() == "mine"
+
+
+def test_force_replaces_an_earlier_run_whole_and_leaves_no_stale_file(tiny, tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["run", str(tiny), "--out", str(out), "--seed", "1", "-q"]).exit_code == 0
+    (out / "stale.csv").write_text("from another seed")
+    res = runner.invoke(app, ["run", str(tiny), "--out", str(out), "--seed", "2", "--force", "-q", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
+    assert not (out / "stale.csv").exists()
+    assert manifest["command"].startswith("crmsim") and manifest["files"]["replications.csv"] > 0
+    assert not list(tmp_path.glob(".out.*"))  # no staging folder left
+
+
+def test_a_failed_run_leaves_no_output_folder(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[compare.variants.a]\n"strategy.account_growth" = "none"\n')
+    out = tmp_path / "never"
+    res = runner.invoke(app, ["compare", str(bad), "--out", str(out), "-b", "missing", "-r", "2"])
+    assert res.exit_code == 2
+    assert not out.exists() and not list(tmp_path.glob(".never.*"))
 
 
 def test_bad_scenario_exits_non_zero_without_traceback(tmp_path):
@@ -156,3 +180,35 @@ def test_compare_on_a_bgnbd_scenario_names_the_levers_it_ignores(tmp_path):
     res = runner.invoke(app, args)
     assert res.exit_code == 2, res.output
     assert "never reads strategy.account_growth" in res.output and "Traceback" not in res.output
+
+
+def test_one_variant_is_compared_with_the_scenario_as_written(tiny, tmp_path):
+    out = tmp_path / "o"
+    args = ["compare", str(tiny), "-v", "collab:strategy.posture=collaborative", "-r", "2", "--out", str(out), "-q"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    diff = pd.read_csv(out / "differences.csv")
+    assert set(diff.baseline) == {"baseline"} and set(diff.variant) == {"collab"}
+
+
+BAD_FILES = {
+    "plan-int": "[migration]\nplan = 5\n",
+    "deep-array": "x = " + "[" * 100 + "1" + "]" * 100 + "\n",
+    "nan": "[competition]\nswitch_intercept = nan\n",
+    "inf": "[postures.transactional]\ncost_to_serve = inf\n",
+    "bool-count": "[population]\ncustomers = true\n",
+    "string-number": 'horizon_months = "24"\n',
+    "huge-pool": "[population]\ncustomers = 80\nreferral_pool = 1e6\n",
+    "huge-wallet": "[[segments]]\nwallet_median = 1e300\n",
+    "empty-sweep": '[sweep.parameters]\n"firm.gross_margin" = []\n',
+    "bad-variant-value": '[compare.variants.x]\n"firm.gross_margin" = "high"\n',
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_reproducers_of_bad_input_are_one_clean_line(tmp_path, case):
+    f = tmp_path / "bad.toml"
+    f.write_text(BAD_FILES[case])
+    res = runner.invoke(app, ["validate", str(f)])
+    assert res.exit_code == 2, res.output
+    assert "error:" in res.output and "Traceback" not in res.output

@@ -26,7 +26,15 @@ from sim.app.console import (
     summary_table,
     sweep_table,
 )
-from sim.app.outputs import check_format, prepare_out, write_scenario, write_tables
+from sim.app.outputs import (
+    check_format,
+    commit_outputs,
+    discard_outputs,
+    final,
+    prepare_out,
+    write_scenario,
+    write_tables,
+)
 from sim.errors import UsageError
 from sim.scenario import Scenario, load_scenario
 from sim.version import __version__
@@ -40,9 +48,15 @@ class _OneHandler(typer.core.TyperGroup):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except USER_ERRORS as exc:
+            discard_outputs()
             fail(str(exc))
+        except BaseException:  # interrupted or crashed: no half-written folder is left behind
+            discard_outputs()
+            raise
+        commit_outputs(" ".join(["crmsim", *sys.argv[1:]]))
+        return result
 
 
 app = typer.Typer(
@@ -113,7 +127,7 @@ def run(
         )
         out_console.print(summary_table(results.summary(), title))
         names = ", ".join(p.name for p in written) + ", scenario.toml, occupancy.png"
-        out_console.print(f"wrote {names} to [bold]{out}[/]", highlight=False)
+        out_console.print(f"wrote {names} to [bold]{final(out)}[/]", highlight=False)
 
 
 def _with_runs(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:
@@ -202,7 +216,7 @@ def optimize_portfolio(
     if not quiet:
         held = report.plan[report.plan.holding > 1e-6 * report.plan.holding.abs().max()]
         out_console.print(
-            f"chosen portfolio holds {len(held)} of {len(report.plan)} {level}s; wrote results to [bold]{out}[/]",
+            f"chosen portfolio holds {len(held)} of {len(report.plan)} {level}s; wrote [bold]{final(out)}[/]",
             highlight=False,
         )
         out_console.print(loop_table(report.comparison, "closed loop (fresh seeds)"))
@@ -265,7 +279,7 @@ def optimize_migration(
     save_figure(plot_spend_plan(report.plan), out / "spend_plan")
     if not quiet:
         out_console.print(
-            f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{out}[/]", highlight=False
+            f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{final(out)}[/]", highlight=False
         )
         out_console.print(loop_table(report.comparison, f"closed loop (fresh seeds), budget {budget:,.0f} a month"))
 
@@ -319,6 +333,8 @@ def compare(
     sc = load_scenario(scenario)
     variants = dict(sc.compare.variants)
     if variant:
+        if not variants:  # variants given only on the command line are compared with the scenario as written
+            variants["baseline"] = {}
         variants.update(parse_variant(v) for v in variant)
     reps = replications or sc.replications
     out = prepare_out(out, f"{sc.name}-compare", force)
@@ -344,7 +360,7 @@ def compare(
             )
         )
         names = ", ".join(tables) + ", comparison.png"
-        out_console.print(f"wrote {names} to [bold]{out}[/]", highlight=False)
+        out_console.print(f"wrote {names} to [bold]{final(out)}[/]", highlight=False)
 
 
 @app.command()
@@ -413,7 +429,7 @@ def sweep(
         save_figure(fig, out / "sweep")
     if not quiet:
         out_console.print(sweep_table(summary, paths, value, title))
-        out_console.print(f"wrote sweep.csv, summary.csv, sweep.png to [bold]{out}[/]", highlight=False)
+        out_console.print(f"wrote sweep.csv, summary.csv, sweep.png to [bold]{final(out)}[/]", highlight=False)
 
 
 @app.command()
@@ -467,7 +483,8 @@ def report(
     (out / "scenario.toml").write_text(text, encoding="utf-8")
     if not quiet:
         out_console.print(
-            f"wrote [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, self-contained)", highlight=False
+            f"wrote [bold]{final(out) / path.name}[/] ({path.stat().st_size / 1e6:.1f} MB, self-contained)",
+            highlight=False,
         )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,17 +17,68 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+# Output folders being written: staging folder -> the folder it becomes when the command succeeds.
+_PENDING: dict[Path, Path] = {}
+
+
 def prepare_out(out: Path | None, name: str, force: bool) -> Path:
-    """The output directory: `out`, or runs/NAME-TIMESTAMP; refuses a non-empty one unless `force`."""
+    """A staging folder for the command's files; it becomes `out` (or runs/NAME-TIMESTAMP) only if the command succeeds.
+
+    Refuses a non-empty `out` unless `force`, which replaces it whole: no file of an earlier run is left beside
+    the new ones, and an interrupted run leaves no folder that looks complete.
+    """
     if out is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{name}-{stamp}"
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a directory; choose another path")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise UsageError(f"--out {out}: directory is not empty; choose another path or pass --force to overwrite")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise UsageError(f"--out {out}: directory is not empty; choose another path or pass --force to replace it")
+        if not (out / "manifest.json").is_file():  # --force replaces a crmsim run folder, never a folder of yours
+            raise UsageError(
+                f"--out {out}: not a crmsim output folder (no manifest.json), so --force will not replace it; "
+                "choose another path or empty it yourself"
+            )
+    staging = out.parent / f".{out.name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)  # left by an interrupted run
+    staging.mkdir(parents=True)
+    _PENDING[staging] = out
+    return staging
+
+
+def final(staging: Path) -> Path:
+    """Where a staging folder's files end up."""
+    return _PENDING.get(staging, staging)
+
+
+def commit_outputs(command: str) -> None:
+    """Move every staging folder into place, with a manifest of its files (the command succeeded)."""
+    for staging, target in list(_PENDING.items()):
+        files = sorted(p.name for p in staging.iterdir())
+        manifest = {
+            "command": command,
+            "crmsim": __version__,
+            "written": dt.datetime.now().isoformat(timespec="seconds"),
+            "files": {name: (staging / name).stat().st_size for name in files},
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        if target.exists():
+            old = target.parent / f".{target.name}.old"
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(target)
+        del _PENDING[staging]
+
+
+def discard_outputs() -> None:
+    """Remove every staging folder (the command failed or was interrupted)."""
+    for staging in list(_PENDING):
+        shutil.rmtree(staging, ignore_errors=True)
+        del _PENDING[staging]
 
 
 def write_scenario(path: Path, scenario: Scenario, header: str | None = None) -> Path:

@@ -12,6 +12,7 @@ field descriptions, not measured truths: replace them with your own numbers.
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,15 +28,16 @@ from pydantic import (
 )
 
 from sim.scenario.errors import ScenarioError
-from sim.scenario.paths import check_paths
+from sim.scenario.paths import set_path
 from sim.scenario.plans import read_spend_plan
 from sim.stages import N_RUNGS, RUNGS
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
+# Money, effects and rates are capped at 1e9 so that revenue, costs and tables stay finite.
+NonNeg = Annotated[float, Field(ge=0.0, le=1e9)]
 NonNegFinite = Annotated[float, Field(ge=0.0, le=100.0)]
-Pos = Annotated[float, Field(gt=0.0)]
+Pos = Annotated[float, Field(gt=0.0, le=1e9)]
 RungTable = Annotated[list[float], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
 StageTable = Annotated[list[NonNegFinite], Field(min_length=3, max_length=3)]
 RungProbs = Annotated[list[Prob], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
@@ -78,7 +80,8 @@ def _merged(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # strict: no "24" for 24 and no true for 1; allow_inf_nan: NaN and infinities are refused, not propagated.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -145,10 +148,12 @@ class Segment(_Model):
     share: float = Field(
         1.0, gt=0.0, le=1.0, description="share of the initial population in this segment; shares sum to 1"
     )
-    wallet_median: Pos = Field(
-        1000.0, description="median monthly category spend (the customer's wallet), in currency units"
+    wallet_median: float = Field(
+        1000.0, gt=0.0, le=1e7, description="median monthly category spend (the customer's wallet), in currency units"
     )
-    wallet_sigma: NonNeg = Field(0.8, description="sigma of log wallet across customers (lognormal spread)")
+    wallet_sigma: float = Field(
+        0.8, ge=0.0, le=3.0, description="sigma of log wallet across customers (lognormal spread; 3 is already extreme)"
+    )
     need_uncertainty: BetaDist = Field(
         BetaDist(mean=0.4), description="difficulty of knowing what is needed (CR lecture notes); favours few suppliers"
     )
@@ -186,8 +191,10 @@ class Population(_Model):
     """How many customers the market holds."""
 
     customers: int = Field(2000, ge=1, le=10_000_000, description="customers (prospects included) at month 0")
-    referral_pool: NonNeg = Field(
+    referral_pool: float = Field(
         0.5,
+        ge=0.0,
+        le=10.0,
         description="room for referred newcomers, as a share of `customers`; "
         "referrals beyond it are counted, not added",
     )
@@ -735,8 +742,8 @@ class Migration(_Model):
     @model_validator(mode="before")
     @classmethod
     def _read_plan(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not data.get("plan"):
-            return data
+        if not isinstance(data, dict) or not isinstance(data.get("plan"), str) or not data["plan"]:
+            return data  # no plan, or not a file name: the field's own check says so
         spend, by_segment = read_spend_plan(Path(data["plan"]))
         return {**data, "spend": spend, "segment_spend": {**by_segment, **data.get("segment_spend", {})}}
 
@@ -830,16 +837,7 @@ class Scenario(_Model):
         if unknown:
             raise ValueError(f"migration.segment_spend: unknown segments {sorted(unknown)}; segments are {names}")
         if self.compare.variants or self.sweep.parameters:
-            data = self.model_dump()
-            for name, changes in self.compare.variants.items():
-                try:
-                    check_paths(data, changes)
-                except ScenarioError as exc:
-                    raise ValueError(f"compare.variants.{name}: {exc}") from None
-            try:
-                check_paths(data, {p: v[0] for p, v in self.sweep.parameters.items() if v})
-            except ScenarioError as exc:
-                raise ValueError(f"sweep.parameters: {exc}") from None
+            self._check_what_ifs()
         named = {self.compare.rival, *self.compare.knockouts.values()} - {""}
         if named - set(self.compare.variants):
             raise ValueError(
@@ -867,6 +865,28 @@ class Scenario(_Model):
         if self.behaviour == "markov" and not self.markov.transitions:
             raise ValueError('behaviour = "markov" needs markov.transitions (8 rows of 8 or 9 probabilities)')
         return self
+
+    def _check_what_ifs(self) -> None:
+        """Each [compare] variant and [sweep] value names a field and has a valid value (checked before any run)."""
+        data = {**self.model_dump(), "compare": {}, "sweep": {}}  # the what-ifs of a what-if are not checked again
+        checks = [(f"compare.variants.{name}", changes) for name, changes in self.compare.variants.items()]
+        for path, values in self.sweep.parameters.items():
+            if not values:
+                raise ValueError(f"sweep.parameters.{path}: no values; give a list (grid) or [low, high] (lhs)")
+            shown = values if self.sweep.method == "grid" else values[:2]
+            checks += [(f"sweep.parameters.{path} = {v!r}", {path: v}) for v in shown]
+        for where, changes in checks:
+            try:
+                changed = copy.deepcopy(data)
+                for path, value in changes.items():
+                    set_path(changed, path.split("."), value, path)
+                Scenario.model_validate(changed)
+            except ScenarioError as exc:
+                raise ValueError(f"{where}: {exc}") from None
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                loc = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"{where}: {loc}: {first['msg']}") from None
 
     @property
     def monthly_discount_rate(self) -> float:
