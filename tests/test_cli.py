@@ -212,3 +212,12 @@ def test_reproducers_of_bad_input_are_one_clean_line(tmp_path, case):
     res = runner.invoke(app, ["validate", str(f)])
     assert res.exit_code == 2, res.output
     assert "error:" in res.output and "Traceback" not in res.output
+
+
+def test_an_unexpected_error_is_one_line_and_a_log_file():
+    code = "import sim.app.cli as c\ndef boom(*a, **k): raise ZeroDivisionError('x')\nc.app = boom\nc.main()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "unexpected ZeroDivisionError" in done.stderr and "Traceback" not in done.stderr
+    log = Path(done.stderr.split("the traceback is in ")[1].split(";")[0].strip())
+    assert "ZeroDivisionError" in log.read_text()

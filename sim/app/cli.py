@@ -6,18 +6,22 @@ errors) reach one handler that prints one line and exits with code 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 import typer.core
+from rich.markup import escape
 
 from optimize.errors import InputError, OptimizationError
 from sim.app.console import (
     decomposition_table,
     differences_table,
+    err_console,
     estimates_table,
     fail,
     loop_table,
@@ -46,7 +50,7 @@ USER_ERRORS = (UsageError, InputError, OptimizationError)
 class _OneHandler(typer.core.TyperGroup):
     """Every command runs inside one error handler, so no command catches errors of its own."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             result = super().invoke(ctx)
         except USER_ERRORS as exc:
@@ -573,5 +577,20 @@ def calibrate(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    sys.exit(app())
+    """Console-script entry point: an unexpected error is one line on stderr, its traceback in a log file, exit 1.
+
+    Typer itself reports usage errors (a missing argument, an unknown option) and user errors reach the
+    commands' one handler; what still arrives here is a bug.
+    """
+    try:
+        app()
+    except Exception as exc:
+        log = Path(tempfile.gettempdir()) / f"crmsim-error-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        err_console.print(
+            f"[bold red]error:[/] unexpected {type(exc).__name__}: {escape(str(exc))[:300]}\n"
+            f"the traceback is in {log}; please report it with the command you ran",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)

@@ -89,9 +89,15 @@ class Market:
         c.cause[idx] = cause
 
     def admit_referral(self, referrer: int) -> None:
-        """A referred prospect from the pool enters the market (or is counted as lost if the pool is empty)."""
+        """A referred prospect from the pool enters the market next month (or is counted as lost if the pool is empty).
+
+        A referral made in the last month would enter after the horizon: it counts for its referrer, but no
+        customer enters, so every table counts the same customers.
+        """
         c = self.customers
         c.referrals[referrer] += 1
+        if self.month + 1 >= self.scenario.horizon_months:
+            return
         if c.n >= c.capacity:
             self.lost_referrals += 1
             return

@@ -92,3 +92,20 @@ def test_never_acquired_prospects_earn_nothing(results):
     never = (life.acquired_month < 0) & ~life.existing
     assert (life.loc[never, "clv"] == 0).all()
     assert (life.loc[never, "purchases"] == 0).all()
+
+
+def test_every_table_counts_the_same_customers_even_with_late_referrals():
+    from sim import run
+
+    sc = small(
+        replications=3,
+        horizon_months=12,
+        segments=[{"initial_stages": [0.0, 0.0, 0.0, 1.0], "initial_rungs": [0, 0, 0, 0, 0, 0, 0.5, 0.5]}],
+        purchasing={"referral_rate": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.3]},
+    )
+    res = run(sc)
+    last = res.occupancy.query("dimension == 'stage' and period == 11").groupby("replication").customers.sum()
+    assert (res.replications.set_index("replication").customers == last).all()
+    assert (res.lifetimes.groupby("replication").size() == last).all()
+    assert (res.customers.query("period == 11").groupby("replication").size() == last).all()
+    assert res.replications.referrals.sum() > res.replications.customers.sum() - 3 * 300  # late referrals still count
