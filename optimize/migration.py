@@ -117,6 +117,8 @@ def plan_spend(
     sc = np.broadcast_to(np.asarray(scale, dtype=float), n.shape)
     if np.any((pm < 0) | (pm > 1)) or np.any(sc <= 0):
         raise InputError("p_max must lie in [0, 1] and scale must be > 0")
+    if not (np.all(np.isfinite(n)) and np.all(np.isfinite(b))):
+        raise InputError("customers and benefits must be finite numbers; check the ladder estimate for NaN")
     adj = b if spread is None else b - kappa * np.asarray(spread, dtype=float).reshape(-1)
     # Only cells where a move is worth something and customers exist get a variable.
     worth = (adj > 0) & (n > 0) & (pm > 0)

@@ -46,6 +46,11 @@ def check_feasible(est: Estimate, con: Constraints) -> None:
     n = est.n
     a = est.resource if est.resource is not None else np.ones(n)
     lower = np.broadcast_to(np.asarray(con.lower, dtype=float), (n,))
+    if con.capacity is not None and not (np.isfinite(con.capacity) and con.capacity >= 0):
+        raise InputError(f"capacity = {con.capacity}: must be a finite amount >= 0")
+    bounds = [lower] + ([np.asarray(con.upper, dtype=float)] if con.upper is not None else [])
+    if any(np.any(np.isnan(b)) for b in bounds):  # -inf / inf are fine: no bound on that side
+        raise InputError("bounds: minimum holdings and position limits must be numbers, not NaN")
     if con.upper is not None:
         upper = np.broadcast_to(np.asarray(con.upper, dtype=float), (n,))
         bad = np.flatnonzero(lower > upper + 1e-12)

@@ -221,3 +221,26 @@ def test_an_unexpected_error_is_one_line_and_a_log_file():
     assert "unexpected ZeroDivisionError" in done.stderr and "Traceback" not in done.stderr
     log = Path(done.stderr.split("the traceback is in ")[1].split(";")[0].strip())
     assert "ZeroDivisionError" in log.read_text()
+
+
+def test_a_run_that_cannot_fit_refuses_before_it_starts(tmp_path):
+    f = tmp_path / "huge.toml"
+    f.write_text("[population]\ncustomers = 10000000\n")
+    res = runner.invoke(app, ["run", str(f), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert "GiB" in res.output and 'record = "aggregates"' in res.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["optimize", "migration", "--budget", "nan"], "--budget nan"),
+        (["optimize", "migration", "--budget", "1e12"], "between 0 and 1e9"),
+        (["optimize", "portfolio", "--capacity", "1e-9"], "--capacity 1e-09"),
+        (["optimize", "portfolio", "--capacity", "nan"], "--capacity nan"),
+    ],
+)
+def test_optimizer_inputs_are_checked(tiny, tmp_path, args, message):
+    res = runner.invoke(app, [*args[:2], str(tiny), *args[2:], "-r", "2", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and message in res.output, res.output

@@ -230,7 +230,7 @@ def optimize_portfolio(
 def optimize_migration(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     budget: Annotated[
-        float, typer.Option("--budget", help="Migration budget per month, in currency units.", min=0)
+        float, typer.Option("--budget", help="Migration budget per month, in currency units.")
     ] = 5000.0,
     kappa: Annotated[
         float,
@@ -285,6 +285,8 @@ def optimize_migration(
         out_console.print(
             f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{final(out)}[/]", highlight=False
         )
+        for note in report.notes:
+            out_console.print(f"note: {note}", highlight=False)
         out_console.print(loop_table(report.comparison, f"closed loop (fresh seeds), budget {budget:,.0f} a month"))
 
 

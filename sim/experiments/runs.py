@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sim.engine.simulate import Replication, simulate
+from sim.experiments.cost import check_fits
 from sim.experiments.executors import map_jobs
 from sim.results.tables import Results, replication_row
 from sim.scenario import Scenario, ScenarioError
 
 
 def check_runs(reps: int, seed: int) -> None:
+    """Raise ScenarioError for a replication count below 1 or a negative seed."""
     if reps < 1:
         raise ScenarioError(f"replications = {reps}: need at least 1")
     if seed < 0:
@@ -39,6 +41,7 @@ def run(
     reps = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
     check_runs(reps, seed)
+    check_fits(scenario, reps, 1 if cluster else min(n_jobs, reps))
     done: list[Replication] = map_jobs(simulate, [(scenario, r, seed) for r in range(reps)], n_jobs, progress, cluster)
     return Results.from_replications(scenario, done)
 

@@ -9,7 +9,7 @@ the same seed (common random numbers), so gains are paired differences.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,7 @@ class LoopReport:
     frontier: pd.DataFrame | None = None
     estimation: Results | None = None
     scenario: Scenario | None = None  # the scenario with the plan in force (migration)
+    notes: list[str] = field(default_factory=list)  # what the user should know about the plan, one line each
 
     def consistent(self) -> bool:
         """Does the interval of (simulated - predicted) contain 0?"""
@@ -127,6 +128,8 @@ def migration_loop(
     With `by_segment`, each segment gets its own ladder estimate and spend.
     """
     check_levers(scenario, ["migration.spend"], "optimize migration")
+    if not (np.isfinite(budget) and 0 <= budget <= 1e9):
+        raise UsageError(f"--budget {budget}: give a monthly amount between 0 and 1e9")
     reps = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
     base = _with_spend(scenario, [0.0] * N_RUNGS).with_overrides(record="customers")
@@ -154,9 +157,11 @@ def migration_loop(
         planned = _with_spend(base, [0.0] * N_RUNGS, {g: list(spend[k]) for k, g in enumerate(groups)})
     else:
         planned = _with_spend(base, list(spend[0]))
-    # Uniform: the same monthly budget spread evenly over customers on rungs that can still climb.
+    # Uniform: what the plan spends, spread evenly over customers on rungs that can still climb.  A budget the
+    # plan does not use (more money buys nothing) is not forced on the uniform arm either.
+    spent = float(plan["total_spend"].sum())
     movable = sum(lad.held[: N_RUNGS - 1].sum() for lad in ladders)
-    uniform = _with_spend(base, [budget / movable if movable > 0 else 0.0] * (N_RUNGS - 1) + [0.0])
+    uniform = _with_spend(base, [spent / movable if movable > 0 else 0.0] * (N_RUNGS - 1) + [0.0])
     equity = {
         name: run(
             sc.with_overrides(record="aggregates"), reps, seed + CHECK_SEED_OFFSET, n_jobs=n_jobs, progress=progress
@@ -165,7 +170,14 @@ def migration_loop(
         .to_numpy()
         for name, sc in (("none", base), ("plan", planned), ("uniform", uniform))
     }
-    return LoopReport(plan=plan, comparison=_migration_comparison(equity, predicted), estimation=est, scenario=planned)
+    notes = []
+    if spent < 0.99 * budget:
+        notes.append(
+            f"the plan spends {spent:,.0f} of the {budget:,.0f} a month: beyond that no move is worth its cost, "
+            f"so the rest of the budget buys nothing (the uniform arm spends the same {spent:,.0f})"
+        )
+    comparison = _migration_comparison(equity, predicted)
+    return LoopReport(plan=plan, comparison=comparison, estimation=est, scenario=planned, notes=notes)
 
 
 def _plan(ladders: list[_Ladder], budget: float, mg, kappa: float, by_segment: bool) -> pd.DataFrame:
@@ -258,8 +270,8 @@ def portfolio_loop(
     """
     if level not in ("segment", "customer"):
         raise UsageError(f"level = {level!r}: use segment or customer")
-    if not 0 < capacity_share <= 1:
-        raise UsageError(f"capacity_share = {capacity_share}: must be in (0, 1]")
+    if not (np.isfinite(capacity_share) and 1e-4 <= capacity_share <= 1):
+        raise UsageError(f"--capacity {capacity_share}: give a share of the cost to serve everyone in [0.0001, 1]")
     reps = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
     sc = scenario.with_overrides(

@@ -1,0 +1,72 @@
+"""What a run will cost before it starts: memory from the engine's arrays, time from its measured speed.
+
+A run that would not fit in memory stops before it starts, with a message that
+says how to make it fit; a long run says how long.  The figures are estimates
+from the sizes of the arrays the engine allocates (measured: 100,000 customers
+x 60 months with the customer table peaked at 0.30 GiB for the engine alone)
+and from the throughput in README (about 2.5 million customer-months a second
+on one core).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sim.engine.state import Customers
+from sim.errors import UsageError
+from sim.scenario import Scenario
+
+CUSTOMER_MONTHS_PER_SECOND = 2.5e6  # one core, full agent model (README, Performance)
+DRAW_BYTES_PER_PLACE = 30 * 4  # about 30 float32 uniforms per place and month, one buffer per purpose
+WORKING_FACTOR = 3.0  # temporaries of a month's step: gathered copies and masks, measured peak over live arrays
+PANEL_BYTES = 28  # recorded per place and month: stage, rung, purchases, five float32 columns
+TABLE_BYTES = 90  # per row of the customer-month DataFrame (11 columns with the categoricals)
+
+
+def _state_bytes_per_place() -> int:
+    blank = Customers.blank(1, 1)
+    return sum(getattr(blank, name).itemsize for name in vars(blank) if name != "n")
+
+
+def memory_needed(scenario: Scenario, replications: int, parallel: int = 1) -> int:
+    """Bytes a run of `replications` needs at its peak (`parallel` replications at once)."""
+    places = scenario.population.customers * (1.0 + scenario.population.referral_pool)
+    engine = places * (_state_bytes_per_place() + DRAW_BYTES_PER_PLACE) * WORKING_FACTOR
+    if scenario.record == "aggregates":
+        return int(engine * parallel)
+    per_replication = places * scenario.horizon_months * (PANEL_BYTES + TABLE_BYTES)
+    return int(engine * parallel + per_replication * replications)  # every replication's table is kept
+
+
+def memory_available() -> int:
+    """Bytes of memory available now (MemAvailable on Linux; physical memory elsewhere)."""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.is_file():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def seconds_needed(scenario: Scenario, replications: int, parallel: int = 1) -> float:
+    """Rough wall time of `replications` replications on `parallel` cores."""
+    places = scenario.population.customers * (1.0 + scenario.population.referral_pool)
+    return places * scenario.horizon_months * replications / (CUSTOMER_MONTHS_PER_SECOND * max(parallel, 1))
+
+
+def check_fits(scenario: Scenario, replications: int, parallel: int = 1) -> None:
+    """Raise UsageError, before anything runs, if the run would not fit in memory; say how to make it fit."""
+    need, have = memory_needed(scenario, replications, parallel), memory_available()
+    if need <= 0.8 * have:
+        return
+    gib = 2**30
+    hint = ""
+    if scenario.record == "customers":
+        totals_only = memory_needed(scenario.with_overrides(record="aggregates"), replications, parallel)
+        hint = f'set record = "aggregates" (totals only: about {totals_only / gib:.1f} GiB), '
+    raise UsageError(
+        f"{scenario.name}: {scenario.population.customers:,} customers x {scenario.horizon_months} months x "
+        f"{replications} replications needs about {need / gib:.1f} GiB but {have / gib:.1f} GiB is available; "
+        f"{hint}or run fewer customers, months or replications"
+    )
