@@ -244,3 +244,34 @@ def test_a_run_that_cannot_fit_refuses_before_it_starts(tmp_path):
 def test_optimizer_inputs_are_checked(tiny, tmp_path, args, message):
     res = runner.invoke(app, [*args[:2], str(tiny), *args[2:], "-r", "2", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and message in res.output, res.output
+
+
+def test_an_interrupted_sweep_resumes_to_the_same_summary(tiny, tmp_path, monkeypatch):
+    import importlib
+
+    sweep_module = importlib.import_module("sim.experiments.sweep")  # the module, not the function it exports
+    args = ["sweep", str(tiny), "-p", "firm.gross_margin=0.3,0.4,0.5", "-r", "2", "-j", "1", "-q"]
+    whole = tmp_path / "whole"
+    assert runner.invoke(app, [*args, "--out", str(whole)]).exit_code == 0
+
+    real = sweep_module.kpis
+    calls = {"n": 0}
+
+    def dies_after_four(*job):
+        calls["n"] += 1
+        if calls["n"] > 4:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C half-way
+        return real(*job)
+
+    resumed = tmp_path / "resumed"
+    monkeypatch.setattr(sweep_module, "kpis", dies_after_four)
+    runner.invoke(app, [*args, "--out", str(resumed)])
+    assert not resumed.exists()  # nothing that looks complete
+    kept = tmp_path / "resumed.checkpoint.jsonl"
+    assert len(kept.read_text().splitlines()) == 4
+    monkeypatch.setattr(sweep_module, "kpis", real)
+    res = runner.invoke(app, [*args, "--out", str(resumed), "--resume"])
+    assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(pd.read_csv(resumed / "summary.csv"), pd.read_csv(whole / "summary.csv"))
+    pd.testing.assert_frame_equal(pd.read_csv(resumed / "sweep.csv"), pd.read_csv(whole / "sweep.csv"))
+    assert not kept.exists()

@@ -32,6 +32,7 @@ from sim.app.console import (
 )
 from sim.app.outputs import (
     check_format,
+    checkpoint_file,
     commit_outputs,
     discard_outputs,
     final,
@@ -229,9 +230,7 @@ def optimize_portfolio(
 @optimize_app.command("migration")
 def optimize_migration(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    budget: Annotated[
-        float, typer.Option("--budget", help="Migration budget per month, in currency units.")
-    ] = 5000.0,
+    budget: Annotated[float, typer.Option("--budget", help="Migration budget per month, in currency units.")] = 5000.0,
     kappa: Annotated[
         float,
         typer.Option("--kappa", help="Risk aversion: value each move at mean minus kappa standard deviations.", min=0),
@@ -404,12 +403,17 @@ def sweep(
         typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip the runs an interrupted sweep into the same --out finished.")
+    ] = False,
 ) -> None:
     """Run the scenario across parameter values (what-if); with variants, map where each one wins.
 
     Writes sweep.csv (one row per point, variant and replication: every KPI),
     summary.csv (one row per point: mean KPI, or the difference between
-    variants with its 95% interval and the winner) and sweep.png.
+    variants with its 95% interval and the winner) and sweep.png.  Every
+    finished run is kept in OUT.checkpoint.jsonl beside the output folder
+    until the sweep completes; --resume picks up from there.
     """
     from sim.experiments import check_kpi, summarize_sweep, sweep_baseline, sweep_points
     from sim.experiments import sweep as run_sweep
@@ -422,10 +426,26 @@ def sweep(
     n_points = len(sweep_points(params, method or sc.sweep.method, samples or sc.sweep.samples, sc.seed))
     n_variants = max(1, len(sc.sweep.variants or sc.compare.variants))
     reps = replications or sc.replications
-    out = prepare_out(out, f"{sc.name}-sweep", force)
+    if resume and out is None:
+        raise UsageError("--resume: give the --out folder of the sweep to resume")
+    out = prepare_out(out, f"{sc.name}-sweep", force or resume)
+    kept = checkpoint_file(final(out))
     bar, tick = progress(quiet, n_points * n_variants * reps, f"sweeping {n_points} points x {n_variants} variants")
     with bar:
-        table = run_sweep(sc, params, method, samples, None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
+        table = run_sweep(
+            sc,
+            params,
+            method,
+            samples,
+            None,
+            reps,
+            seed,
+            n_jobs=jobs,
+            progress=tick,
+            cluster=cluster,
+            checkpoint=kept,
+            resume=resume,
+        )
     paths = list(params)
     summary, value, title = summarize_sweep(table, paths, kpi, sweep_baseline(sc))
     write_tables(out, {"sweep.csv": table, "summary.csv": summary})
@@ -436,6 +456,7 @@ def sweep(
     if not quiet:
         out_console.print(sweep_table(summary, paths, value, title))
         out_console.print(f"wrote sweep.csv, summary.csv, sweep.png to [bold]{final(out)}[/]", highlight=False)
+    kept.unlink(missing_ok=True)  # complete: nothing to resume
 
 
 @app.command()

@@ -106,3 +106,8 @@ def check_format(fmt: str) -> None:
             import pyarrow  # noqa: F401
         except ImportError:
             raise UsageError("--format parquet needs pyarrow: pip install 'crmsim[parquet]'") from None
+
+
+def checkpoint_file(target: Path) -> Path:
+    """Where a long study keeps its finished runs until it completes: beside its output folder, not inside it."""
+    return target.parent / f"{target.name}.checkpoint.jsonl"

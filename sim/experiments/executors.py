@@ -7,12 +7,16 @@ Every job carries its own seed, so where it runs never changes its result.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from joblib import Parallel, delayed
 
+from sim.errors import UsageError
 from sim.scenario import ScenarioError
 
 
@@ -21,26 +25,84 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+class Checkpoint:
+    """Finished jobs kept on disk as they complete (one JSON line each), so that an interrupted study resumes.
+
+    Each job has a key (a digest of what it runs); resuming with jobs whose keys differ from the file's is an
+    error, so a checkpoint never mixes two studies.
+    """
+
+    def __init__(self, path: Path, keys: list[str], resume: bool) -> None:
+        self.path, self.keys, self.done = path, keys, {}
+        if resume and path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                entry = json.loads(line)
+                k = entry["job"]
+                if k >= len(keys) or entry["key"] != keys[k]:
+                    raise UsageError(f"--resume: {path} holds another study's results; run without --resume")
+                self.done[k] = entry["result"]
+        else:
+            path.unlink(missing_ok=True)
+
+    def record(self, k: int, result: Any) -> None:
+        """Append job `k`'s result."""
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"job": k, "key": self.keys[k], "result": result}, default=_plain) + "\n")
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if hasattr(x, "item") else str(x)
+
+
+def job_key(*parts: Any) -> str:
+    """A short digest of what a job runs (scenario, replication, seed...)."""
+    text = "|".join(p.model_dump_json() if hasattr(p, "model_dump_json") else repr(p) for p in parts)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
 def map_jobs(
     fn: Callable,
     jobs: list[tuple],
     n_jobs: int | None,
     progress: Callable[[int], None] | None,
     cluster: str | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> list:
     """Apply `fn` to every job tuple: serially, on local cores (joblib), or on a Dask cluster; results in job order.
 
-    Every job carries its own seed, so where it runs never changes its result.
+    Every job carries its own seed, so where it runs never changes its result.  With a `checkpoint`, jobs it
+    holds are not run again and every new result is added to it as it arrives.
     """
+    if checkpoint is not None:
+        todo = [k for k in range(len(jobs)) if k not in checkpoint.done]
+        if progress and checkpoint.done:
+            progress(len(checkpoint.done))
+
+        def keep(k: int, res: Any) -> None:
+            checkpoint.record(todo[k], res)
+            if progress:
+                progress(1)
+
+        fresh = _run(fn, [jobs[k] for k in todo], n_jobs, keep, cluster)
+        out = [checkpoint.done.get(k) for k in range(len(jobs))]
+        for k, res in zip(todo, fresh, strict=True):
+            out[k] = res
+        return out
+    return _run(fn, jobs, n_jobs, (lambda k, res: progress(1)) if progress else None, cluster)
+
+
+def _run(fn: Callable, jobs: list[tuple], n_jobs: int | None, each: Callable | None, cluster: str | None) -> list:
+    """Run the jobs where asked; `each(k, result)` is called as each finishes."""
+    progress = each
     if cluster:
         return _map_dask(fn, jobs, progress, cluster)
     n_jobs = default_jobs() if n_jobs is None else n_jobs
     if n_jobs == 1 or len(jobs) <= 1:
         out = []
-        for job in jobs:
+        for k, job in enumerate(jobs):
             out.append(fn(*job))
             if progress:
-                progress(1)
+                progress(k, out[-1])
         return out
     indexed = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
         delayed(_indexed)(fn, k, job) for k, job in enumerate(jobs)
@@ -49,7 +111,7 @@ def map_jobs(
     for k, res in indexed:
         out[k] = res
         if progress:
-            progress(1)
+            progress(k, res)
     return out
 
 
@@ -57,7 +119,7 @@ def _indexed(fn: Callable, k: int, job: tuple) -> tuple[int, Any]:
     return k, fn(*job)
 
 
-def _map_dask(fn: Callable, jobs: list[tuple], progress: Callable[[int], None] | None, address: str) -> list:
+def _map_dask(fn: Callable, jobs: list[tuple], progress: Callable[[int, Any], None] | None, address: str) -> list:
     """Run the jobs on the Dask cluster at `address` (e.g. tcp://10.0.0.5:8786)."""
     try:
         from dask.distributed import Client, as_completed
@@ -73,5 +135,5 @@ def _map_dask(fn: Callable, jobs: list[tuple], progress: Callable[[int], None] |
         for _, (k, res) in as_completed(futures, with_results=True):
             out[k] = res
             if progress:
-                progress(1)
+                progress(k, res)
         return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from scipy.stats import qmc
 from sim.engine.modes import check_levers
 from sim.errors import UsageError
 from sim.experiments.compare import paired_differences, variants_of
-from sim.experiments.executors import map_jobs
+from sim.experiments.executors import Checkpoint, job_key, map_jobs
 from sim.experiments.runs import check_runs, kpis
 from sim.results.kpis import KPIS
 from sim.results.stats import adjust_p
@@ -60,11 +61,16 @@ def sweep(
     n_jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
     cluster: str | None = None,
+    checkpoint: Path | None = None,
+    resume: bool = False,
 ) -> pd.DataFrame:
     """Run the scenario (or each of its variants) at every sweep point; one row per point, variant and replication.
 
     All points share the root seed, so the same customers meet the same
     draws at every point and differences between points are paired too.
+    With a `checkpoint` file every finished run is kept as it completes;
+    `resume` skips the runs it holds, and gives the table an uninterrupted
+    sweep would have given.
     """
     sw = scenario.sweep
     params = sw.parameters if parameters is None else parameters
@@ -84,7 +90,8 @@ def sweep(
             for r in range(reps):
                 jobs.append((sc, r, seed))
                 meta.append({"point": k, **point, "variant": name})
-    rows = map_jobs(kpis, jobs, n_jobs, progress, cluster)
+    keeper = None if checkpoint is None else Checkpoint(checkpoint, [job_key(*job) for job in jobs], resume)
+    rows = map_jobs(kpis, jobs, n_jobs, progress, cluster, keeper)
     out = pd.concat([pd.DataFrame(meta), pd.DataFrame(rows)], axis=1)
     out.insert(0, "scenario", scenario.name)
     return out
