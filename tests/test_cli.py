@@ -34,7 +34,8 @@ def tiny(tmp_path) -> Path:
 
 def test_run_writes_tables_scenario_and_plot(tiny, tmp_path):
     out = tmp_path / "out"
-    res = runner.invoke(app, ["run", str(tiny), "--out", str(out), "--replications", "3", "--seed", "7"])
+    args = ["run", str(tiny), "--out", str(out), "--replications", "3", "--seed", "7", "--customer-table"]
+    res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     for name in (
         "replications.csv",
@@ -226,7 +227,7 @@ def test_an_unexpected_error_is_one_line_and_a_log_file():
 def test_a_run_that_cannot_fit_refuses_before_it_starts(tmp_path):
     f = tmp_path / "huge.toml"
     f.write_text("[population]\ncustomers = 10000000\n")
-    res = runner.invoke(app, ["run", str(f), "--out", str(tmp_path / "o")])
+    res = runner.invoke(app, ["run", str(f), "--customer-table", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2, res.output
     assert "GiB" in res.output and 'record = "aggregates"' in res.output
     assert not (tmp_path / "o").exists()

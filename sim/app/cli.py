@@ -93,9 +93,7 @@ def run(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-TIMESTAMP).")
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Write into a non-empty output directory, overwriting its tables.")
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an earlier crmsim run folder at --out.")] = False,
     fmt: Annotated[
         str, typer.Option("--format", help="Table format: csv or parquet (parquet needs crmsim\\[parquet]).")
     ] = "csv",
@@ -104,21 +102,32 @@ def run(
         typer.Option("--jobs", "-j", help="Parallel processes for replications (results do not depend on it).", min=1),
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,
+    customer_table: Annotated[
+        bool,
+        typer.Option(
+            "--customer-table", help="Also write the customer-month table (one row per customer and month; large)."
+        ),
+    ] = False,
 ) -> None:
     """Simulate a scenario and write tidy tables, the resolved scenario and an occupancy plot.
 
     Writes to the output directory: replications.csv (one row per replication:
     KPIs), occupancy.csv (customers per stage and rung per month),
-    lifetimes.csv (one row per customer: CLV and history), customers.csv (one
-    row per customer and month), scenario.toml (the scenario as run, every
-    default filled in) and occupancy.png.
+    lifetimes.csv (one row per customer: CLV and history), scenario.toml (the
+    scenario as run, every default filled in), occupancy.png, and with
+    --customer-table customers.csv (one row per customer and month).
     """
     from sim.experiments import run as run_replications
+    from sim.experiments.cost import seconds_needed
     from sim.viz.plotting import plot_occupancy, save_figure
 
     check_format(fmt)
     sc = _with_runs(load_scenario(scenario), replications, seed)
+    sc = sc.with_overrides(record="customers" if customer_table else "aggregates")
     out = prepare_out(out, sc.name, force)
+    minutes = seconds_needed(sc, sc.replications, jobs) / 60.0
+    if minutes > 1.0 and not quiet:
+        err_console.print(f"this run will take about {minutes:,.0f} minutes", highlight=False)
     bar, tick = progress(quiet, sc.replications, f"simulating {sc.name}")
     with bar:
         results = run_replications(sc, n_jobs=jobs, progress=tick)
