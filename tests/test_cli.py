@@ -276,3 +276,27 @@ def test_an_interrupted_sweep_resumes_to_the_same_summary(tiny, tmp_path, monkey
     pd.testing.assert_frame_equal(pd.read_csv(resumed / "summary.csv"), pd.read_csv(whole / "summary.csv"))
     pd.testing.assert_frame_equal(pd.read_csv(resumed / "sweep.csv"), pd.read_csv(whole / "sweep.csv"))
     assert not kept.exists()
+
+
+def test_an_interrupted_compare_resumes_to_the_same_differences(tiny, tmp_path, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("sim.experiments.compare")
+    args = ["compare", str(tiny), "-v", "collab:strategy.posture=collaborative", "-r", "3", "-j", "1", "-q"]
+    whole = tmp_path / "whole"
+    assert runner.invoke(app, [*args, "--out", str(whole)]).exit_code == 0
+    real, calls = module.kpis, {"n": 0}
+
+    def dies_after_two(*job):
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise KeyboardInterrupt
+        return real(*job)
+
+    resumed = tmp_path / "resumed"
+    monkeypatch.setattr(module, "kpis", dies_after_two)
+    runner.invoke(app, [*args, "--out", str(resumed)])
+    assert not resumed.exists() and (tmp_path / "resumed.checkpoint.jsonl").is_file()
+    monkeypatch.setattr(module, "kpis", real)
+    assert runner.invoke(app, [*args, "--out", str(resumed), "--resume"]).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(resumed / "differences.csv"), pd.read_csv(whole / "differences.csv"))

@@ -332,6 +332,9 @@ def compare(
         typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip the runs an interrupted compare into the same --out finished.")
+    ] = False,
 ) -> None:
     """Compare strategy variants on the same customers and draws: paired KPI differences with 95% intervals.
 
@@ -351,10 +354,23 @@ def compare(
             variants["baseline"] = {}
         variants.update(parse_variant(v) for v in variant)
     reps = replications or sc.replications
-    out = prepare_out(out, f"{sc.name}-compare", force)
+    if resume and out is None:
+        raise UsageError("--resume: give the --out folder of the comparison to resume")
+    out = prepare_out(out, f"{sc.name}-compare", force or resume)
+    kept = checkpoint_file(final(out))
     bar, tick = progress(quiet, reps * max(1, len(variants)), f"comparing {len(variants)} variants")
     with bar:
-        table = run_compare(sc, variants or None, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster)
+        table = run_compare(
+            sc,
+            variants or None,
+            reps,
+            seed,
+            n_jobs=jobs,
+            progress=tick,
+            cluster=cluster,
+            checkpoint=kept,
+            resume=resume,
+        )
     diff = paired_differences(table, baseline or sc.compare.baseline or None)
     tables = {"comparison.csv": table, "differences.csv": diff}
     cmp = sc.compare
@@ -375,6 +391,7 @@ def compare(
         )
         names = ", ".join(tables) + ", comparison.png"
         out_console.print(f"wrote {names} to [bold]{final(out)}[/]", highlight=False)
+    kept.unlink(missing_ok=True)  # complete: nothing to resume
 
 
 @app.command()

@@ -9,6 +9,7 @@ independent seeds (measured in the tests and in README).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.engine.modes import check_levers
-from sim.experiments.executors import map_jobs
+from sim.experiments.executors import Checkpoint, job_key, map_jobs
 from sim.experiments.runs import check_runs, kpis
 from sim.results.kpis import HEADLINE, verdict
 from sim.results.stats import mean_interval
@@ -50,6 +51,8 @@ def compare(
     progress: Callable[[int], None] | None = None,
     independent: bool = False,
     cluster: str | None = None,
+    checkpoint: Path | None = None,
+    resume: bool = False,
 ) -> pd.DataFrame:
     """Run each variant on the same replications; one row per variant and replication.
 
@@ -62,7 +65,8 @@ def compare(
     scs = variants_of(scenario, variants)
     names = list(scs)
     jobs = [(scs[v], r, seed + (1_000_003 * k if independent else 0)) for k, v in enumerate(names) for r in range(reps)]
-    rows = map_jobs(kpis, jobs, n_jobs, progress, cluster)
+    keeper = None if checkpoint is None else Checkpoint(checkpoint, [job_key(*job) for job in jobs], resume)
+    rows = map_jobs(kpis, jobs, n_jobs, progress, cluster, keeper)  # with a checkpoint, finished runs are kept
     table = pd.DataFrame(rows)
     table.insert(0, "variant", np.repeat(names, reps))
     table.insert(0, "scenario", scenario.name)
