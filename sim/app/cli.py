@@ -64,6 +64,24 @@ class _OneHandler(typer.core.TyperGroup):
         return result
 
 
+# Options several commands share, written once.
+ForceOut = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace an earlier crmsim run folder at --out (never a folder without manifest.json)."
+    ),
+]
+ClusterAddress = Annotated[
+    str | None,
+    typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores."),
+]
+Resume = Annotated[
+    bool,
+    typer.Option(
+        "--resume", help="Skip the runs an interrupted run into the same --out finished (checkpoint beside it)."
+    ),
+]
+
 app = typer.Typer(
     cls=_OneHandler,
     help="crmsim: simulate customer relationships (stages, loyalty ladder, strategies) "
@@ -93,7 +111,7 @@ def run(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-TIMESTAMP).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an earlier crmsim run folder at --out.")] = False,
+    force: ForceOut = False,
     fmt: Annotated[
         str, typer.Option("--format", help="Table format: csv or parquet (parquet needs crmsim\\[parquet]).")
     ] = "csv",
@@ -204,7 +222,7 @@ def optimize_portfolio(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-portfolio-TIMESTAMP).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
+    force: ForceOut = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes.", min=1)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no tables.")] = False,
 ) -> None:
@@ -260,7 +278,7 @@ def optimize_migration(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-migration-TIMESTAMP).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
+    force: ForceOut = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes.", min=1)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no tables.")] = False,
 ) -> None:
@@ -320,21 +338,16 @@ def compare(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-compare-TIMESTAMP).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
+    force: ForceOut = False,
     jobs: Annotated[
         int | None,
         typer.Option(
             "--jobs", "-j", help="Parallel processes (default: all cores; results do not depend on it).", min=1
         ),
     ] = None,
-    cluster: Annotated[
-        str | None,
-        typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores."),
-    ] = None,
+    cluster: ClusterAddress = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Skip the runs an interrupted compare into the same --out finished.")
-    ] = False,
+    resume: Resume = False,
 ) -> None:
     """Compare strategy variants on the same customers and draws: paired KPI differences with 95% intervals.
 
@@ -420,18 +433,13 @@ def sweep(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-sweep-TIMESTAMP).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
+    force: ForceOut = False,
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores).", min=1)
     ] = None,
-    cluster: Annotated[
-        str | None,
-        typer.Option("--cluster", help="Dask scheduler address (tcp://HOST:8786) to run on instead of local cores."),
-    ] = None,
+    cluster: ClusterAddress = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Skip the runs an interrupted sweep into the same --out finished.")
-    ] = False,
+    resume: Resume = False,
 ) -> None:
     """Run the scenario across parameter values (what-if); with variants, map where each one wins.
 
@@ -497,7 +505,7 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-report-TIMESTAMP).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty output directory.")] = False,
+    force: ForceOut = False,
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", help="Parallel processes for the comparison (default: all cores).", min=1),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -69,6 +70,13 @@ SET_FIRST = frozenset(
         "segments[*].acquisition_cost",
     }
 )
+
+
+@lru_cache(maxsize=64)
+def _stage_table(values: tuple[float, ...], neutral: float) -> np.ndarray:
+    table = np.array([neutral, *values, neutral])
+    table.flags.writeable = False
+    return table
 
 
 def _merged(default: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -659,8 +667,11 @@ class Stages(_Model):
     )
 
     def effect(self, name: str, neutral: float = 1.0) -> np.ndarray:
-        """The per-stage values of `name` indexed by stage code (awareness and dissolution get the neutral value)."""
-        return np.array([neutral, *getattr(self, name), neutral])
+        """The per-stage values of `name` indexed by stage code (awareness and dissolution get the neutral value).
+
+        Built once per table and reused: mechanisms look these up every month (read-only array).
+        """
+        return _stage_table(tuple(getattr(self, name)), neutral)
 
     steepness: Pos = Field(10.0, description="how sharply stage chances rise around their thresholds")
 
