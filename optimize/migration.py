@@ -175,3 +175,62 @@ def predicted_gain(P, margins, spend, move, start, rate, horizon) -> float:
     base = markov_clv(P, margins, rate, horizon)
     with_plan = markov_clv(policy_matrix(P, move), np.asarray(margins) - spend, rate, horizon)
     return float(np.asarray(start, dtype=float) @ (with_plan - base))
+
+
+def plan_investments(
+    value: np.ndarray,
+    scale: np.ndarray,
+    cost: np.ndarray,
+    monthly: np.ndarray,
+    budget: float,
+    upper: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """Monthly spend per customer for each cell that maximises the measured net response under a monthly budget.
+
+    Cell c's response to spend x is ``value_c (1 - exp(-x / scale_c)) - cost_c x``
+    (gross value to the horizon, less the discounted spend), ``monthly_c x`` is
+    what it spends a month, and ``x <= upper_c`` keeps the plan where the
+    response was measured (the trust region).  Returns (spend, shadow price of the budget).
+    """
+    v, sc, c, m, up = (np.asarray(a, dtype=float).reshape(-1) for a in (value, scale, cost, monthly, upper))
+    if not np.isfinite(budget) or budget < 0:
+        raise InfeasibleError(f"budget = {budget}: must be a finite amount >= 0")
+    if not all(np.all(np.isfinite(a)) for a in (v, sc, c, m, up)) or np.any(sc <= 0) or np.any(m < 0):
+        raise EstimationError("the measured response has non-finite or negative terms; run more replications")
+    worth = (v > 0) & (m > 0) & (up > 0) & (v / sc > c)  # the first unit of spend must pay for itself
+    spend = np.zeros_like(v)
+    if not worth.any() or budget == 0:
+        return spend, 0.0
+    x = cp.Variable(int(worth.sum()), nonneg=True, name="spend")
+    net = cp.sum(migration_probability(x, v[worth], sc[worth], xp=cp)) - c[worth] @ x
+    limit = m[worth] @ x <= budget
+    solve(cp.Problem(cp.Maximize(net), [limit, x <= up[worth]]), "investment plan", "raise the budget")
+    spend[worth] = np.clip(np.asarray(x.value, dtype=float), 0.0, up[worth])
+    spend[spend < 1e-7 * max(float(spend.max()), 1.0)] = 0.0  # interior-point crumbs
+    return spend, float(limit.dual_value or 0.0)
+
+
+def greedy_allocation(levels: np.ndarray, gains: np.ndarray, monthly: np.ndarray, budget: float) -> np.ndarray:
+    """Spend per cell bought greedily, step by measured step, by the best measured gain per unit of monthly spend.
+
+    `levels` and `gains` (cells x L, level 0 first, gain 0 there) are the design's
+    measured points; a cell climbs to its next level while that step returns the
+    most per currency unit a month and the budget lasts.  The benchmark the
+    fitted plan has to beat.
+    """
+    lv, g = np.asarray(levels, dtype=float), np.asarray(gains, dtype=float)
+    m = np.asarray(monthly, dtype=float)
+    at = np.zeros(len(lv), dtype=int)
+    left = float(budget)
+    while True:
+        nxt = np.minimum(at + 1, lv.shape[1] - 1)
+        rows = np.arange(len(lv))
+        step_cost = (lv[rows, nxt] - lv[rows, at]) * m
+        step_gain = g[rows, nxt] - g[rows, at]
+        ok = (nxt > at) & (step_cost > 0) & (step_cost <= left) & (step_gain > 0)
+        if not ok.any():
+            return lv[rows, at]
+        ratio = np.where(ok, step_gain / np.where(step_cost > 0, step_cost, 1.0), -np.inf)
+        best = int(np.argmax(ratio))
+        left -= step_cost[best]
+        at[best] += 1

@@ -233,7 +233,7 @@ def optimize_portfolio(
     spread of the same capacity, with 95% intervals) and frontier.png.
     """
     from sim.viz.plotting import plot_frontier, save_figure
-    from sim.workflows.closed_loop import portfolio_loop
+    from sim.workflows.portfolio import portfolio_loop
 
     sc = load_scenario(scenario)
     out = prepare_out(out, f"{sc.name}-portfolio", force)
@@ -284,23 +284,32 @@ def optimize_migration(
 ) -> None:
     """Choose monthly migration spend per rung under a budget, then check the gain on fresh seeds.
 
-    Writes plan.csv (spend per customer per rung: `\\[migration] plan = "plan.csv"`
-    in a scenario reads it), scenario.toml (the scenario with the plan filled in),
-    closed_loop.csv (predicted and simulated gains against no spend and against
-    a uniform spend of the same budget, with 95% intervals) and spend_plan.png.
+    Agent model: the response to each relationship investment (social,
+    structural, financial) and to direct rung moves is measured in the model by
+    designed runs, planned with cvxpy, re-measured around the plan until it
+    settles, and validated on unseen seeds.  Markov mode: direct rung moves on
+    the estimated ladder, with the exact chain prediction.  Writes plan.csv
+    (`\\[investments] plan` or `\\[migration] plan` in a scenario reads it),
+    scenario.toml (the scenario with the plan in force), closed_loop.csv
+    (predicted and simulated gains against no spend, uniform spend, the Markov
+    ladder's plan and a greedy plan, with 95% intervals), rounds.csv (the loop)
+    and spend_plan.png.
     """
     from sim.scenario.plans import write_spend_plan
     from sim.viz.plotting import plot_spend_plan, save_figure
-    from sim.workflows.closed_loop import migration_loop
+    from sim.workflows.migration import migration_loop, migration_replications
 
     sc = load_scenario(scenario)
     out = prepare_out(out, f"{sc.name}-migration", force)
     reps = replications or sc.replications
-    bar, tick = progress(quiet, 4 * reps, "estimating, planning and checking")
+    bar, tick = progress(quiet, migration_replications(sc, reps), "measuring, planning and checking")
     with bar:
         report = migration_loop(sc, budget, reps, seed, kappa, lifetime, by_segment, n_jobs=jobs, progress=tick)
     write_spend_plan(report.plan, out / "plan.csv")
-    write_tables(out, {"closed_loop.csv": report.comparison})
+    tables = {"closed_loop.csv": report.comparison}
+    if report.rounds is not None:
+        tables["rounds.csv"] = report.rounds
+    write_tables(out, tables)
     write_scenario(
         out / "scenario.toml",
         report.scenario.with_overrides(record=sc.record),
@@ -308,9 +317,8 @@ def optimize_migration(
     )
     save_figure(plot_spend_plan(report.plan), out / "spend_plan")
     if not quiet:
-        out_console.print(
-            f"wrote plan.csv, scenario.toml, closed_loop.csv, spend_plan.png to [bold]{final(out)}[/]", highlight=False
-        )
+        names = ", ".join([*tables, "plan.csv", "scenario.toml", "spend_plan.png"])
+        out_console.print(f"wrote {names} to [bold]{final(out)}[/]", highlight=False)
         for note in report.notes:
             out_console.print(f"note: {note}", highlight=False)
         out_console.print(loop_table(report.comparison, f"closed loop (fresh seeds), budget {budget:,.0f} a month"))

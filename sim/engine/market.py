@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.engine.design import INVESTMENTS, LEVERS, SpendDesign
 from sim.engine.modes.base import Mode
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
@@ -27,7 +28,14 @@ class Market:
     """Customers, their scenario and the month's random numbers, advanced one month at a time."""
 
     def __init__(
-        self, scenario: Scenario, customers: Customers, recorder: Recorder, draws: MonthDraws, mode: Mode
+        self,
+        scenario: Scenario,
+        customers: Customers,
+        recorder: Recorder,
+        draws: MonthDraws,
+        mode: Mode,
+        design: SpendDesign | None = None,
+        design_index: np.ndarray | None = None,
     ) -> None:
         self.scenario = scenario
         self.customers = customers
@@ -38,15 +46,25 @@ class Market:
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.lost_referrals = 0
         mg = scenario.migration
-        self.migration_spend = np.array(
-            [mg.segment_spend.get(s.name, mg.spend) for s in scenario.segments], dtype=float
-        )  # segment x rung
-        self.migrating = bool(self.migration_spend.any())
         names = [s.name for s in scenario.segments]
-        tables = {
-            kind: getattr(scenario.investments, kind).table(names) for kind in ("social", "structural", "financial")
-        }
-        self.investment_spend = {kind: t for kind, t in tables.items() if t.any()}  # segment x rung, types in use
+        tables = {kind: getattr(scenario.investments, kind).table(names) for kind in INVESTMENTS}
+        tables["direct"] = np.array([mg.segment_spend.get(name, mg.spend) for name in names], dtype=float)
+        self.designed = 0  # customers 0..designed-1 spend their own rows (a designed experiment)
+        if design is not None and design_index is not None:
+            # Rows after the segments' hold each designed customer's own spend; newcomers spend the centre.
+            self.designed = len(design_index)
+            own = design.spend(customers.segment[: self.designed], design_index)
+            tables = {kind: np.vstack([design.centre[:, :, k], own[:, :, k]]) for k, kind in enumerate(LEVERS)}
+        self.migration_spend = tables.pop("direct")  # (segment | customer) x rung
+        self.migrating = bool(self.migration_spend.any())
+        self.investment_spend = {kind: t for kind, t in tables.items() if t.any()}  # (segment | customer) x rung
+
+    def spend_rows(self, idx: np.ndarray) -> np.ndarray:
+        """Row of the investment tables for customers `idx`: their segment, or their own row in a design."""
+        seg = self.customers.segment[idx]
+        if not self.designed:
+            return seg
+        return np.where(idx < self.designed, len(self.scenario.segments) + idx, seg)
 
     def run(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         """Advance all customers month by month until the horizon."""

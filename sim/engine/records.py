@@ -19,8 +19,13 @@ class Recorder:
     ``panel=False`` only occupancy and totals are kept (for huge runs).
     """
 
-    def __init__(self, horizon: int, capacity: int, panel: bool) -> None:
+    def __init__(self, horizon: int, capacity: int, panel: bool, segments: int = 1) -> None:
         self.horizon = horizon
+        # Who spend reaches, by month, segment and rung: investments reach customers in a relationship,
+        # direct migration spend everyone on the ladder (prospects too).
+        self.relationships = np.zeros((horizon, segments, N_RUNGS), dtype=np.int64)
+        self.ladder = np.zeros((horizon, segments, N_RUNGS), dtype=np.int64)
+        self.invested = np.zeros(horizon)  # relationship investment spend
         self.stage_counts = np.zeros((horizon, N_STAGES), dtype=np.int64)
         self.rung_counts = np.zeros((horizon, N_RUNGS), dtype=np.int64)
         self.active_rung_counts = np.zeros((horizon, N_RUNGS), dtype=np.int64)  # not dissolved
@@ -37,6 +42,14 @@ class Recorder:
             self.revenue = np.zeros(shape, dtype=np.float32)
             self.cost_to_serve = np.zeros(shape, dtype=np.float32)
             self.margin = np.zeros(shape, dtype=np.float32)
+
+    @staticmethod
+    def count(table: np.ndarray, t: int, segment: np.ndarray, rung: np.ndarray) -> None:
+        """Count customers by segment and rung into month t of `table` (months x segments x rungs)."""
+        month = table[t]
+        month[:] = np.bincount(segment.astype(np.int64) * month.shape[1] + rung, minlength=month.size).reshape(
+            month.shape
+        )
 
     def state(self, t: int, c: Customers) -> None:
         """Record the start-of-month state of the customers in the market."""

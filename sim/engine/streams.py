@@ -23,6 +23,7 @@ class Purpose(IntEnum):
     POPULATION = 0
     MONTHLY = 1  # parent of the per-purpose monthly streams
     TRAITS = 2  # purchase rate, dropout and spend rate of buy-till-you-die customers
+    DESIGN = 3  # each customer's spend levels in a designed experiment (sim.engine.design)
 
 
 def purpose_key(name: str) -> int:

@@ -45,7 +45,8 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: arrays or tables nested too deeply to be a scenario") from None
     if _depth(data) > MAX_DEPTH:
         raise ScenarioError(f"{path}: arrays or tables nested deeper than {MAX_DEPTH} levels; no scenario field is")
-    plan = data.get("migration", {}).get("plan") if isinstance(data.get("migration"), dict) else None
-    if isinstance(plan, str) and plan and not Path(plan).is_absolute():
-        data["migration"]["plan"] = str(path.parent / plan)  # plans sit next to their scenario
+    for table in ("migration", "investments"):  # plans sit next to their scenario
+        plan = data[table].get("plan") if isinstance(data.get(table), dict) else None
+        if isinstance(plan, str) and plan and not Path(plan).is_absolute():
+            data[table]["plan"] = str(path.parent / plan)
     return build_scenario(data, source=str(path))

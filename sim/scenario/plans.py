@@ -11,8 +11,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def read_spend_plan(path: Path) -> tuple[list[float], dict[str, list[float]]]:
-    """Read a CSV plan (columns rung, spend_per_customer, optional segment) into spend per rung and per segment."""
+INVESTMENT_KINDS = ("social", "structural", "financial")
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """A plan CSV, checked: rung 1..8 and spend_per_customer >= 0 on every row."""
     import pandas as pd  # here: validating a scenario without a plan should not pay for pandas
 
     if not path.is_file():
@@ -28,6 +31,11 @@ def read_spend_plan(path: Path) -> tuple[list[float], dict[str, list[float]]]:
         raise ValueError(f"plan file {path}: rung must be 1..{N_RUNGS}")
     if (df["spend_per_customer"] < 0).any() or df["spend_per_customer"].isna().any():
         raise ValueError(f"plan file {path}: spend_per_customer must be a number >= 0")
+    return df
+
+
+def _split(df: pd.DataFrame) -> tuple[list[float], dict[str, list[float]]]:
+    """Spend per rung (no segment column) or per segment and rung."""
 
     def per_rung(rows: pd.DataFrame) -> list[float]:
         s = rows.groupby("rung")["spend_per_customer"].sum().reindex(range(1, N_RUNGS + 1), fill_value=0.0)
@@ -38,9 +46,32 @@ def read_spend_plan(path: Path) -> tuple[list[float], dict[str, list[float]]]:
     return per_rung(df), {}
 
 
+def read_spend_plan(path: Path) -> tuple[list[float], dict[str, list[float]]]:
+    """Read the direct rung moves of a plan (rung, spend_per_customer, optional segment and investment).
+
+    A plan with an investment column contributes its "direct" rows.
+    """
+    df = _read(path)
+    if "investment" in df.columns:  # a plan over every lever: its direct rung moves
+        df = df[df["investment"] == "direct"]
+    return _split(df)
+
+
+def read_investment_plan(path: Path) -> dict[str, tuple[list[float], dict[str, list[float]]]]:
+    """Read an investment plan (columns rung, investment, spend_per_customer, optional segment) by type."""
+    df = _read(path)
+    if "investment" not in df.columns:
+        raise ValueError(
+            f"plan file {path}: no investment column, so it plans direct rung moves; read it with [migration] plan"
+        )
+    unknown = set(df["investment"]) - {*INVESTMENT_KINDS, "direct"}
+    if unknown:
+        raise ValueError(f"plan file {path}: investment {sorted(unknown)}: use {', '.join(INVESTMENT_KINDS)}, direct")
+    return {kind: _split(df[df["investment"] == kind]) for kind in INVESTMENT_KINDS if (df["investment"] == kind).any()}
+
+
 def write_spend_plan(table: pd.DataFrame, path: Path) -> None:
-    """Write a plan table (needs rung and spend_per_customer; segment optional) as CSV."""
-    cols = [
-        c for c in ("segment", "rung", "spend_per_customer", "move_probability", "expected_gain") if c in table.columns
-    ]
+    """Write a plan table (needs rung and spend_per_customer; segment and investment optional) as CSV."""
+    keep = ("segment", "rung", "investment", "spend_per_customer", "move_probability", "expected_gain")
+    cols = [c for c in keep if c in table.columns]
     table[cols].to_csv(path, index=False)

@@ -30,7 +30,7 @@ from pydantic import (
 
 from sim.scenario.errors import ScenarioError
 from sim.scenario.paths import set_path
-from sim.scenario.plans import read_spend_plan
+from sim.scenario.plans import read_investment_plan, read_spend_plan
 from sim.stages import N_RUNGS, RUNGS
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -727,6 +727,36 @@ class Investments(_Model):
         Investment(effect=0.20, scale=10.0, decay=0.50),
         description="discounts and rewards: the bond lowers the pull of a cheaper competitor, and fades fast",
     )
+    plan: str = Field(
+        "",
+        description="CSV plan (rung, investment, spend_per_customer, optional segment) from crmsim optimize "
+        "migration; fills the types' spend",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_plan(cls, data: Any) -> Any:
+        path = _plan_path(data)
+        if path is None:
+            return data
+        out = dict(data)
+        for kind, planned in read_investment_plan(path).items():
+            given = out.get(kind)
+            out[kind] = _with_plan(given.model_dump() if isinstance(given, BaseModel) else dict(given or {}), planned)
+        return out
+
+
+def _plan_path(data: Any) -> Path | None:
+    """The plan file a table names, if any (a value that is not a file name is left to the field's own check)."""
+    if not isinstance(data, dict) or not isinstance(data.get("plan"), str) or not data["plan"]:
+        return None
+    return Path(data["plan"])
+
+
+def _with_plan(table: dict, planned: tuple[list[float], dict[str, list[float]]]) -> dict:
+    """A spend table with a plan's spend filled in (segment spend written in the table itself wins)."""
+    spend, by_segment = planned
+    return {**table, "spend": spend, "segment_spend": {**by_segment, **table.get("segment_spend", {})}}
 
 
 class Migration(_Model):
@@ -753,10 +783,8 @@ class Migration(_Model):
     @model_validator(mode="before")
     @classmethod
     def _read_plan(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get("plan"), str) or not data["plan"]:
-            return data  # no plan, or not a file name: the field's own check says so
-        spend, by_segment = read_spend_plan(Path(data["plan"]))
-        return {**data, "spend": spend, "segment_spend": {**by_segment, **data.get("segment_spend", {})}}
+        path = _plan_path(data)
+        return data if path is None else _with_plan(data, read_spend_plan(path))
 
 
 class Markov(_Model):

@@ -141,7 +141,13 @@ def plot_frontier(frontier: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 @styled
 def plot_spend_plan(plan: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Monthly migration spend per customer on each rung, with the chance it moves a customer up."""
+    """Monthly migration spend per customer on each rung, with the chance it moves a customer up.
+
+    An investment plan (a column `investment`) is drawn as the month's spend per rung, stacked by type,
+    one panel per segment.
+    """
+    if "investment" in plan.columns:
+        return _plot_investment_plan(plan)
     fig, ax = _axes(ax)
     labels = [f"{int(r)} {RUNGS[int(r) - 1].replace('_', ' ')}" for r in plan["rung"]]
     bars = ax.bar(labels, plan["spend_per_customer"], color="#009E73")
@@ -157,6 +163,29 @@ def plot_spend_plan(plan: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ax.set_xlabel("Rung")
     ax.set_ylabel("Spend per customer per month (currency)")
     ax.tick_params(axis="x", rotation=30)
+    return fig
+
+
+def _plot_investment_plan(plan: pd.DataFrame) -> Figure:
+    """Monthly spend per rung, stacked by lever, one panel per segment."""
+    segments = list(dict.fromkeys(plan["segment"])) if "segment" in plan.columns else [None]
+    fig, axes = plt.subplots(1, len(segments), figsize=(6.4 * len(segments), 4.0), squeeze=False, sharey=True)
+    colours = {"social": "#0072B2", "structural": "#009E73", "financial": "#E69F00", "direct": "#CC79A7"}
+    labels = [f"{r} {RUNGS[r - 1].replace('_', ' ')}" for r in range(1, len(RUNGS) + 1)]
+    for ax, seg in zip(axes[0], segments, strict=True):
+        part = plan if seg is None else plan[plan["segment"] == seg]
+        table = part.pivot_table(index="rung", columns="investment", values="total_spend", aggfunc="sum")
+        table = table.reindex(range(1, len(RUNGS) + 1), fill_value=0.0).fillna(0.0)
+        bottom = np.zeros(len(table))
+        for kind in [k for k in colours if k in table.columns]:
+            ax.bar(labels, table[kind], bottom=bottom, color=colours[kind], label=kind)
+            bottom += table[kind].to_numpy()
+        ax.set_title("Spend plan" if seg is None else f"Spend plan: {seg}")
+        ax.set_xlabel("Rung")
+        ax.tick_params(axis="x", rotation=45)
+        ax.yaxis.set_major_formatter(NUMBER)
+    axes[0][0].set_ylabel("Spend per month (currency)")
+    axes[0][-1].legend(title="lever", frameon=False)
     return fig
 
 

@@ -59,7 +59,8 @@ def market(stages_, rung, scenario: Scenario | None = None, capacity: int | None
     c.credibility[:], c.reliability[:], c.intimacy[:] = 0.3, 0.3, 0.3
     c.self_orientation[:] = 1.0
     c.products[:n] = np.where(np.asarray(stages_) > 0, 1, 0)
-    return Market(sc, c, Recorder(1, c.capacity, panel=False), HandDraws(c.capacity, **draws), mode_for(sc))
+    recorder = Recorder(sc.horizon_months, c.capacity, panel=False, segments=len(sc.segments))
+    return Market(sc, c, recorder, HandDraws(c.capacity, **draws), mode_for(sc))
 
 
 def month(m: Market) -> Month:

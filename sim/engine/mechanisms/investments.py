@@ -22,13 +22,16 @@ from sim.engine.mechanisms.month import Month
 def step(m: Month) -> None:
     """Spend each investment type in use on the customers in a relationship; bonds grow, act and fade."""
     market = m.market
+    market.recorder.count(market.recorder.relationships, m.t, m.customers.segment[m.rel], m.rung)
     if not market.investment_spend:
         return
     c, sc, rel = m.customers, m.scenario, m.rel
+    rows = market.spend_rows(rel)
     for kind, table in market.investment_spend.items():
         p = getattr(sc.investments, kind)
-        spend = table[c.segment[rel], m.rung]
+        spend = table[rows, m.rung]
         c.cost[rel] += spend
+        market.recorder.invested[m.t] += spend.sum()
         bonds = getattr(c, f"{kind}_bond")
         b = bonds[rel]
         b += saturating(spend, p.effect, p.scale) * (1.0 - b)

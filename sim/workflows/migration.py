@@ -1,0 +1,494 @@
+"""Migration plans the agent model confirms: measure the response to spend, plan, re-measure, check on fresh seeds.
+
+In the agent model a rung is not bought: relationship investments (social,
+structural, financial) build bonds that move trust, commitment and switching
+costs, and the ladder moves because they do.  So the response to spend is
+measured in the model itself, by designed experiments on common random numbers:
+
+1. Each customer of the initial population draws its own spend level for
+   every (rung, type) cell (:mod:`sim.engine.design`); its value to the
+   horizon, with the customers it referred, is compared with the same customer
+   in the run without spend.  A regression of those differences on the design
+   gives the effect of each level of each cell (:func:`optimize.response.level_effects`).
+2. Each cell's effects are fitted with a concave, saturating response
+   ``value (1 - exp(-s / scale))`` less the spend it costs, and cvxpy chooses
+   the spend per cell under the monthly budget (:func:`optimize.migration.plan_investments`).
+3. The loop re-centres the design on the plan, on fresh seeds, and re-solves
+   inside the measured range (a trust region) until less than a tenth of the
+   spend moves or the round limit is reached (sample-average approximation
+   with fresh samples per round).
+4. The plan is then simulated on seeds no choice was made on (a validation
+   block): that paired gain is the prediction, as in the independent-sample
+   evaluation of an SAA candidate (Mak, Morton and Wood 1999).  The check runs
+   the plan, no spend, uniform spend, the plan the Markov ladder would choose
+   and a greedy allocation on yet other seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimize.migration import greedy_allocation, plan_investments
+from optimize.response import fit_saturating, level_effects, shrink_effects
+from sim.engine.design import INVESTMENTS, LEVERS, SpendDesign
+from sim.engine.modes import check_levers
+from sim.engine.simulate import simulate
+from sim.errors import UsageError
+from sim.experiments import run
+from sim.experiments.executors import map_jobs
+from sim.results.stats import mean_interval
+from sim.scenario import Scenario
+from sim.stages import N_RUNGS
+from sim.workflows.checks import CHECK_SEED_OFFSET, LoopReport, diff_row, row
+from sim.workflows.ladder import ladder_plan, markov_loop
+
+ROUND_SEEDS = 7_919  # round r of the loop runs on root seed + r * this: fresh samples every round
+MAX_ROUNDS = 5  # design rounds at most; then the plan is validated as it stands
+DESIGN_RUNS = 2  # designed runs per round (different draws of the levels, same seeds)
+BUDGET_SLACK = 0.02  # a validated plan may overspend its budget by this share before it is scaled down
+SETTLED = 0.10  # the loop stops when less than this share of the monthly spend moves between rounds
+STEPS = np.array([0.0, 0.5, 1.0, 2.0])  # design levels, as multiples of each cell's reference spend
+CENTRE_CHANCES = np.array([0.15, 0.15, 0.55, 0.15])  # around a cell the plan spends on: mostly the plan's level
+IDLE_CHANCES = np.array([0.55, 0.15, 0.15, 0.15])  # around a cell the plan leaves idle: mostly no spend
+FIRST_CHANCES = np.array([0.4, 0.2, 0.2, 0.2])  # the first round has no plan: explore every cell widely
+
+
+@dataclass
+class Outcome:
+    """What one replication tells the loop (small: it crosses process boundaries)."""
+
+    equity: float
+    value: np.ndarray  # each initial customer's discounted value to the horizon, with the customers it referred
+    segment: np.ndarray  # each initial customer's segment
+    index: np.ndarray | None  # its design level per (rung, type), in a designed run
+    served: np.ndarray  # months x segments x rungs x levers: the customers each lever's spend reaches
+    invested: float  # relationship investment and migration spend, mean per month
+
+
+def tree_values(clv: np.ndarray, referred_by: np.ndarray, initial: int) -> np.ndarray:
+    """Each initial customer's CLV plus that of every customer its referrals brought, however many steps down."""
+    value = clv[:initial].astype(float)
+    root = referred_by[initial:].astype(np.int64)
+    while (deep := root >= initial).any():  # a newcomer's referrer may be a newcomer: climb to the initial one
+        root[deep] = referred_by[root[deep]]
+    return value + np.bincount(root, weights=clv[initial:], minlength=initial)[:initial]
+
+
+def outcome(scenario: Scenario, replication: int, seed: int, design: SpendDesign | None = None) -> Outcome:
+    """Simulate one replication (with a spend design) and keep what the migration loop needs."""
+    rep = simulate(scenario, replication, seed, design)
+    c, n0 = rep.customers, scenario.population.customers
+    return Outcome(
+        equity=float(c.clv[: c.n].sum()),
+        value=tree_values(c.clv[: c.n], c.referred_by[: c.n], n0),
+        segment=c.segment[:n0].copy(),
+        index=rep.design_index,
+        served=_reach(rep.recorder.relationships, rep.recorder.ladder),
+        invested=float(rep.recorder.invested.mean()),
+    )
+
+
+def _reach(relationships: np.ndarray, ladder: np.ndarray) -> np.ndarray:
+    """Customers each lever's spend reaches (months x segments x rungs x levers)."""
+    return np.stack([relationships] * len(INVESTMENTS) + [ladder], axis=-1)
+
+
+def with_investments(scenario: Scenario, spend: np.ndarray, by_segment: bool) -> Scenario:
+    """The scenario spending `spend` (segments x rungs x levers) a month per customer, each lever where it acts."""
+    data = scenario.model_dump()
+    for k, kind in enumerate(LEVERS):
+        entry = data["investments"][kind] if kind in INVESTMENTS else data["migration"]
+        if by_segment:
+            entry["spend"] = [0.0] * N_RUNGS
+            entry["segment_spend"] = {s.name: list(map(float, spend[g, :, k])) for g, s in enumerate(scenario.segments)}
+        else:
+            entry["spend"], entry["segment_spend"] = list(map(float, spend[0, :, k])), {}
+    data["investments"]["plan"] = data["migration"]["plan"] = ""
+    return Scenario.model_validate(data)
+
+
+def design_around(centre: np.ndarray, reference: np.ndarray, first: bool, key: int) -> SpendDesign:
+    """Levels 0, half, the reference and twice it for every cell; the reference is the plan's spend, else the type's.
+
+    Around a plan, customers mostly get the plan's level, so the design measures
+    each cell in the context the plan creates.
+    """
+    ref = np.where(centre > 0, centre, reference[None, None, :])
+    levels = ref[..., None] * STEPS
+    if first:
+        chances = np.broadcast_to(FIRST_CHANCES, levels.shape)
+    else:
+        chances = np.where((centre > 0)[..., None], CENTRE_CHANCES, IDLE_CHANCES)
+    return SpendDesign(levels=levels, chances=np.array(chances), centre=centre, key=key)
+
+
+@dataclass
+class Response:
+    """The measured response of every (group, rung, type) cell around one centre."""
+
+    levels: np.ndarray  # cells x levels: spend per customer-month
+    effects: np.ndarray  # cells x levels: value difference per initial customer (net of spend)
+    se: np.ndarray
+    value: np.ndarray  # cells: fitted gross value of the whole group at saturation
+    scale: np.ndarray  # cells: fitted spend scale
+    cost: np.ndarray  # cells: discounted customer-months a unit of monthly spend is paid for (whole group)
+    monthly: np.ndarray  # cells: customers on the cell's rung in a month (what a unit of spend costs a month)
+    customers: np.ndarray  # cells: initial customers of the cell's group (effects are per initial customer)
+
+    def net(self, spend: np.ndarray) -> float:
+        """The fitted net gain of spending `spend` (per cell), against no spend."""
+        x = spend.reshape(-1)
+        return float(np.sum(self.value * (1.0 - np.exp(-x / self.scale)) - self.cost * x))
+
+
+def measure(
+    none: list[Outcome],
+    designed: list[list[Outcome]],
+    centre_runs: list[Outcome],
+    design: SpendDesign,
+    groups: list[list[int]],
+    rate: float,
+    kappa: float,
+) -> Response:
+    """Estimate each cell's response from designed runs paired, customer by customer, with the run without spend."""
+    horizon = none[0].served.shape[0]
+    disc = (1.0 + rate) ** -np.arange(horizon)
+    served = np.mean([o.served for o in centre_runs], axis=0)  # months x segments x rungs x levers, at the plan
+    cells = N_RUNGS * len(LEVERS)
+    fields = ("levels", "effects", "se", "value", "scale", "cost", "monthly", "customers")
+    out: dict[str, list] = {k: [] for k in fields}
+    for members in groups:
+        y, idx = [], []
+        for runs in designed:
+            for o, base in zip(runs, none, strict=True):
+                mine = np.isin(o.segment, members)
+                y.append(o.value[mine] - base.value[mine])
+                idx.append(o.index[mine].reshape(-1, cells))
+        effects, se = level_effects(np.concatenate(y), np.concatenate(idx), len(STEPS))
+        effects = shrink_effects(effects, se) - kappa * np.where(np.isfinite(se), se, 0.0)
+        initial = np.mean([np.isin(o.segment, members).sum() for o in none])
+        occupancy = served[:, members].sum(axis=1).reshape(horizon, cells)  # months x cells
+        per_unit = disc @ occupancy / max(initial, 1.0)  # per initial customer
+        levels = design.levels[members[0]].reshape(cells, -1)
+        for c in range(cells):
+            top = levels[c, -1]
+            v, s = fit_saturating(levels[c], effects[c], se[c], per_unit[c], (top / 20, top * 20))
+            out["value"].append(v * initial)
+            out["scale"].append(s)
+        out["levels"].append(levels)
+        out["effects"].append(effects)
+        out["se"].append(se)
+        out["cost"].append(per_unit * initial)
+        out["monthly"].append(occupancy.mean(axis=0))
+        out["customers"].append(np.full(cells, initial))
+    return Response(**{k: np.concatenate(v) if k not in ("value", "scale") else np.array(v) for k, v in out.items()})
+
+
+def _spread(spend: np.ndarray, groups: list[list[int]], segments: int) -> np.ndarray:
+    """Spend per group (groups x rungs x types) as spend per segment (segments x rungs x types)."""
+    out = np.zeros((segments, N_RUNGS, len(LEVERS)))
+    for g, members in enumerate(groups):
+        out[members] = spend[g]
+    return out
+
+
+def moved(old: np.ndarray, new: np.ndarray, monthly: np.ndarray) -> float:
+    """Share of the monthly spend that moves between two plans (0: the same plan, 1: nothing in common)."""
+    a, b = monthly * old.reshape(-1), monthly * new.reshape(-1)
+    total = a.sum() + b.sum()
+    return float(np.abs(a - b).sum() / total) if total > 0 else 0.0
+
+
+@dataclass
+class Search:
+    """Where the loop ended: the plan, the last response measured, and the rounds it took."""
+
+    spend: np.ndarray  # segments x rungs x types
+    response: Response
+    rounds: pd.DataFrame
+    validation: np.ndarray  # the plan's paired gain per replication on seeds no choice was made on
+    shadow: float
+    settled: bool  # False: the round limit came first
+
+
+def search(
+    scenario: Scenario,
+    budget: float,
+    reps: int,
+    seed: int,
+    by_segment: bool,
+    kappa: float,
+    n_jobs: int,
+    progress: Callable[[int], None] | None,
+) -> Search:
+    """The simulation-optimisation loop: design, measure, plan, re-centre, until the plan settles; then validate."""
+    segments = len(scenario.segments)
+    groups = [[g] for g in range(segments)] if by_segment else [list(range(segments))]
+    reference = np.array([getattr(scenario.investments, k).scale for k in INVESTMENTS] + [scenario.migration.scale])
+    rate = scenario.monthly_discount_rate
+    centre = np.zeros((segments, N_RUNGS, len(LEVERS)))
+
+    def outcomes(sc: Scenario, block: int, design: SpendDesign | None = None) -> list[Outcome]:
+        return map_jobs(outcome, [(sc, r, block, design) for r in range(reps)], n_jobs, progress)
+
+    # Trust region: the centre moves a `step` of the way to each proposal; a centre that does worse than the
+    # incumbent on the same seeds is rejected and the step halves.
+    # No spend is the first incumbent: a plan that loses money against it is never kept.
+    incumbent, step, rows, settled = centre, 1.0, [], False
+    for k in range(MAX_ROUNDS):
+        block = seed + k * ROUND_SEEDS
+        none = outcomes(scenario, block)
+        runs = {"none": none}
+        gain = np.zeros(reps)
+        if centre.any():
+            runs["centre"] = outcomes(with_investments(scenario, centre, by_segment=True), block)
+            gain = _gain(runs["centre"], none)
+        tested, accepted = gain.mean(), True
+        if centre.any() and incumbent is not centre:
+            held = none
+            if incumbent.any():
+                held = runs["incumbent"] = outcomes(with_investments(scenario, incumbent, by_segment=True), block)
+            if gain.mean() < _gain(held, none).mean():
+                centre, step, gain, accepted = incumbent, step / 2, _gain(held, none), False
+                runs["centre"] = held
+        incumbent = centre
+        planned = with_investments(scenario, centre, by_segment=True)
+        designs = [design_around(centre, reference, k == 0, key=k * DESIGN_RUNS + d) for d in range(DESIGN_RUNS)]
+        designed = [outcomes(planned, block, d) for d in designs]
+        response = measure(none, designed, runs.get("centre", none), designs[0], groups, rate, kappa)
+        upper = np.concatenate([designs[0].levels[m[0]].reshape(-1, len(STEPS))[:, -1] for m in groups])
+        flat, shadow = plan_investments(response.value, response.scale, response.cost, response.monthly, budget, upper)
+        here = _collapse(centre, groups)
+        target = here + step * (flat - here)
+        shift = moved(here, target, response.monthly)
+        sims = reps * (len(runs) + DESIGN_RUNS)
+        rows.append(_round_row(k, sims, tested, accepted, gain, response.monthly @ target, shift, step))
+        if shift < SETTLED:
+            settled = True
+            break
+        centre = _spread(target.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments)
+    centre, validation, sims = _validate(scenario, centre, budget, seed + MAX_ROUNDS * ROUND_SEEDS, outcomes)
+    nan = float("nan")
+    rows.append(_round_row(len(rows), sims * reps, validation.mean(), True, validation, nan, nan, nan))
+    rounds = pd.DataFrame(rows)
+    rounds["validation"] = np.arange(len(rounds)) == len(rounds) - 1
+    return Search(centre, response, rounds, validation, shadow, settled)
+
+
+def _validate(scenario: Scenario, plan: np.ndarray, budget: float, block: int, outcomes: Callable):
+    """Simulate the plan on seeds no choice was made on: (plan, its paired gain there, runs used).
+
+    Its gain there is the prediction.  Moving customers up puts more of them where the plan spends, so a plan
+    can spend more than its budget: then it is scaled down to the budget and validated again on the same seeds.
+    """
+    none = outcomes(scenario, block)
+    runs = 1
+    for _ in range(3):
+        played = outcomes(with_investments(scenario, plan, by_segment=True), block)
+        runs += 1
+        spent = float(np.mean([o.invested for o in played]))
+        if spent <= budget * (1 + BUDGET_SLACK) or spent == 0:
+            break
+        plan = plan * (budget / spent)
+    return plan, _gain(played, none), runs
+
+
+def _gain(runs: list[Outcome], none: list[Outcome]) -> np.ndarray:
+    """Customer equity gained per replication, paired with the run without spend."""
+    return np.array([p.equity - b.equity for p, b in zip(runs, none, strict=True)])
+
+
+def _collapse(spend: np.ndarray, groups: list[list[int]]) -> np.ndarray:
+    """Spend per segment back to spend per group (the first segment of each group)."""
+    return np.stack([spend[m[0]] for m in groups]).reshape(-1)
+
+
+def _round_row(
+    k: int, sims: int, tested: float, accepted: bool, gain: np.ndarray, proposed: float, shift: float, step: float
+) -> dict:
+    """One row of rounds.csv: the plan tested, whether it beat the incumbent, the centre kept and what it proposes."""
+    est = mean_interval(gain)
+    return {
+        "round": k,
+        "replications_run": sims,
+        "tested_gain": tested,
+        "accepted": accepted,
+        "centre_gain": est.mean,
+        "centre_gain_ci_low": est.low,
+        "centre_gain_ci_high": est.high,
+        "proposed_monthly_spend": proposed,
+        "spend_moved": shift,
+        "step": step,
+    }
+
+
+def migration_replications(scenario: Scenario, reps: int) -> int:
+    """Most replications :func:`migration_loop` runs (for a progress bar); it stops sooner when the plan settles."""
+    if scenario.behaviour == "markov":
+        return 4 * reps
+    first, later = 1 + DESIGN_RUNS, 3 + DESIGN_RUNS  # round 0 has no centre; later rounds add centre and incumbent
+    return reps * (first + later * (MAX_ROUNDS - 1) + 4 + 5 + 2)  # + validation, check arms, the ladder's plan
+
+
+def without_spend(scenario: Scenario) -> Scenario:
+    """The scenario with no relationship investment and no direct migration spend (the loop's reference)."""
+    return with_investments(scenario, np.zeros((len(scenario.segments), N_RUNGS, len(LEVERS))), by_segment=False)
+
+
+def migration_loop(
+    scenario: Scenario,
+    budget: float,
+    replications: int | None = None,
+    seed: int | None = None,
+    kappa: float = 0.0,
+    lifetime: bool = False,
+    by_segment: bool = False,
+    n_jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> LoopReport:
+    """Plan monthly migration spend for `budget` a month, predict its gain, and check it on fresh seeds.
+
+    In the agent model the plan allocates relationship investments by rung and
+    type (and segment, with `by_segment`) on a response measured in the model
+    (see the module docstring); in Markov mode it plans direct rung moves with
+    the exact chain prediction (:func:`sim.workflows.ladder.markov_loop`).
+    With `kappa`, each measured effect is taken at its mean minus `kappa` standard errors.
+    """
+    if not (np.isfinite(budget) and 0 <= budget <= 1e9):
+        raise UsageError(f"--budget {budget}: give a monthly amount between 0 and 1e9")
+    reps = replications or scenario.replications
+    seed = scenario.seed if seed is None else seed
+    if reps < 2:
+        raise UsageError(f"--replications {reps}: the check needs at least 2")
+    if scenario.behaviour == "markov":
+        check_levers(scenario, ["migration.spend"], "optimize migration")
+        return markov_loop(scenario, budget, reps, seed, kappa, lifetime, by_segment, n_jobs, progress)
+    check_levers(scenario, ["investments.social.spend"], "optimize migration")
+    if lifetime:
+        raise UsageError(
+            '--lifetime values rung moves over the whole lifetime with a Markov ladder (behaviour = "markov"); '
+            "the agent model measures what spend earns to the horizon: drop --lifetime or lengthen horizon_months"
+        )
+    base = without_spend(scenario).with_overrides(record="aggregates")
+    found = search(base, budget, reps, seed, by_segment, kappa, n_jobs, progress)
+    groups = [[g] for g in range(len(base.segments))] if by_segment else [list(range(len(base.segments)))]
+    arms = {"plan": with_investments(base, found.spend, by_segment)}
+    arms.update(_benchmarks(base, found, groups, budget, kappa, by_segment, reps, seed, n_jobs, progress))
+    check = {
+        name: map_jobs(outcome, [(sc, r, seed + CHECK_SEED_OFFSET) for r in range(reps)], n_jobs, progress)
+        for name, sc in {"none": base, **arms}.items()
+    }
+    equity = {name: np.array([o.equity for o in runs]) for name, runs in check.items()}
+    spent = {name: float(np.mean([o.invested for o in runs])) for name, runs in check.items()}
+    modelled = found.response.net(_collapse(found.spend, groups))
+    plan = _plan_table(base, found, groups, by_segment)
+    notes = _notes(budget, spent, found)
+    return LoopReport(
+        plan=plan,
+        comparison=_comparison(equity, found.validation, modelled),
+        scenario=arms["plan"].with_overrides(record=scenario.record),
+        notes=notes,
+        rounds=found.rounds,
+    )
+
+
+def _benchmarks(base, found: Search, groups, budget, kappa, by_segment, reps, seed, n_jobs, progress) -> dict:
+    """The plans the optimized one must beat: uniform spend, the Markov ladder's plan, greedy by measured return."""
+    segments = len(base.segments)
+    r = found.response
+    spent = float(r.monthly @ _collapse(found.spend, groups))
+    per_cell = spent / r.monthly.sum() if r.monthly.sum() > 0 else 0.0  # every customer-month gets the same
+    uniform = with_investments(base, np.full((segments, N_RUNGS, len(LEVERS)), per_cell), by_segment=True)
+    greedy = greedy_allocation(r.levels, r.effects * r.customers[:, None], r.monthly, budget)
+    greedy_plan = with_investments(
+        base, _spread(greedy.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments), by_segment=True
+    )
+    est = run(base.with_overrides(record="customers"), reps, seed, n_jobs=n_jobs, progress=progress)
+    _, markov, _ = ladder_plan(base, est.customers, budget, kappa, False, by_segment, reps)
+    # The ladder's plan counts customers where they stand without spend; moved up, they cost more than it budgets.
+    # Scale it down to the budget on the estimation seeds, so every arm spends about the same.
+    trial = map_jobs(outcome, [(markov, r, seed) for r in range(reps)], n_jobs, progress)
+    actual = float(np.mean([o.invested for o in trial]))
+    if actual > budget > 0:
+        mg = markov.migration
+        factor = budget / actual
+        markov = markov.model_copy(
+            update={
+                "migration": mg.model_copy(
+                    update={
+                        "spend": [v * factor for v in mg.spend],
+                        "segment_spend": {k: [v * factor for v in vs] for k, vs in mg.segment_spend.items()},
+                    }
+                )
+            }
+        )
+    return {"uniform": uniform, "markov": markov, "greedy": greedy_plan}
+
+
+def _comparison(equity: dict[str, np.ndarray], validation: np.ndarray, modelled: float) -> pd.DataFrame:
+    """Predicted against simulated gains, every arm paired against no spend on the check's seeds."""
+    gain = {name: equity[name] - equity["none"] for name in equity if name != "none"}
+    plan = gain["plan"]
+    return pd.DataFrame(
+        [
+            row("predicted gain (plan simulated on validation seeds)", validation),
+            row("predicted gain, response model alone", np.full(len(plan), modelled)),
+            row("simulated gain, optimized plan", plan),
+            row("simulated gain, uniform spend", gain["uniform"]),
+            row("simulated gain, Markov-ladder plan", gain["markov"]),
+            row("simulated gain, greedy by measured return", gain["greedy"]),
+            row("optimized minus uniform", plan - gain["uniform"]),
+            row("optimized minus Markov-ladder plan", plan - gain["markov"]),
+            row("optimized minus greedy", plan - gain["greedy"]),
+            diff_row(plan, validation),
+        ]
+    )
+
+
+def _plan_table(base: Scenario, found: Search, groups: list[list[int]], by_segment: bool) -> pd.DataFrame:
+    """One row per (segment,) rung and investment type: spend, who it reaches, the fitted response and gain."""
+    r = found.response
+    x = _collapse(found.spend, groups)
+    names = [base.segments[m[0]].name if by_segment else "all" for m in groups]
+    cells = N_RUNGS * len(LEVERS)
+    table = pd.DataFrame(
+        {
+            "segment": np.repeat(names, cells),
+            "rung": np.tile(np.repeat(np.arange(1, N_RUNGS + 1), len(LEVERS)), len(groups)),
+            "investment": np.tile(LEVERS, N_RUNGS * len(groups)),
+            "spend_per_customer": x,
+            "customers": r.monthly,
+            "total_spend": r.monthly * x,
+            "response_value": r.value,
+            "response_scale": r.scale,
+            "expected_gain": r.value * (1.0 - np.exp(-x / r.scale)) - r.cost * x,
+            "shadow_price": found.shadow,
+        }
+    )
+    return table if by_segment else table.drop(columns="segment")
+
+
+def _notes(budget: float, spent: dict[str, float], found: Search) -> list[str]:
+    """What the user should know: spend against budget, and how the loop ended."""
+    rounds = found.rounds
+    design = rounds[~rounds["validation"]]
+    notes = [
+        f"the loop ran {len(design)} design round(s) and {int(rounds['replications_run'].sum())} replications; "
+        + (
+            f"the plan settled (the last round would move {design['spend_moved'].iloc[-1]:.0%} of the spend)"
+            if found.settled
+            else f"it stopped at its {MAX_ROUNDS}-round limit before the plan settled"
+        ),
+        "spend per month on the check's seeds: "
+        + ", ".join(f"{name} {value:,.0f}" for name, value in spent.items() if name != "none"),
+    ]
+    if spent["plan"] < 0.95 * budget:
+        notes.append(
+            f"the plan spends {spent['plan']:,.0f} of the {budget:,.0f} a month: beyond that no measured response "
+            "pays for its cost, so the rest buys nothing (the uniform arm spends the same)"
+        )
+    return notes
