@@ -182,3 +182,21 @@ def test_agent_migration_spends_nothing_where_no_spend_pays():
 def test_lifetime_values_need_the_markov_ladder():
     with pytest.raises(UsageError, match="--lifetime"):
         migration_loop(small(), budget=100.0, replications=2, lifetime=True)
+
+
+def test_a_design_whose_levels_all_equal_the_plan_reproduces_the_plan_exactly():
+    # The design mechanism only changes who spends what: with every level at the plan's spend, the designed run is
+    # the plan's run, bit for bit (the same random numbers, the same spend per customer).
+    from sim.engine.design import LEVERS, SpendDesign
+    from sim.workflows.migration import outcome, with_investments
+
+    sc = small(horizon_months=12, population={"customers": 200, "referral_pool": 0.5}).with_overrides(
+        record="aggregates"
+    )
+    plan = np.zeros((len(sc.segments), 8, len(LEVERS)))
+    plan[:, 2:5, 0], plan[:, 3, 3] = 6.0, 4.0
+    levels = np.repeat(plan[..., None], 4, axis=-1)
+    design = SpendDesign(levels=levels, chances=np.full(levels.shape, 0.25), centre=plan)
+    planned = with_investments(sc, plan, by_segment=True)
+    a, b = outcome(planned, 0, 11), outcome(planned, 0, 11, design)
+    assert a.equity == b.equity and np.array_equal(a.value, b.value) and a.invested == b.invested > 0
