@@ -59,9 +59,8 @@ class Market:
         self.migrating = bool(self.migration_spend.any())
         self.investment_spend = {kind: t for kind, t in tables.items() if t.any()}  # (segment | customer) x rung
 
-    def spend_rows(self, idx: np.ndarray) -> np.ndarray:
-        """Row of the investment tables for customers `idx`: their segment, or their own row in a design."""
-        seg = self.customers.segment[idx]
+    def spend_rows(self, idx: np.ndarray, seg: np.ndarray) -> np.ndarray:
+        """Row of the spend tables for customers `idx` of segments `seg`: the segment, or its own row in a design."""
         if not self.designed:
             return seg
         return np.where(idx < self.designed, len(self.scenario.segments) + idx, seg)

@@ -132,7 +132,6 @@ class Response:
 
     levels: np.ndarray  # cells x levels: spend per customer-month
     effects: np.ndarray  # cells x levels: value difference per initial customer (net of spend)
-    se: np.ndarray
     value: np.ndarray  # cells: fitted gross value of the whole group at saturation
     scale: np.ndarray  # cells: fitted spend scale
     cost: np.ndarray  # cells: discounted customer-months a unit of monthly spend is paid for (whole group)
@@ -159,7 +158,7 @@ def measure(
     disc = (1.0 + rate) ** -np.arange(horizon)
     served = np.mean([o.served for o in centre_runs], axis=0)  # months x segments x rungs x levers, at the plan
     cells = N_RUNGS * len(LEVERS)
-    fields = ("levels", "effects", "se", "value", "scale", "cost", "monthly", "customers")
+    fields = ("levels", "effects", "value", "scale", "cost", "monthly", "customers")
     out: dict[str, list] = {k: [] for k in fields}
     for members in groups:
         y, idx = [], []
@@ -181,7 +180,6 @@ def measure(
             out["scale"].append(s)
         out["levels"].append(levels)
         out["effects"].append(effects)
-        out["se"].append(se)
         out["cost"].append(per_unit * initial)
         out["monthly"].append(occupancy.mean(axis=0))
         out["customers"].append(np.full(cells, initial))
@@ -230,9 +228,11 @@ def search(
     groups = [[g] for g in range(segments)] if by_segment else [list(range(segments))]
     reference = np.array([getattr(scenario.investments, k).scale for k in INVESTMENTS] + [scenario.migration.scale])
     rate = scenario.monthly_discount_rate
-    centre = np.zeros((segments, N_RUNGS, len(LEVERS)))
+    nothing = centre = np.zeros((segments, N_RUNGS, len(LEVERS)))
 
-    def outcomes(sc: Scenario, block: int, design: SpendDesign | None = None) -> list[Outcome]:
+    def play(plan: np.ndarray, block: int, design: SpendDesign | None = None) -> list[Outcome]:
+        """Every replication of the market spending `plan` (segments x rungs x levers) on root seed `block`."""
+        sc = with_investments(scenario, plan, by_segment=True)
         return map_jobs(outcome, [(sc, r, block, design) for r in range(reps)], n_jobs, progress)
 
     # Trust region: the centre moves a `step` of the way to each proposal; a centre that does worse than the
@@ -241,37 +241,32 @@ def search(
     incumbent, step, rows, settled = centre, 1.0, [], False
     for k in range(MAX_ROUNDS):
         block = seed + k * ROUND_SEEDS
-        none = outcomes(scenario, block)
-        runs = {"none": none}
-        gain = np.zeros(reps)
-        if centre.any():
-            runs["centre"] = outcomes(with_investments(scenario, centre, by_segment=True), block)
-            gain = _gain(runs["centre"], none)
+        runs = {"none": play(nothing, block)}
+        runs["centre"] = play(centre, block) if centre.any() else runs["none"]
+        gain = _gain(runs["centre"], runs["none"])
         tested, accepted = gain.mean(), True
         if centre.any() and incumbent is not centre:
-            held = none
-            if incumbent.any():
-                held = runs["incumbent"] = outcomes(with_investments(scenario, incumbent, by_segment=True), block)
-            if gain.mean() < _gain(held, none).mean():
-                centre, step, gain, accepted = incumbent, step / 2, _gain(held, none), False
-                runs["centre"] = held
+            runs["incumbent"] = play(incumbent, block) if incumbent.any() else runs["none"]
+            held = _gain(runs["incumbent"], runs["none"])
+            if tested < held.mean():
+                centre, step, gain, accepted = incumbent, step / 2, held, False
+                runs["centre"] = runs["incumbent"]
         incumbent = centre
-        planned = with_investments(scenario, centre, by_segment=True)
         designs = [design_around(centre, reference, k == 0, key=k * DESIGN_RUNS + d) for d in range(DESIGN_RUNS)]
-        designed = [outcomes(planned, block, d) for d in designs]
-        response = measure(none, designed, runs.get("centre", none), designs[0], groups, rate, kappa)
+        designed = [play(centre, block, d) for d in designs]
+        response = measure(runs["none"], designed, runs["centre"], designs[0], groups, rate, kappa)
         upper = np.concatenate([designs[0].levels[m[0]].reshape(-1, len(STEPS))[:, -1] for m in groups])
         flat, shadow = plan_investments(response.value, response.scale, response.cost, response.monthly, budget, upper)
         here = _collapse(centre, groups)
         target = here + step * (flat - here)
         shift = moved(here, target, response.monthly)
-        sims = reps * (len(runs) + DESIGN_RUNS)
+        sims = reps * (len({id(r) for r in runs.values()}) + DESIGN_RUNS)
         rows.append(_round_row(k, sims, tested, accepted, gain, response.monthly @ target, shift, step))
         if shift < SETTLED:
             settled = True
             break
         centre = _spread(target.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments)
-    centre, validation, sims = _validate(scenario, centre, budget, seed + MAX_ROUNDS * ROUND_SEEDS, outcomes)
+    centre, validation, sims = _validate(play, centre, budget, seed + MAX_ROUNDS * ROUND_SEEDS)
     nan = float("nan")
     rows.append(_round_row(len(rows), sims * reps, validation.mean(), True, validation, nan, nan, nan))
     rounds = pd.DataFrame(rows)
@@ -279,16 +274,16 @@ def search(
     return Search(centre, response, rounds, validation, shadow, settled)
 
 
-def _validate(scenario: Scenario, plan: np.ndarray, budget: float, block: int, outcomes: Callable):
+def _validate(play: Callable, plan: np.ndarray, budget: float, block: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Simulate the plan on seeds no choice was made on: (plan, its paired gain there, runs used).
 
     Its gain there is the prediction.  Moving customers up puts more of them where the plan spends, so a plan
     can spend more than its budget: then it is scaled down to the budget and validated again on the same seeds.
     """
-    none = outcomes(scenario, block)
+    none = play(np.zeros_like(plan), block)
     runs = 1
     for _ in range(3):
-        played = outcomes(with_investments(scenario, plan, by_segment=True), block)
+        played = play(plan, block)
         runs += 1
         spent = float(np.mean([o.invested for o in played]))
         if spent <= budget * (1 + BUDGET_SLACK) or spent == 0:

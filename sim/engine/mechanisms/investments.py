@@ -21,12 +21,12 @@ from sim.engine.mechanisms.month import Month
 
 def step(m: Month) -> None:
     """Spend each investment type in use on the customers in a relationship; bonds grow, act and fade."""
-    market = m.market
-    market.recorder.count(market.recorder.relationships, m.t, m.customers.segment[m.rel], m.rung)
+    market, c, sc, rel = m.market, m.customers, m.scenario, m.rel
+    segment = c.segment[rel]
+    market.recorder.count(market.recorder.relationships, m.t, segment, m.rung)
     if not market.investment_spend:
         return
-    c, sc, rel = m.customers, m.scenario, m.rel
-    rows = market.spend_rows(rel)
+    rows = market.spend_rows(rel, segment)
     for kind, table in market.investment_spend.items():
         p = getattr(sc.investments, kind)
         spend = table[rows, m.rung]

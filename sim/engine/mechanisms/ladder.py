@@ -39,7 +39,7 @@ def migrate(market, j: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarra
     The spend is booked as cost; returns which of them it moves up a rung (`u`: their uniforms).
     """
     c, mg = market.customers, market.scenario.migration
-    spend = market.migration_spend[market.spend_rows(j), rung]
+    spend = market.migration_spend[market.spend_rows(j, c.segment[j]), rung]
     c.cost[j] += spend
     market.recorder.invested[market.month] += spend.sum()
     return u < migration_probability(spend, mg.p_max, mg.scale)
@@ -53,9 +53,9 @@ def step(m: Month) -> None:
     shaken = np.zeros(m.n, dtype=bool)
     shaken[m.rel] = m.unresolved & (m.u("ladder.failure_drop") < ld.failure_drop * m.transaction_u)
     j = np.flatnonzero(m.alive)
-    market.recorder.count(market.recorder.ladder, m.t, c.segment[j], c.rung[j])
     shaken = shaken[j]
     rung = c.rung[j]
+    market.recorder.count(market.recorder.ladder, m.t, c.segment[j], rung)
     trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
     drive = ladder_drive(
         trust, c.satisfaction[j], c.affective[j], ld.trust_weight, ld.satisfaction_weight, ld.affective_weight
