@@ -54,6 +54,7 @@ class Estimate:
     resource: np.ndarray | None = None  # resource used per unit held (default 1)
     scenarios: np.ndarray | None = None  # s x n draws, for CVaR
     notes: tuple[str, ...] = ()
+    draws: int | None = None  # draws the means were estimated from (their standard errors are std / sqrt(draws))
 
     @property
     def n(self) -> int:
@@ -174,7 +175,7 @@ def estimate(
         method = "sample" if s > 2 * n else ("ledoit_wolf" if n <= 200 else "factor")
     mean = x.mean(axis=0)
     if method == "factor":
-        return Estimate(assets, mean, factors=factor_model(x, factors), resource=res, scenarios=x)
+        return Estimate(assets, mean, factors=factor_model(x, factors), resource=res, scenarios=x, draws=s)
     if method == "ledoit_wolf":
         sigma, intensity = ledoit_wolf(x)
         sigma, notes = check_covariance(sigma)
@@ -185,19 +186,22 @@ def estimate(
             resource=res,
             scenarios=x,
             notes=(f"Ledoit-Wolf shrinkage {intensity:.3f}",) + notes,
+            draws=s,
         )
     if method == "sample":
         sigma, notes = check_covariance(np.cov(x, rowvar=False).reshape(n, n))
-        return Estimate(assets, mean, covariance=sigma, resource=res, scenarios=x, notes=notes)
+        return Estimate(assets, mean, covariance=sigma, resource=res, scenarios=x, notes=notes, draws=s)
     raise EstimationError(f"method = {method!r}: use auto, sample, ledoit_wolf or factor")
 
 
-def from_moments(mean, covariance, assets=None, resource=None) -> Estimate:
-    """An Estimate from known mean and covariance (checked and, if needed, repaired)."""
+def from_moments(mean, covariance, assets=None, resource=None, draws: int | None = None) -> Estimate:
+    """An Estimate from known mean and covariance (checked and, if needed, repaired); `draws` behind the means."""
     mean = np.asarray(mean, dtype=float).reshape(-1)
     sigma, notes = check_covariance(covariance)
     if sigma.shape[0] != len(mean):
         raise EstimationError(f"covariance is {sigma.shape} but mean has {len(mean)} entries")
     names = list(assets) if assets is not None else [str(j) for j in range(len(mean))]
     res = None if resource is None else np.asarray(resource, dtype=float)
-    return Estimate(names, mean, covariance=sigma, resource=res, notes=notes)
+    if draws is not None and draws < 1:
+        raise EstimationError(f"draws = {draws}: the means must come from at least one draw")
+    return Estimate(names, mean, covariance=sigma, resource=res, notes=notes, draws=draws)

@@ -5,10 +5,16 @@ put on each asset, a customer or a segment, where holding ``w_j`` units
 earns ``mu_j w_j`` in expectation, uses ``a_j w_j`` of the capacity, and the
 portfolio's variance is ``w' Sigma w``::
 
-    maximize    mu' w - gamma * w' Sigma w
+    maximize    mu' w - kappa * ||S^(1/2) w|| - gamma * w' Sigma w
     subject to  a' w <= capacity            (dual: shadow price of capacity)
                 lower <= w <= upper         (minimum holdings, position limits)
                 sum_{j in g} a_j w_j <= cap_g   for each group g
+
+``S = Sigma / draws`` is the covariance of the estimated means: with
+``kappa > 0`` the objective is the worst case of ``mu' w`` over the
+ellipsoid of means within ``kappa`` standard errors (a second-order cone;
+Ben-Tal and Nemirovski 1998, Goldfarb and Iyengar 2003), so a holding that
+looks good only because its mean was estimated high is held less.
 
 The problem is built once with cvxpy Parameters (DPP) and re-solved for
 every risk aversion on the frontier.  Large portfolios use the factor form
@@ -94,6 +100,15 @@ def _risk(w: cp.Variable, est: Estimate) -> cp.Expression:
     return cp.quad_form(w, cp.psd_wrap(est.covariance))
 
 
+def _risk_root(w: cp.Variable, est: Estimate) -> cp.Expression:
+    """A vector v(w) with ||v||^2 = w' Sigma w (factor form, or Sigma's eigen square root)."""
+    if est.factors is not None:
+        f = est.factors
+        return cp.hstack([np.sqrt(f.factor_var)[:, None] * f.loadings.T @ w, cp.multiply(np.sqrt(f.idiosyncratic), w)])
+    vals, vecs = np.linalg.eigh(est.covariance)
+    return (vecs * np.sqrt(np.clip(vals, 0.0, None))).T @ w
+
+
 def _constraint_list(w: cp.Variable, est: Estimate, con: Constraints) -> tuple[list, cp.Constraint | None]:
     n = est.n
     a = est.resource if est.resource is not None else np.ones(n)
@@ -135,7 +150,11 @@ def solve(problem: cp.Problem, what: str, relax: str) -> None:
 class Portfolio:
     """A mean-variance portfolio problem built once and re-solved for any risk aversion."""
 
-    def __init__(self, est: Estimate, constraints: Constraints | None = None) -> None:
+    def __init__(self, est: Estimate, constraints: Constraints | None = None, kappa: float = 0.0) -> None:
+        if not (np.isfinite(kappa) and kappa >= 0):
+            raise InputError(f"kappa = {kappa}: the robustness (standard errors of the means) must be >= 0")
+        if kappa > 0 and not est.draws:
+            raise InputError("kappa > 0 needs the number of draws behind the means: estimate() records it")
         self.est = est
         self.con = constraints or Constraints()
         check_feasible(est, self.con)
@@ -143,7 +162,10 @@ class Portfolio:
         self.gamma = cp.Parameter(nonneg=True, name="risk_aversion")
         self.risk = _risk(self.w, est)
         cons, self.budget = _constraint_list(self.w, est, self.con)
-        self.problem = cp.Problem(cp.Maximize(est.mean @ self.w - self.gamma * self.risk), cons)
+        value = est.mean @ self.w
+        if kappa > 0:  # worst case over means within kappa standard errors
+            value = value - kappa / np.sqrt(est.draws) * cp.norm(_risk_root(self.w, est), 2)
+        self.problem = cp.Problem(cp.Maximize(value - self.gamma * self.risk), cons)
         assert self.problem.is_dcp(dpp=True)
 
     def solve(self, gamma: float) -> pd.DataFrame:

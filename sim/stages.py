@@ -45,6 +45,7 @@ class Cause(IntEnum):
     PROSPECT_LOST = 4  # a prospect lost interest before any purchase
     MARKOV = 5  # the measured transition matrix moved the customer out
     FIRED = 6  # the firm ended the relationship (portfolio policy)
+    NOT_SERVED = 7  # outside the firm's portfolio: let go before month 0 (segments' served share)
 
 
 # Plain ints for per-event code: IntEnum attribute access is slow in Python 3.11.

@@ -212,6 +212,12 @@ def optimize_portfolio(
         typer.Option("--risk-aversion", help="Risk aversion gamma (default: best value per unit of risk).", min=0),
     ] = None,
     points: Annotated[int, typer.Option("--points", help="Points on the frontier.", min=2)] = 50,
+    kappa: Annotated[
+        float,
+        typer.Option(
+            "--kappa", help="Robustness: value each asset at its worst mean within kappa standard errors.", min=0
+        ),
+    ] = 0.0,
     replications: Annotated[
         int | None, typer.Option("--replications", "-r", help="Replications for estimation and for the check.", min=2)
     ] = None,
@@ -226,11 +232,15 @@ def optimize_portfolio(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes.", min=1)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no tables.")] = False,
 ) -> None:
-    """Choose the mean-variance efficient set of customers or segments, then check it on fresh seeds.
+    """Choose the mean-variance efficient set of customers or segments, then play it on fresh seeds.
 
-    Writes frontier.csv (one row per risk aversion), portfolio.csv (holding
-    per asset), closed_loop.csv (predicted and simulated gain over an even
-    spread of the same capacity, with 95% intervals) and frontier.png.
+    The simulated firm serves the chosen holdings (each segment's `served`
+    share, or the chosen customers) and, on the same fresh seeds, the same
+    capacity spread evenly.  Writes frontier.csv (one row per risk aversion),
+    portfolio.csv (holding per asset), closed_loop.csv (in-sample, corrected
+    and simulated gain over the even spread, with 95% intervals),
+    stability.csv (holdings on bootstrap resamples), scenario.toml (segment
+    level: the scenario with the chosen `served` shares) and frontier.png.
     """
     from sim.viz.plotting import plot_frontier, save_figure
     from sim.workflows.portfolio import portfolio_loop
@@ -238,12 +248,18 @@ def optimize_portfolio(
     sc = load_scenario(scenario)
     out = prepare_out(out, f"{sc.name}-portfolio", force)
     reps = replications or sc.replications
-    bar, tick = progress(quiet, 2 * reps, "simulating, then checking on fresh seeds")
+    bar, tick = progress(quiet, 3 * reps, "simulating, then playing the portfolio on fresh seeds")
     with bar:
-        report = portfolio_loop(sc, level, capacity, risk_aversion, points, reps, seed, n_jobs=jobs, progress=tick)
-    write_tables(
-        out, {"closed_loop.csv": report.comparison, "frontier.csv": report.frontier, "portfolio.csv": report.plan}
-    )
+        report = portfolio_loop(sc, level, capacity, risk_aversion, points, reps, seed, jobs, tick, kappa=kappa)
+    tables = {
+        "closed_loop.csv": report.comparison,
+        "frontier.csv": report.frontier,
+        "portfolio.csv": report.plan,
+        "stability.csv": report.stability,
+    }
+    write_tables(out, tables)
+    if level == "segment":
+        write_scenario(out / "scenario.toml", report.scenario, "Scenario whose firm serves the chosen portfolio.")
     save_figure(plot_frontier(report.frontier), out / "frontier")
     if not quiet:
         held = report.plan[report.plan.holding > 1e-6 * report.plan.holding.abs().max()]
@@ -251,6 +267,8 @@ def optimize_portfolio(
             f"chosen portfolio holds {len(held)} of {len(report.plan)} {level}s; wrote [bold]{final(out)}[/]",
             highlight=False,
         )
+        for note in report.notes:
+            out_console.print(f"note: {note}", highlight=False)
         out_console.print(loop_table(report.comparison, "closed loop (fresh seeds)"))
 
 

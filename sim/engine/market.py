@@ -19,6 +19,7 @@ from sim.engine.design import INVESTMENTS, LEVERS, SpendDesign
 from sim.engine.modes.base import Mode
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
+from sim.engine.strategies import holdings
 from sim.engine.streams import MonthDraws
 from sim.scenario import Scenario
 from sim.stages import Cause, Stage
@@ -36,6 +37,7 @@ class Market:
         mode: Mode,
         design: SpendDesign | None = None,
         design_index: np.ndarray | None = None,
+        served_chance: np.ndarray | None = None,
     ) -> None:
         self.scenario = scenario
         self.customers = customers
@@ -58,6 +60,8 @@ class Market:
         self.migration_spend = tables.pop("direct")  # (segment | customer) x rung
         self.migrating = bool(self.migration_spend.any())
         self.investment_spend = {kind: t for kind, t in tables.items() if t.any()}  # (segment | customer) x rung
+        # The portfolio the firm holds: customers outside it are let go before month 0.
+        self.dissolve(holdings.let_go(scenario, customers, draws, served_chance), Cause.NOT_SERVED, 0)
 
     def spend_rows(self, idx: np.ndarray, seg: np.ndarray) -> np.ndarray:
         """Row of the spend tables for customers `idx` of segments `seg`: the segment, or its own row in a design."""

@@ -31,11 +31,16 @@ class Replication:
 
 
 def simulate(
-    scenario: Scenario, replication: int = 0, seed: int | None = None, design: SpendDesign | None = None
+    scenario: Scenario,
+    replication: int = 0,
+    seed: int | None = None,
+    design: SpendDesign | None = None,
+    served: np.ndarray | None = None,
 ) -> Replication:
     """Simulate one replication of `scenario` with root `seed` (default: the scenario's).
 
     With a `design`, each customer of the initial population spends its own drawn levels (a designed experiment).
+    With `served`, initial customer i is in the firm's portfolio with chance served[i] (a per-customer holding).
     """
     seed = scenario.seed if seed is None else seed
     who = 0 if scenario.population.fixed else replication
@@ -46,7 +51,7 @@ def simulate(
     )
     index = None if design is None else design.assign(customers.segment[: customers.n], seed, replication)
     draws = MonthDraws(seed, replication, customers.capacity)
-    market = Market(scenario, customers, recorder, draws, mode, design, index)
+    market = Market(scenario, customers, recorder, draws, mode, design, index, served)
     mode.prepare(market, stream(seed, who, Purpose.TRAITS))
     env = simpy.Environment()
     env.run(until=env.process(market.run(env)))

@@ -24,6 +24,7 @@ class Purpose(IntEnum):
     MONTHLY = 1  # parent of the per-purpose monthly streams
     TRAITS = 2  # purchase rate, dropout and spend rate of buy-till-you-die customers
     DESIGN = 3  # each customer's spend levels in a designed experiment (sim.engine.design)
+    SERVED = 4  # whether the firm's portfolio serves each customer (sim.engine.strategies.holdings)
 
 
 def purpose_key(name: str) -> int:

@@ -28,6 +28,7 @@ _ALL = (
     KPI("dissolved", "customers", -1, "customers (existing or acquired) whose relationship ended"),
     KPI("retention", "share", 1, "retained / customers who ever bought"),
     KPI("fired", "customers", 0, "customers the portfolio policy let go"),
+    KPI("not_served", "customers", 0, "customers and prospects outside the firm's portfolio (segments' served share)"),
     KPI("revenue", "currency", 1, "revenue over the horizon (undiscounted)"),
     KPI("cost_to_serve", "currency", -1, "cost to serve, interactions, offers and migration spend (undiscounted)"),
     KPI("acquisition_cost", "currency", -1, "acquisition cost paid at first purchases (undiscounted)"),

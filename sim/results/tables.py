@@ -134,7 +134,8 @@ def replication_row(rep: Replication) -> dict[str, float]:
     """The KPIs of one replication."""
     c, b = rep.customers, rep.recorder
     n = c.n
-    was_customer = c.existing[:n] | (c.acquired_month[:n] >= 0)
+    outside = c.cause[:n] == Cause.NOT_SERVED  # not in the firm's portfolio: never its customers
+    was_customer = (c.existing[:n] | (c.acquired_month[:n] >= 0)) & ~outside
     ended = c.stage[:n] == Stage.DISSOLUTION
     revenue, cost, acq, margin, _ = b.totals.sum(axis=0)
     equity = c.clv[:n].sum()
@@ -155,6 +156,7 @@ def replication_row(rep: Replication) -> dict[str, float]:
         "dissolved": int((was_customer & ended).sum()),
         "retention": float(alive_customers.sum() / was_customer.sum()) if was_customer.any() else float("nan"),
         "fired": int((c.cause[:n] == Cause.FIRED).sum()),
+        "not_served": int(outside.sum()),
         "revenue": revenue,
         "cost_to_serve": cost,
         "acquisition_cost": acq,

@@ -183,6 +183,11 @@ class Segment(_Model):
         description="share starting in awareness (prospects), exploration, expansion, commitment; sums to 1",
     )
     acquisition_cost: NonNeg = Field(150.0, description="one-off cost paid when a prospect makes a first purchase")
+    served: Prob = Field(
+        1.0,
+        description="share of this segment's customers at month 0 the firm serves (its portfolio holding); the "
+        "others are let go before month 0; `crmsim optimize portfolio` chooses it",
+    )
     buy_till_you_die: BuyTillYouDie | None = Field(
         None, description='fitted BG/NBD and Gamma-Gamma parameters, used when behaviour = "bgnbd"'
     )

@@ -40,6 +40,7 @@ from sim.engine.simulate import simulate
 from sim.errors import UsageError
 from sim.experiments import run
 from sim.experiments.executors import map_jobs
+from sim.results.referrals import tree_values
 from sim.results.stats import mean_interval
 from sim.scenario import Scenario
 from sim.stages import N_RUNGS
@@ -67,15 +68,6 @@ class Outcome:
     index: np.ndarray | None  # its design level per (rung, type), in a designed run
     served: np.ndarray  # months x segments x rungs x levers: the customers each lever's spend reaches
     invested: float  # relationship investment and migration spend, mean per month
-
-
-def tree_values(clv: np.ndarray, referred_by: np.ndarray, initial: int) -> np.ndarray:
-    """Each initial customer's CLV plus that of every customer its referrals brought, however many steps down."""
-    value = clv[:initial].astype(float)
-    root = referred_by[initial:].astype(np.int64)
-    while (deep := root >= initial).any():  # a newcomer's referrer may be a newcomer: climb to the initial one
-        root[deep] = referred_by[root[deep]]
-    return value + np.bincount(root, weights=clv[initial:], minlength=initial)[:initial]
 
 
 def outcome(scenario: Scenario, replication: int, seed: int, design: SpendDesign | None = None) -> Outcome:

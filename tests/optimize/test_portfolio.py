@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from optimize.errors import InfeasibleError, UnboundedError
+from optimize.errors import InfeasibleError, InputError, UnboundedError
 from optimize.estimate import estimate, from_moments
 from optimize.portfolio import Constraints, Portfolio, cvar, min_variance
 
@@ -134,6 +134,32 @@ def test_factor_form_matches_dense_on_the_same_risk():
     w_f = Portfolio(fac, con).solve(0.3)["holding"].to_numpy()
     w_d = Portfolio(dense, con).solve(0.3)["holding"].to_numpy()
     assert np.allclose(w_f, w_d, atol=1e-4)
+
+
+def test_robust_portfolio_matches_the_worst_case_over_the_means_ellipsoid():
+    # Two independent assets, means estimated from 9 draws: A (10, sd 3: standard error 1), B (10.5, sd 30:
+    # standard error 10), one unit of capacity.  The worst case of the means within kappa = 1 standard error is
+    # f(b) = 10 (1 - b) + 10.5 b - sqrt((1 - b)^2 + 100 b^2) for b held in B: a one-dimensional concave problem.
+    from scipy.optimize import minimize_scalar
+
+    est = from_moments([10.0, 10.5], np.diag([9.0, 900.0]), draws=9)
+    con = Constraints(capacity=1.0, upper=1.0, fully_invested=True)
+    plain = Portfolio(est, con).solve(0.0)["holding"].to_numpy()
+    assert np.allclose(plain, [0.0, 1.0], atol=1e-6)  # risk-neutral: all on the higher estimated mean
+    robust = Portfolio(est, con, kappa=1.0).solve(0.0)["holding"].to_numpy()
+    best = minimize_scalar(
+        lambda b: -(10 * (1 - b) + 10.5 * b - np.hypot(1 - b, 10 * b)), bounds=(0, 1), method="bounded"
+    )
+    assert robust[1] == pytest.approx(best.x, abs=1e-4)
+    assert 0 < robust[1] < 0.1  # mostly the well-measured asset, a little of the other for diversification
+
+
+def test_robust_portfolio_needs_the_number_of_draws(market):
+    mu, sigma = market
+    with pytest.raises(InputError, match="draws"):
+        Portfolio(from_moments(mu, sigma), kappa=1.0)
+    with pytest.raises(InputError, match="kappa"):
+        Portfolio(from_moments(mu, sigma, draws=5), kappa=-1.0)
 
 
 def test_cvar_variant_trades_tail_loss_for_value():
