@@ -44,3 +44,10 @@ def test_screen_finds_the_numeric_parameters_and_ranks_them():
     base = Scenario(horizon_months=6, record="aggregates", population={"customers": 80})
     table = screen.screen(base, reps=2, only=["firm.gross_margin", "purchasing.basket_cv"])
     assert table.parameter.iloc[0] == "firm.gross_margin"  # the margin moves profit more than basket noise
+
+
+def test_loops_table(tmp_path):
+    out = tmp_path / "loops.csv"
+    run("loops.py", "--reps", "2", "--customers", "150", "--months", "12", "--out", str(out), cwd=tmp_path)
+    table = pd.read_csv(out)
+    assert len(table) == 2 and (table[["seconds", "plain_run_seconds"]] > 0).all(axis=None)

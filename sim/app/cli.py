@@ -310,8 +310,8 @@ def optimize_migration(
     (`\\[investments] plan` or `\\[migration] plan` in a scenario reads it),
     scenario.toml (the scenario with the plan in force), closed_loop.csv
     (predicted and simulated gains against no spend, uniform spend, the Markov
-    ladder's plan and a greedy plan, with 95% intervals), rounds.csv (the loop)
-    and spend_plan.png.
+    ladder's plan and a greedy plan, with 95% intervals), rounds.csv (the loop),
+    stability.csv (the plan re-made on bootstrap resamples) and spend_plan.png.
     """
     from sim.scenario.plans import write_spend_plan
     from sim.viz.plotting import plot_spend_plan, save_figure
@@ -327,6 +327,8 @@ def optimize_migration(
     tables = {"closed_loop.csv": report.comparison}
     if report.rounds is not None:
         tables["rounds.csv"] = report.rounds
+    if report.stability is not None:
+        tables["stability.csv"] = report.stability
     write_tables(out, tables)
     write_scenario(
         out / "scenario.toml",

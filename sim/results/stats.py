@@ -42,6 +42,8 @@ def mean_interval(x, level: float = 0.95) -> Interval:
     if n == 1:
         return Interval(mean, float("nan"), float("nan"), float("nan"), 1)
     sd = float(x.std(ddof=1))
+    if sd <= 1e-12 * abs(mean):  # identical draws (rounding leaves a spread of ~1e-16 of the mean): no interval
+        sd = 0.0
     if sd == 0.0:
         return Interval(mean, 0.0, mean, mean, n, 1.0 if mean == 0.0 else 0.0)
     test = stats.ttest_1samp(x, 0.0)

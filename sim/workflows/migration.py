@@ -41,7 +41,7 @@ from sim.errors import UsageError
 from sim.experiments import run
 from sim.experiments.executors import map_jobs
 from sim.results.referrals import tree_values
-from sim.results.stats import mean_interval
+from sim.results.stats import mean_interval, paired_interval
 from sim.scenario import Scenario
 from sim.stages import N_RUNGS
 from sim.workflows.checks import CHECK_SEED_OFFSET, LoopReport, diff_row, row
@@ -203,6 +203,20 @@ class Search:
     validation: np.ndarray  # the plan's paired gain per replication on seeds no choice was made on
     shadow: float
     settled: bool  # False: the round limit came first
+    stability: pd.DataFrame  # the last round's proposal re-planned on bootstrap resamples of its replications
+
+
+@dataclass
+class _Round:
+    """What one round measured from, kept so that its proposal can be re-planned on resamples."""
+
+    none: list[Outcome]
+    designed: list[list[Outcome]]
+    centre: list[Outcome]
+    design: SpendDesign
+    upper: np.ndarray
+    proposal: np.ndarray  # the plan the round's response proposes (groups x rungs x types, flat)
+    monthly: np.ndarray  # customers a month on each cell's rung (what a unit of spend costs a month)
 
 
 def search(
@@ -214,8 +228,15 @@ def search(
     kappa: float,
     n_jobs: int,
     progress: Callable[[int], None] | None,
+    candidates: dict[str, np.ndarray] | None = None,
 ) -> Search:
-    """The simulation-optimisation loop: design, measure, plan, re-centre, until the plan settles; then validate."""
+    """The simulation-optimisation loop: design, measure, plan, re-centre, until the plan settles; then validate.
+
+    `candidates` (plans from elsewhere, segments x rungs x levers) are tried in
+    round 1 with greedy allocation on round 0's response: one that beats the
+    centre on that round's seeds with a paired 95% interval above 0 becomes the
+    centre (a rival that is better only by noise would send the search elsewhere).
+    """
     segments = len(scenario.segments)
     groups = [[g] for g in range(segments)] if by_segment else [list(range(segments))]
     reference = np.array([getattr(scenario.investments, k).scale for k in INVESTMENTS] + [scenario.migration.scale])
@@ -230,40 +251,100 @@ def search(
     # Trust region: the centre moves a `step` of the way to each proposal; a centre that does worse than the
     # incumbent on the same seeds is rejected and the step halves.
     # No spend is the first incumbent: a plan that loses money against it is never kept.
-    incumbent, step, rows, settled = centre, 1.0, [], False
+    incumbent, step, rows, settled, rivals = centre, 1.0, [], False, {}
     for k in range(MAX_ROUNDS):
         block = seed + k * ROUND_SEEDS
         runs = {"none": play(nothing, block)}
         runs["centre"] = play(centre, block) if centre.any() else runs["none"]
         gain = _gain(runs["centre"], runs["none"])
-        tested, accepted = gain.mean(), True
+        tested, accepted, source = gain.mean(), True, "proposal"
         if centre.any() and incumbent is not centre:
             runs["incumbent"] = play(incumbent, block) if incumbent.any() else runs["none"]
             held = _gain(runs["incumbent"], runs["none"])
             if tested < held.mean():
-                centre, step, gain, accepted = incumbent, step / 2, held, False
+                centre, step, gain, accepted, source = incumbent, step / 2, held, False, "incumbent"
                 runs["centre"] = runs["incumbent"]
+        if k == 1:  # other plans get one chance to become the centre, on the same seeds, if clearly better
+            centre, gain, source = _rivals(play, block, rivals, runs, centre, gain, source)
         incumbent = centre
         designs = [design_around(centre, reference, k == 0, key=k * DESIGN_RUNS + d) for d in range(DESIGN_RUNS)]
         designed = [play(centre, block, d) for d in designs]
         response = measure(runs["none"], designed, runs["centre"], designs[0], groups, rate, kappa)
         upper = np.concatenate([designs[0].levels[m[0]].reshape(-1, len(STEPS))[:, -1] for m in groups])
         flat, shadow = plan_investments(response.value, response.scale, response.cost, response.monthly, budget, upper)
+        if k == 0:
+            rivals = {**(candidates or {}), "greedy": _greedy(response, groups, segments, budget)}
+        last = _Round(runs["none"], designed, runs["centre"], designs[0], upper, flat, response.monthly)
         here = _collapse(centre, groups)
         target = here + step * (flat - here)
         shift = moved(here, target, response.monthly)
         sims = reps * (len({id(r) for r in runs.values()}) + DESIGN_RUNS)
-        rows.append(_round_row(k, sims, tested, accepted, gain, response.monthly @ target, shift, step))
+        rows.append(_round_row(k, sims, tested, accepted, source, gain, response.monthly @ target, shift, step))
         if shift < SETTLED:
             settled = True
             break
         centre = _spread(target.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments)
     centre, validation, sims = _validate(play, centre, budget, seed + MAX_ROUNDS * ROUND_SEEDS)
     nan = float("nan")
-    rows.append(_round_row(len(rows), sims * reps, validation.mean(), True, validation, nan, nan, nan))
+    rows.append(_round_row(len(rows), sims * reps, validation.mean(), True, "validation", validation, nan, nan, nan))
     rounds = pd.DataFrame(rows)
     rounds["validation"] = np.arange(len(rounds)) == len(rounds) - 1
-    return Search(centre, response, rounds, validation, shadow, settled)
+    names = [scenario.segments[m[0]].name if by_segment else "all" for m in groups]
+    stability = plan_stability(last, groups, names, rate, kappa, budget, seed)
+    return Search(centre, response, rounds, validation, shadow, settled, stability)
+
+
+RESAMPLES = 30  # bootstrap resamples of the last round for the stability report
+
+
+def plan_stability(
+    last: _Round, groups: list[list[int]], names: list[str], rate: float, kappa: float, budget: float, seed: int
+) -> pd.DataFrame:
+    """How the last round's proposal moves when its replications are resampled (one row per cell).
+
+    Each resample re-measures the response from the same replications drawn
+    with replacement and re-plans; `spend_moved` is the share of the monthly
+    spend a resample puts elsewhere (:func:`moved`), averaged over resamples.
+    """
+    rng = np.random.default_rng([seed, 14])
+    n, plans = len(last.none), []
+    for _ in range(RESAMPLES):
+        pick = rng.integers(0, n, n)
+
+        def sub(runs: list[Outcome], pick: np.ndarray = pick) -> list[Outcome]:
+            return [runs[i] for i in pick]
+
+        r = measure(sub(last.none), [sub(d) for d in last.designed], sub(last.centre), last.design, groups, rate, kappa)
+        plans.append(plan_investments(r.value, r.scale, r.cost, r.monthly, budget, last.upper)[0])
+    draws = np.array(plans)
+    return pd.DataFrame(
+        {
+            **_cells(names, len(groups)),
+            "proposed": last.proposal,
+            "bootstrap_mean": draws.mean(axis=0),
+            "bootstrap_low": np.quantile(draws, 0.05, axis=0),
+            "bootstrap_high": np.quantile(draws, 0.95, axis=0),
+            "spend_moved": float(np.mean([moved(last.proposal, p, last.monthly) for p in draws])),
+        }
+    )
+
+
+def _rivals(
+    play: Callable,
+    block: int,
+    rivals: dict[str, np.ndarray],
+    runs: dict,
+    centre: np.ndarray,
+    gain: np.ndarray,
+    source: str,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Play each rival plan; one whose paired gain over the centre has a 95% interval above 0 becomes the centre."""
+    for name, plan in rivals.items():
+        runs[name] = play(plan, block)
+        theirs = _gain(runs[name], runs["none"])
+        if paired_interval(theirs, gain).low > 0:
+            centre, gain, source, runs["centre"] = plan, theirs, name, runs[name]
+    return centre, gain, source
 
 
 def _validate(play: Callable, plan: np.ndarray, budget: float, block: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -295,15 +376,27 @@ def _collapse(spend: np.ndarray, groups: list[list[int]]) -> np.ndarray:
 
 
 def _round_row(
-    k: int, sims: int, tested: float, accepted: bool, gain: np.ndarray, proposed: float, shift: float, step: float
+    k: int,
+    sims: int,
+    tested: float,
+    accepted: bool,
+    source: str,
+    gain: np.ndarray,
+    proposed: float,
+    shift: float,
+    step: float,
 ) -> dict:
-    """One row of rounds.csv: the plan tested, whether it beat the incumbent, the centre kept and what it proposes."""
+    """One row of rounds.csv: the plan tested, whether it beat the incumbent, the centre kept and what it proposes.
+
+    `source` says where the centre came from: the proposal, the incumbent, or a rival plan (markov, greedy).
+    """
     est = mean_interval(gain)
     return {
         "round": k,
         "replications_run": sims,
         "tested_gain": tested,
         "accepted": accepted,
+        "centre": source,
         "centre_gain": est.mean,
         "centre_gain_ci_low": est.low,
         "centre_gain_ci_high": est.high,
@@ -318,7 +411,8 @@ def migration_replications(scenario: Scenario, reps: int) -> int:
     if scenario.behaviour == "markov":
         return 4 * reps
     first, later = 1 + DESIGN_RUNS, 3 + DESIGN_RUNS  # round 0 has no centre; later rounds add centre and incumbent
-    return reps * (first + later * (MAX_ROUNDS - 1) + 4 + 5 + 2)  # + validation, check arms, the ladder's plan
+    # + the rivals tried in round 1, validation, check arms, the ladder's plan
+    return reps * (first + later * (MAX_ROUNDS - 1) + 2 + 4 + 5 + 2)
 
 
 def without_spend(scenario: Scenario) -> Scenario:
@@ -361,10 +455,11 @@ def migration_loop(
             "the agent model measures what spend earns to the horizon: drop --lifetime or lengthen horizon_months"
         )
     base = without_spend(scenario).with_overrides(record="aggregates")
-    found = search(base, budget, reps, seed, by_segment, kappa, n_jobs, progress)
+    markov = markov_spend(base, budget, kappa, by_segment, reps, seed, n_jobs, progress)
+    found = search(base, budget, reps, seed, by_segment, kappa, n_jobs, progress, {"markov": markov})
     groups = [[g] for g in range(len(base.segments))] if by_segment else [list(range(len(base.segments)))]
     arms = {"plan": with_investments(base, found.spend, by_segment)}
-    arms.update(_benchmarks(base, found, groups, budget, kappa, by_segment, reps, seed, n_jobs, progress))
+    arms.update(_benchmarks(base, found, groups, budget, markov))
     check = {
         name: map_jobs(outcome, [(sc, r, seed + CHECK_SEED_OFFSET) for r in range(reps)], n_jobs, progress)
         for name, sc in {"none": base, **arms}.items()
@@ -380,40 +475,50 @@ def migration_loop(
         scenario=arms["plan"].with_overrides(record=scenario.record),
         notes=notes,
         rounds=found.rounds,
+        stability=found.stability if by_segment else found.stability.drop(columns="segment"),
     )
 
 
-def _benchmarks(base, found: Search, groups, budget, kappa, by_segment, reps, seed, n_jobs, progress) -> dict:
+def markov_spend(
+    base: Scenario,
+    budget: float,
+    kappa: float,
+    by_segment: bool,
+    reps: int,
+    seed: int,
+    n_jobs: int,
+    progress: Callable[[int], None] | None,
+) -> np.ndarray:
+    """The direct-move plan the Markov ladder chooses from a no-spend run (segments x rungs x levers), within budget.
+
+    The ladder counts customers where they stand without spend; moved up, they
+    cost more than it budgets, so the plan is scaled down to the budget on the
+    estimation seeds and every arm spends about the same.
+    """
+    est = run(base.with_overrides(record="customers"), reps, seed, n_jobs=n_jobs, progress=progress)
+    plan, _, _ = ladder_plan(base, est.customers, budget, kappa, False, by_segment, reps)
+    spend = np.zeros((len(base.segments), N_RUNGS, len(LEVERS)))
+    spend[:, :, LEVERS.index("direct")] = plan["spend_per_customer"].to_numpy().reshape(-1, N_RUNGS)
+    trial = map_jobs(outcome, [(with_investments(base, spend, True), r, seed) for r in range(reps)], n_jobs, progress)
+    actual = float(np.mean([o.invested for o in trial]))
+    return spend * (budget / actual) if actual > budget > 0 else spend
+
+
+def _benchmarks(base: Scenario, found: Search, groups: list[list[int]], budget: float, markov: np.ndarray) -> dict:
     """The plans the optimized one must beat: uniform spend, the Markov ladder's plan, greedy by measured return."""
     segments = len(base.segments)
     r = found.response
     spent = float(r.monthly @ _collapse(found.spend, groups))
     per_cell = spent / r.monthly.sum() if r.monthly.sum() > 0 else 0.0  # every customer-month gets the same
-    uniform = with_investments(base, np.full((segments, N_RUNGS, len(LEVERS)), per_cell), by_segment=True)
-    greedy = greedy_allocation(r.levels, r.effects * r.customers[:, None], r.monthly, budget)
-    greedy_plan = with_investments(
-        base, _spread(greedy.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments), by_segment=True
-    )
-    est = run(base.with_overrides(record="customers"), reps, seed, n_jobs=n_jobs, progress=progress)
-    _, markov, _ = ladder_plan(base, est.customers, budget, kappa, False, by_segment, reps)
-    # The ladder's plan counts customers where they stand without spend; moved up, they cost more than it budgets.
-    # Scale it down to the budget on the estimation seeds, so every arm spends about the same.
-    trial = map_jobs(outcome, [(markov, r, seed) for r in range(reps)], n_jobs, progress)
-    actual = float(np.mean([o.invested for o in trial]))
-    if actual > budget > 0:
-        mg = markov.migration
-        factor = budget / actual
-        markov = markov.model_copy(
-            update={
-                "migration": mg.model_copy(
-                    update={
-                        "spend": [v * factor for v in mg.spend],
-                        "segment_spend": {k: [v * factor for v in vs] for k, vs in mg.segment_spend.items()},
-                    }
-                )
-            }
-        )
-    return {"uniform": uniform, "markov": markov, "greedy": greedy_plan}
+    uniform = np.full((segments, N_RUNGS, len(LEVERS)), per_cell)
+    plans = {"uniform": uniform, "markov": markov, "greedy": _greedy(r, groups, segments, budget)}
+    return {name: with_investments(base, plan, True) for name, plan in plans.items()}
+
+
+def _greedy(r: Response, groups: list[list[int]], segments: int, budget: float) -> np.ndarray:
+    """Greedy allocation by measured marginal return (segments x rungs x levers)."""
+    flat = greedy_allocation(r.levels, r.effects * r.customers[:, None], r.monthly, budget)
+    return _spread(flat.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments)
 
 
 def _comparison(equity: dict[str, np.ndarray], validation: np.ndarray, modelled: float) -> pd.DataFrame:
@@ -441,12 +546,9 @@ def _plan_table(base: Scenario, found: Search, groups: list[list[int]], by_segme
     r = found.response
     x = _collapse(found.spend, groups)
     names = [base.segments[m[0]].name if by_segment else "all" for m in groups]
-    cells = N_RUNGS * len(LEVERS)
     table = pd.DataFrame(
         {
-            "segment": np.repeat(names, cells),
-            "rung": np.tile(np.repeat(np.arange(1, N_RUNGS + 1), len(LEVERS)), len(groups)),
-            "investment": np.tile(LEVERS, N_RUNGS * len(groups)),
+            **_cells(names, len(groups)),
             "spend_per_customer": x,
             "customers": r.monthly,
             "total_spend": r.monthly * x,
@@ -457,6 +559,16 @@ def _plan_table(base: Scenario, found: Search, groups: list[list[int]], by_segme
         }
     )
     return table if by_segment else table.drop(columns="segment")
+
+
+def _cells(names: list[str], groups: int) -> dict[str, np.ndarray]:
+    """Segment, rung and investment of every cell of a plan, in plan order."""
+    cells = N_RUNGS * len(LEVERS)
+    return {
+        "segment": np.repeat(names, cells),
+        "rung": np.tile(np.repeat(np.arange(1, N_RUNGS + 1), len(LEVERS)), groups),
+        "investment": np.tile(LEVERS, N_RUNGS * groups),
+    }
 
 
 def _notes(budget: float, spent: dict[str, float], found: Search) -> list[str]:
@@ -478,4 +590,9 @@ def _notes(budget: float, spent: dict[str, float], found: Search) -> list[str]:
             f"the plan spends {spent['plan']:,.0f} of the {budget:,.0f} a month: beyond that no measured response "
             "pays for its cost, so the rest buys nothing (the uniform arm spends the same)"
         )
+    moved_share = float(found.stability["spend_moved"].iloc[0])
+    notes.append(
+        f"re-planned on bootstrap resamples of the last round's replications, {moved_share:.0%} of the monthly "
+        "spend moves on average (stability.csv); --kappa discounts effects measured with little precision"
+    )
     return notes
