@@ -47,6 +47,9 @@ class Market:
         self.month = -1
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.lost_referrals = 0
+        self.cohorts = scenario.population.cohorts
+        self.reserved = sum(self.cohorts)  # places kept for the cohorts still to come
+        self.entering = slice(0, 0)  # this month's cohort entrants
         mg = scenario.migration
         names = [s.name for s in scenario.segments]
         tables = {kind: getattr(scenario.investments, kind).table(names) for kind in INVESTMENTS}
@@ -82,12 +85,22 @@ class Market:
     def _open_month(self, t: int) -> None:
         c = self.customers
         self.month = t
+        if t < len(self.cohorts):
+            self._admit_cohort(self.cohorts[t], t)
         self.draws.open(t, c.n)
         c.revenue[:] = 0.0
         c.month_purchases[:] = 0
         c.cost[:] = 0.0
         c.acquisition[:] = 0.0
         self.recorder.state(t, c)
+
+    def _admit_cohort(self, size: int, t: int) -> None:
+        """This month's cohort takes the next free places; they enter as prospects about to try (`entering`)."""
+        c = self.customers
+        self.entering = slice(c.n, c.n + size)
+        c.entered[self.entering] = t
+        c.n += size
+        self.reserved -= size
 
     def _close_month(self, t: int) -> None:
         c = self.customers
@@ -119,7 +132,7 @@ class Market:
         c.referrals[referrer] += 1
         if self.month + 1 >= self.scenario.horizon_months:
             return
-        if c.n >= c.capacity:
+        if c.n >= c.capacity - self.reserved:
             self.lost_referrals += 1
             return
         k = c.n

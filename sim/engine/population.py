@@ -80,7 +80,8 @@ def _pick(table: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
 def draw_population(scenario: Scenario, rng: np.random.Generator, mode: Mode) -> Customers:
     """Draw the initial customers and the referral pool from the scenario's segments."""
     n = scenario.population.customers
-    cap = n + int(round(scenario.population.referral_pool * n))
+    arrivals = n + sum(scenario.population.cohorts)  # cohorts enter later, at the next free places
+    cap = arrivals + int(round(scenario.population.referral_pool * arrivals))
     c = Customers.blank(n, cap)
     u = rng.random((cap, 8))
     _characteristics(c, scenario.segments, u)
@@ -88,7 +89,8 @@ def draw_population(scenario: Scenario, rng: np.random.Generator, mode: Mode) ->
     rung = _pick([s.initial_rungs for s in segs], seg, u[:, _RUNG]).astype(np.int8)
     stage = _pick([s.initial_stages for s in segs], seg, u[:, _STAGE]).astype(np.int8)
     stage = mode.initial_stages(stage, rung).astype(np.int8)
-    # The referral pool enters later as prospects who heard good things: at least switchers.
+    # Places after the initial customers enter later, referred or in a cohort, as prospects who heard of the
+    # firm: at least switchers.  A cohort's entrants try a product in their first month (the acquisition mechanism).
     pool = np.arange(cap) >= n
     stage[pool] = Stage.AWARENESS
     rung[pool] = np.maximum(rung[pool], Rung.SWITCHER)

@@ -203,12 +203,17 @@ class Segment(_Model):
 class Population(_Model):
     """How many customers the market holds."""
 
-    customers: int = Field(2000, ge=1, le=10_000_000, description="customers (prospects included) at month 0")
+    customers: int = Field(2000, ge=0, le=10_000_000, description="customers (prospects included) at month 0")
+    cohorts: list[Annotated[int, Field(ge=0, le=10_000_000)]] = Field(
+        default_factory=list,
+        description="new customers acquired at the start of each month (month 0 first), who enter at their first "
+        "purchase: a customer file's cohorts (crmsim calibrate writes them) or an acquisition plan",
+    )
     referral_pool: float = Field(
         0.5,
         ge=0.0,
         le=10.0,
-        description="room for referred newcomers, as a share of `customers`; "
+        description="room for referred newcomers, as a share of `customers` and the cohorts; "
         "referrals beyond it are counted, not added",
     )
     fixed: bool = Field(
@@ -906,6 +911,16 @@ class Scenario(_Model):
                     f'behaviour = "bgnbd" needs segments[*].buy_till_you_die for segments {lacking} '
                     "(crmsim calibrate writes them)"
                 )
+        pop = self.population
+        if len(pop.cohorts) > self.horizon_months:
+            raise ValueError(
+                f"population.cohorts: {len(pop.cohorts)} months of cohorts but horizon_months is "
+                f"{self.horizon_months}; shorten the list or lengthen the horizon"
+            )
+        if pop.customers + sum(pop.cohorts) == 0:
+            raise ValueError("population: no customers; set population.customers or population.cohorts")
+        if pop.customers + sum(pop.cohorts) > 10_000_000:
+            raise ValueError("population: customers and cohorts together exceed 10,000,000; run a sample")
         if self.behaviour == "markov" and not self.markov.transitions:
             raise ValueError('behaviour = "markov" needs markov.transitions (8 rows of 8 or 9 probabilities)')
         return self

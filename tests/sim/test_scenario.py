@@ -55,7 +55,7 @@ BAD = {
         "[service]\nfailure_probability = 1.5",
         ["service.failure_probability", "1.5", "less than or equal to 1"],
     ),
-    "negative count": ("[population]\ncustomers = -5", ["population.customers", "-5", "greater than or equal to 1"]),
+    "negative count": ("[population]\ncustomers = -5", ["population.customers", "-5", "greater than or equal to 0"]),
     "shares do not sum to 1": (
         "[[segments]]\nname='a'\nshare=0.5\n[[segments]]\nname='b'\nshare=0.3",
         ["segments", "sum to 0.8", "must sum to 1"],

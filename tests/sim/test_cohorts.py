@@ -1,0 +1,73 @@
+"""Staggered entry: cohorts of customers enter at their own month, acquired at their first purchase."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.engine.simulate import simulate
+from sim.experiments import run
+from sim.scenario import ScenarioError
+from tests.conftest import small
+
+COHORTS = [100, 50, 0, 80]
+
+
+def cohort_market(**changes):
+    return small(population={"customers": 0, "cohorts": COHORTS, "referral_pool": 0.5}, horizon_months=12, **changes)
+
+
+def test_each_cohort_enters_in_its_month_with_a_first_purchase():
+    res = run(cohort_market(record="customers"), 2, 1)
+    panel = res.customers
+    first = panel[panel.period == panel.groupby(["replication", "customer"]).period.transform("min")]
+    own = res.lifetimes.set_index(["replication", "customer"]).referred_by < 0
+    first = first[own.reindex(pd.MultiIndex.from_frame(first[["replication", "customer"]])).to_numpy()]
+    sizes = first.groupby("period").size() / 2
+    assert sizes.reindex(range(4), fill_value=0).tolist() == COHORTS
+    assert (first.purchases >= 1).all()  # acquired at their first purchase
+    assert (first.revenue > 0).all()
+    lt = res.lifetimes[res.lifetimes.referred_by < 0]
+    assert (lt.acquired_month == lt.entered).all()
+
+
+def test_cohort_entrants_pay_the_acquisition_cost_once():
+    rep = simulate(cohort_market(), 0, 3)
+    cost = cohort_market().segments[0].acquisition_cost
+    acquisition = rep.recorder.totals[:, 2]
+    assert acquisition[0] == pytest.approx(100 * cost)
+    assert acquisition[1] == pytest.approx(50 * cost)
+
+
+def test_referrals_never_take_a_cohorts_places():
+    advocates = {"name": "all", "initial_rungs": [0, 0, 0, 0, 0, 1, 0, 0], "initial_stages": [0, 0, 0, 1]}
+    sc = small(
+        population={"customers": 500, "cohorts": [0] * 20 + [300], "referral_pool": 0.02},
+        horizon_months=24,
+        segments=[advocates],
+    )
+    rep = simulate(sc, 0, 2)
+    c = rep.customers
+    assert rep.lost_referrals > 0  # the pool (2% of 800 places) filled up ...
+    cohort = (c.entered[: c.n] == 20) & (c.referred_by[: c.n] < 0)
+    assert cohort.sum() == 300  # ... and the cohort still entered in full
+
+
+def test_without_cohorts_nothing_changes():
+    a = simulate(small(), 0, 5).customers
+    b = simulate(small(population={"cohorts": []}), 0, 5).customers
+    assert np.array_equal(a.clv[: a.n], b.clv[: b.n])
+
+
+@pytest.mark.parametrize(
+    "population, match",
+    [
+        ({"customers": 0}, "no customers"),
+        ({"cohorts": [1] * 30}, "population.cohorts"),
+        ({"cohorts": [-1]}, "cohorts"),
+    ],
+)
+def test_impossible_cohorts_are_refused_with_the_field_named(population, match):
+    with pytest.raises(ScenarioError, match=match):
+        small(population=population, horizon_months=24)
