@@ -6,6 +6,7 @@ errors) reach one handler that prints one line and exits with code 2.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 import tempfile
@@ -126,22 +127,36 @@ def run(
             "--customer-table", help="Also write the customer-month table (one row per customer and month; large)."
         ),
     ] = False,
+    transactions: Annotated[
+        bool,
+        typer.Option(
+            "--transactions",
+            help="Also write transactions.csv (customer_id, date, amount: one row per purchase), "
+            "a customer file that crmsim calibrate reads.",
+        ),
+    ] = False,
+    start_date: Annotated[
+        str, typer.Option("--start-date", help="Date of month 0 in transactions.csv (YYYY-MM-DD).")
+    ] = "2025-01-01",
 ) -> None:
     """Simulate a scenario and write tidy tables, the resolved scenario and an occupancy plot.
 
     Writes to the output directory: replications.csv (one row per replication:
     KPIs), occupancy.csv (customers per stage and rung per month),
     lifetimes.csv (one row per customer: CLV and history), scenario.toml (the
-    scenario as run, every default filled in), occupancy.png, and with
-    --customer-table customers.csv (one row per customer and month).
+    scenario as run, every default filled in), occupancy.png, with
+    --customer-table customers.csv (one row per customer and month), and with
+    --transactions transactions.csv (one row per purchase, dated from --start-date).
     """
+    from sim.calibration.transactions import simulated_log
     from sim.experiments import run as run_replications
     from sim.experiments.cost import seconds_needed
     from sim.viz.plotting import plot_occupancy, save_figure
 
     check_format(fmt)
+    start = _start_date(start_date)
     sc = _with_runs(load_scenario(scenario), replications, seed)
-    sc = sc.with_overrides(record="customers" if customer_table else "aggregates")
+    sc = sc.with_overrides(record="customers" if customer_table or transactions else "aggregates")
     out = prepare_out(out, sc.name, force)
     minutes = seconds_needed(sc, sc.replications, jobs) / 60.0
     if minutes > 1.0 and not quiet:
@@ -149,7 +164,12 @@ def run(
     bar, tick = progress(quiet, sc.replications, f"simulating {sc.name}")
     with bar:
         results = run_replications(sc, n_jobs=jobs, progress=tick)
-        written = results.write(out, fmt)
+        extra = []
+        if transactions:
+            extra = write_tables(out, {"transactions.csv": simulated_log(results.customers, start, sc.seed)})
+            if not customer_table:  # the panel was recorded for the log only
+                results = dataclasses.replace(results, customers=None)
+        written = results.write(out, fmt) + extra
     write_scenario(out / "scenario.toml", sc)
     save_figure(plot_occupancy(results.occupancy), out / "occupancy")
     if not quiet:
@@ -160,6 +180,14 @@ def run(
         out_console.print(summary_table(results.summary(), title))
         names = ", ".join(p.name for p in written) + ", scenario.toml, occupancy.png"
         out_console.print(f"wrote {names} to [bold]{final(out)}[/]", highlight=False)
+
+
+def _start_date(text: str) -> dt.date:
+    """--start-date as a date, or a usage error saying the format."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--start-date {text!r}: give a date as YYYY-MM-DD, e.g. 2025-01-01") from None
 
 
 def _with_runs(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:

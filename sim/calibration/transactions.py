@@ -194,3 +194,36 @@ def base_summary(log: pd.DataFrame, end: pd.Timestamp | str) -> pd.Series:
             ),
         }
     )
+
+
+def simulated_log(panel: pd.DataFrame, start: pd.Timestamp | str, seed: int) -> pd.DataFrame:
+    """A transaction log (customer_id, date, amount) from a simulated customer-month panel, as `read_log` reads it.
+
+    Month p is the p-th calendar month from `start`.  Each purchase of a
+    customer-month becomes one row on a day drawn uniformly within it, its
+    amount the month's revenue shared equally; the draws come from `seed`, so
+    the same run gives the same log.  With more than one replication, ids are
+    prefixed with the replication (``"3-127"``): each is another sample.
+    """
+    bought = panel[panel["purchases"] > 0]
+    count = bought["purchases"].to_numpy(dtype=np.int64)
+    rows = np.repeat(np.arange(len(bought)), count)
+    rng = np.random.default_rng([seed, 20261126])
+    period = bought["period"].to_numpy()[rows]
+    # Month p runs from `start` plus p calendar months to the day before month p + 1 starts.
+    starts = pd.DatetimeIndex(
+        [pd.Timestamp(start) + pd.DateOffset(months=k) for k in range(int(period.max(initial=0)) + 2)]
+    )
+    length = (starts[1:] - starts[:-1]).days.to_numpy()
+    dates = starts[period] + pd.to_timedelta(np.floor(rng.random(len(rows)) * length[period]), unit="D")
+    customer = bought["customer"].astype(str).to_numpy()[rows]
+    if panel["replication"].nunique() > 1:
+        customer = bought["replication"].astype(str).to_numpy()[rows] + "-" + customer
+    log = pd.DataFrame(
+        {
+            "customer_id": customer,
+            "date": dates.strftime("%Y-%m-%d"),
+            "amount": np.round(bought["revenue"].to_numpy(dtype=float)[rows] / count[rows], 2),
+        }
+    )
+    return log.sort_values(["customer_id", "date"], kind="stable").reset_index(drop=True)

@@ -217,3 +217,28 @@ def test_calibrate_command_writes_a_scenario_that_runs(tmp_path, log):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, args)
     assert res.exit_code == 2 and "exists" in res.output
+
+
+def test_run_writes_a_transaction_log_that_calibrate_reads(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.app.cli import app
+
+    scen = tmp_path / "cohorts.toml"
+    scen.write_text("horizon_months = 12\nreplications = 1\n[population]\ncustomers = 0\ncohorts = [150, 100, 80]\n")
+    done = CliRunner().invoke(
+        app, ["run", str(scen), "--transactions", "--customer-table", "--out", str(tmp_path / "run"), "-q"]
+    )
+    assert done.exit_code == 0, done.output
+    log = read_log(tmp_path / "run" / "transactions.csv", allow_duplicates=True)
+    panel = pd.read_csv(tmp_path / "run" / "customers.csv")
+    assert len(log) == panel.purchases.sum()  # one row per purchase
+    assert log.amount.sum() == pytest.approx(panel.revenue.sum(), rel=1e-4)  # amounts rounded to cents
+    first = log.groupby("customer").date.min()
+    months = ((first.dt.year - 2025) * 12 + first.dt.month - 1).value_counts().sort_index()
+    assert months.tolist() == [150, 100, 80]  # every customer's first purchase falls in its cohort's month
+    again = CliRunner().invoke(app, ["run", str(scen), "--transactions", "--out", str(tmp_path / "again"), "-q"])
+    assert again.exit_code == 0 and not (tmp_path / "again" / "customers.csv").exists()
+    assert (tmp_path / "again" / "transactions.csv").read_text() == (tmp_path / "run" / "transactions.csv").read_text()
+    bad = CliRunner().invoke(app, ["run", str(scen), "--transactions", "--start-date", "01/02/2025", "-q"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
