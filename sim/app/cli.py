@@ -643,16 +643,35 @@ def calibrate(
     replications: Annotated[
         int, typer.Option("--replications", "-r", help="Simulations for the tracking plot.", min=2)
     ] = 20,
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model", help="bgnbd: BG/NBD and Gamma-Gamma; agent: the agent model itself, by ABC-SMC (pyabc)."
+        ),
+    ] = "bgnbd",
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the fit and the tracking runs.", min=0)] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes (agent model).", min=1)] = 1,
+    particles: Annotated[
+        int, typer.Option("--particles", help="ABC-SMC particles per generation (agent model).", min=10)
+    ] = 200,
+    generations: Annotated[
+        int, typer.Option("--generations", help="ABC-SMC generations at most (agent model).", min=1)
+    ] = 8,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing scenario file.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no tables.")] = False,
 ) -> None:
-    """Fit BG/NBD and Gamma-Gamma to a transaction log and write a scenario that crmsim run accepts.
+    """Fit a transaction log and write a scenario that crmsim run accepts.
 
-    Also writes, next to the scenario: NAME.parameters.csv (estimates and
-    standard errors), NAME.rfm.csv (the RFM table), NAME.tracking.csv and
-    NAME.tracking.png/.svg (simulated against actual cumulative repeat
-    purchases week by week), NAME.conditional.csv (holdout purchases
-    predicted from each customer's history against actual).
+    --model bgnbd (the default) fits BG/NBD and Gamma-Gamma and writes
+    behaviour = "bgnbd".  --model agent fits the agent model's purchase,
+    ladder, dissolution and spend parameters by ABC-SMC on the log's own
+    cohorts and writes behaviour = "agent", where every strategy runs.  Also
+    writes, next to the scenario: NAME.parameters.csv (estimates with
+    standard errors, or 90% intervals for the agent model), NAME.rfm.csv
+    (the RFM table), NAME.tracking.csv and NAME.tracking.png/.svg (simulated
+    against actual cumulative repeat purchases; the agent model's beside
+    BG/NBD's, month by month), and for BG/NBD NAME.conditional.csv (holdout
+    purchases predicted from each customer's history against actual).
     """
     from sim.calibration.calibrate import fit_log, provenance, validate
     from sim.calibration.transactions import Columns, read_log, rfm
@@ -663,9 +682,27 @@ def calibrate(
         raise UsageError(f"--out {out}: give a .toml file name for the scenario")
     if out.exists() and not force:
         raise UsageError(f"--out {out}: exists; choose another name or pass --force to overwrite")
+    if model not in ("bgnbd", "agent"):
+        raise UsageError(f"--model {model}: use bgnbd or agent")
+    columns = Columns(customer, date, amount, segment=segment)
+    if model == "agent":
+        fit_options = {"seed": seed, "jobs": jobs, "population": particles, "generations": generations}
+        _calibrate_agent(
+            log,
+            calibration_end,
+            out,
+            columns,
+            date_format,
+            allow_duplicates,
+            gross_margin,
+            replications,
+            fit_options,
+            quiet,
+        )
+        return
     bar, tick = progress(quiet, 3, "reading the log, fitting BG/NBD and Gamma-Gamma, simulating the holdout")
     with bar:
-        data = read_log(log, Columns(customer, date, amount, segment=segment), date_format, allow_duplicates)
+        data = read_log(log, columns, date_format, allow_duplicates)
         tick(1)
         cal = fit_log(data, calibration_end, name=out.stem, gross_margin=gross_margin)
         tick(1)
@@ -685,6 +722,64 @@ def calibrate(
             f"holdout: cumulative repeat purchases off by {e['holdout_cumulative_mape']:.1%} on average "
             f"({e['holdout_final_error']:+.1%} at the end); "
             f"conditional expectation MAE {e['conditional_mae']:.2f} purchases"
+        )
+        out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
+
+
+def _calibrate_agent(
+    log: Path,
+    calibration_end: str,
+    out: Path,
+    columns,
+    date_format: str | None,
+    allow_duplicates: bool,
+    gross_margin: float,
+    replications: int,
+    fit_options: dict,
+    quiet: bool,
+) -> None:
+    """crmsim calibrate --model agent: ABC-SMC on the log's cohorts, tracking beside BG/NBD, the scenario and tables."""
+    import pandas as pd
+
+    from sim.calibration import agent
+    from sim.calibration.transactions import LogError, read_log, rfm
+    from sim.scenario import Scenario
+    from sim.scenario.template import scenario_toml
+    from sim.viz.plotting import plot_tracking, save_figure
+
+    data = read_log(log, columns, date_format, allow_duplicates)
+    try:
+        end = pd.Timestamp(calibration_end)
+    except ValueError:
+        raise LogError(f"--calibration-end {calibration_end!r}: give a date as YYYY-MM-DD") from None
+    start = Scenario(name=out.stem, firm={"gross_margin": gross_margin})
+    bar, tick = progress(quiet, None, "fitting the agent model (ABC-SMC), simulations")
+    with bar:
+        serial = fit_options["jobs"] == 1  # workers cannot advance the bar
+        fit = agent.fit_agent(data, end, start, progress=tick if serial else None, **fit_options)
+    seed = fit_options["seed"]
+    track = pd.concat(
+        [
+            agent.agent_tracking(fit, replications, seed).assign(model="agent"),
+            agent.bgnbd_tracking(data, fit.cohorts, end, replications, seed).assign(model="BG/NBD"),
+        ],
+        ignore_index=True,
+    )
+    errors = {name: agent.holdout_error(part) for name, part in track.groupby("model", sort=False)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    header = agent.provenance(fit, log.name, calibration_end, errors)
+    out.write_text(scenario_toml(fit.scenario, header=header), encoding="utf-8")
+    stem = out.with_suffix("")
+    write_tables(out.parent, {f"{stem.name}.parameters.csv": fit.parameters, f"{stem.name}.tracking.csv": track})
+    rfm(data, calibration_end).to_csv(f"{stem}.rfm.csv")
+    save_figure(plot_tracking(track, band="90%"), Path(f"{stem}.tracking"))
+    if not quiet:
+        out_console.print(fit.parameters.to_string(index=False), highlight=False)
+        out_console.print(
+            "holdout: cumulative repeat purchase-months off by "
+            + ", ".join(f"{e:.1%} ({name})" for name, e in errors.items())
+            + f" on average; {fit.simulations:,} simulations in {fit.generations} generations",
+            highlight=False,
         )
         out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
 

@@ -32,8 +32,8 @@ def fmt(x: float) -> str:
     return f"{x:.3f}"
 
 
-def progress(quiet: bool, total: int, label: str):
-    """A progress bar on stderr and the callback that advances it (hidden with --quiet)."""
+def progress(quiet: bool, total: int | None, label: str):
+    """A progress bar on stderr and the callback that advances it (hidden with --quiet; no total: it pulses)."""
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

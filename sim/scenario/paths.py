@@ -48,6 +48,21 @@ def set_path(node: Any, parts: list[str], value: Any, path: str) -> None:
             items[i] = value
 
 
+def get_path(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted `path` (one field: no [*]) in the nested mapping `data`."""
+    node: Any = data
+    for part in path.split("."):
+        m = _PART.match(part)
+        if not m or m.group("index") == "*":
+            raise ScenarioError(f"{path}: {part!r} does not name one field (use name or name[index])")
+        if not isinstance(node, dict) or m.group("key") not in node:
+            raise ScenarioError(f"{path}: no field {m.group('key')!r} here")
+        node = node[m.group("key")]
+        if m.group("index") is not None:
+            node = node[int(m.group("index"))]
+    return node
+
+
 def check_paths(data: dict[str, Any], changes: dict[str, Any]) -> None:
     """Raise ScenarioError if any path does not name a field of the scenario `data` (nothing is built)."""
     for path, value in changes.items():

@@ -394,25 +394,28 @@ def plot_portfolio_quadrants(
 
 
 @styled
-def plot_tracking(tracking: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Cumulative repeat purchases week by week: actual against the calibrated simulation (with its 95% band)."""
+def plot_tracking(tracking: pd.DataFrame, ax: Axes | None = None, band: str = "95%") -> Figure:
+    """Cumulative repeat purchases, week by week or month by month: actual against each calibrated model's simulation.
+
+    A `model` column draws one simulated line and band per model (the agent model and BG/NBD side by side).
+    """
     fig, ax = _axes(ax)
-    ax.plot(tracking["week"], tracking["actual"], color="black", label="Actual")
-    ax.plot(tracking["week"], tracking["simulated"], color="#0072B2", linestyle="--", label="Simulated (calibrated)")
-    ax.fill_between(
-        tracking["week"],
-        tracking["simulated_low"],
-        tracking["simulated_high"],
-        color="#0072B2",
-        alpha=0.2,
-        label="Simulated 95% band",
-    )
-    hold = tracking[tracking["period"] == "holdout"]
+    unit = "week" if "week" in tracking else "month"
+    models = list(tracking.groupby("model", sort=False)) if "model" in tracking else [("calibrated", tracking)]
+    first = models[0][1]
+    ax.plot(first[unit], first["actual"], color="black", label="Actual")
+    for (name, part), colour in zip(models, ("#0072B2", "#E69F00", "#009E73"), strict=False):
+        ax.plot(part[unit], part["simulated"], color=colour, linestyle="--", label=f"Simulated ({name})")
+        ax.fill_between(
+            part[unit], part["simulated_low"], part["simulated_high"], color=colour, alpha=0.2, label=f"{band} band"
+        )
+    hold = first[first["period"] == "holdout"]
     if len(hold):
-        ax.axvline(hold["week"].iloc[0] - 0.5, color="#D55E00", linewidth=1)
-        ax.annotate(" holdout", (hold["week"].iloc[0], ax.get_ylim()[1] * 0.05), color="#D55E00")
-    ax.set_xlabel("Week")
-    ax.set_ylabel("Cumulative repeat purchases")
+        ax.axvline(hold[unit].iloc[0] - 0.5, color="#D55E00", linewidth=1)
+        ax.annotate(" holdout", (hold[unit].iloc[0], ax.get_ylim()[1] * 0.05), color="#D55E00")
+    ax.set_xlabel(unit.capitalize())
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_ylabel("Cumulative repeat purchases" if unit == "week" else "Cumulative repeat purchase-months")
     ax.yaxis.set_major_formatter(NUMBER)
     ax.set_title("Tracking: calibration and holdout")
     ax.legend(frameon=False, loc="upper left")

@@ -1,0 +1,132 @@
+"""Calibrating the agent model to a customer file (ABC-SMC): statistics, cohorts, recovery, the written scenario."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.app.cli import app
+from sim.calibration import agent
+from sim.calibration.transactions import read_log, simulated_log
+from sim.experiments import run
+from sim.scenario import Scenario, load_scenario
+from tests.conftest import small
+
+TRUTH = {
+    "purchasing.purchase_probability[2]": 0.6,
+    "purchasing.purchase_probability[3]": 0.7,
+    "dissolution.base_hazard": 0.04,
+    "purchasing.basket_cv": 0.6,
+    "segments[0].wallet_median": 500.0,
+    "segments[0].wallet_sigma": 0.5,
+    "ladder.up_rate": 0.25,
+    "ladder.down_rate": 0.05,
+}
+
+
+def test_statistics_of_a_hand_made_file():
+    # Three customers over 4 months: A enters in month 0 and buys in 0, 1, 3; B enters in 1 and never comes back;
+    # C enters in 2 and buys again in 3.
+    bought = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [1, 0, 1]], dtype=bool)
+    spend = np.where(bought, np.array([[10.0, 0, 0], [20, 40, 0], [0, 0, 10], [40, 0, 10]]), 0.0)
+    stats = agent.statistics(agent.CustomerMonths(bought, spend, np.array([0, 1, 2])), 4)
+    assert [stats[f"repeat_months_{k}+"] for k in agent.REPEAT_BINS] == pytest.approx([1 / 3, 1 / 3, 1 / 3, 0, 0, 0])
+    assert stats["silent_last_3"] == 0.0  # only A was acquired 3 months before the end, and it bought in month 3
+    assert stats["mean_gap"] == pytest.approx((1 + 2 + 1) / 3)
+    assert stats["repeat_per_customer_month_1"] == pytest.approx(1 / 2)  # A repeats; A and B acquired
+    assert stats["repeat_per_customer_month_3"] == pytest.approx(2 / 3)  # A and C repeat
+    logs = np.log([10, 20, 40, 10, 40, 10])
+    assert stats["log_spend_mean"] == pytest.approx(logs.mean())
+    within = np.mean([np.log([10, 20, 40]).std(), 0.0])
+    assert stats["log_spend_sd_within"] == pytest.approx(within)
+
+
+def test_groups_of_statistics_weigh_the_same():
+    w = agent.weights(["repeat_per_customer_month_1", "repeat_per_customer_month_2", "log_spend_mean"])
+    assert sum(v**2 for k, v in w.items() if k.startswith("repeat")) == pytest.approx(w["log_spend_mean"] ** 2)
+
+
+def cohort_truth(sizes=(300, 300, 300, 300), months=12) -> Scenario:
+    sc = small(population={"customers": 0, "cohorts": list(sizes), "referral_pool": 0.0}, horizon_months=months)
+    return agent.with_parameters(sc, {k: (np.log(v) if k == agent.WALLET else v) for k, v in TRUTH.items()})
+
+
+def test_a_simulated_log_reads_back_as_the_simulation_it_came_from():
+    sc = cohort_truth()
+    res = run(sc.with_overrides(record="customers"), 1, 7)
+    log = read_log("sim", frame=simulated_log(res.customers, "2025-01-01", 7), allow_duplicates=True)
+    read = agent.cohorts(log, pd.Timestamp("2025-08-31"))
+    assert read.sizes[:4] == [300, 300, 300, 300] and read.months == 8 and read.total == 12
+    direct = agent.from_simulation(sc, 0, 7)
+    a, b = agent.statistics(read.observed, 8), agent.statistics(direct, 8)
+    assert a.keys() == b.keys()
+    for k in a:  # amounts are rounded to cents in the log
+        assert a[k] == pytest.approx(b[k], abs=1e-3), k
+
+
+@pytest.mark.slow
+def test_the_fit_recovers_known_parameters_within_its_intervals():
+    sc = cohort_truth(sizes=(500, 500, 500, 500))
+    res = run(sc.with_overrides(record="customers"), 1, 11)
+    log = read_log("sim", frame=simulated_log(res.customers, "2025-01-01", 11), allow_duplicates=True)
+    fit = agent.fit_agent(log, pd.Timestamp("2025-08-31"), Scenario(), seed=2, population=150, generations=6)
+    table = fit.parameters.set_index("parameter")
+    fitted = table[table.identified]
+    assert len(fitted) >= 3, table  # at full size (2,000 customers, 12 months) six are: README, Calibration
+    covered = [(fitted.lower[k] <= TRUTH[k] <= fitted.upper[k]) for k in fitted.index]
+    assert np.mean(covered) >= 0.7, table
+    # What the log cannot identify keeps the scenario's value, with no interval.
+    assert table[~table.identified][["lower", "upper"]].isna().all(axis=None)
+    assert fit.scenario.behaviour == "agent" and fit.scenario.population.cohorts[:4] == [500] * 4
+
+
+def test_a_serial_fit_is_repeatable():
+    sc = cohort_truth(sizes=(150, 150), months=6)
+    res = run(sc.with_overrides(record="customers"), 1, 3)
+    log = read_log("sim", frame=simulated_log(res.customers, "2025-01-01", 3), allow_duplicates=True)
+    fits = [
+        agent.fit_agent(log, pd.Timestamp("2025-04-30"), Scenario(), seed=5, population=20, generations=2)
+        for _ in range(2)
+    ]
+    pd.testing.assert_frame_equal(fits[0].parameters, fits[1].parameters)
+
+
+def test_calibrate_agent_writes_a_scenario_every_strategy_runs_on(tmp_path):
+    scen = tmp_path / "truth.toml"
+    scen.write_text(
+        "horizon_months = 8\nreplications = 1\n[population]\ncustomers = 0\ncohorts = [150, 150]\nreferral_pool = 0.0\n"
+    )
+    runner = CliRunner()
+    done = runner.invoke(app, ["run", str(scen), "--transactions", "--out", str(tmp_path / "run"), "-q"])
+    assert done.exit_code == 0, done.output
+    cal = tmp_path / "cal.toml"
+    args = ["calibrate", str(tmp_path / "run" / "transactions.csv"), "--model", "agent", "--calibration-end"]
+    args += ["2025-05-31", "--allow-duplicates", "--seed", "1", "--particles", "20", "--generations", "2"]
+    done = runner.invoke(app, [*args, "-r", "3", "--out", str(cal), "-q"])
+    assert done.exit_code == 0, done.output
+    sc = load_scenario(cal)
+    assert sc.behaviour == "agent" and sc.population.cohorts[:2] == [150, 150]
+    params = pd.read_csv(tmp_path / "cal.parameters.csv")
+    assert {"parameter", "estimate", "lower", "upper"} <= set(params.columns) and len(params) == len(agent.PRIORS) + 1
+    track = pd.read_csv(tmp_path / "cal.tracking.csv")
+    assert set(track.model) == {"agent", "BG/NBD"} and set(track.period) == {"calibration", "holdout"}
+    assert "not in a transaction log" in cal.read_text()
+    done = runner.invoke(
+        app,
+        [
+            "compare",
+            str(cal),
+            "-v",
+            "aao:strategy.account_growth=all_at_once",
+            "-r",
+            "2",
+            "-q",
+            "--out",
+            str(tmp_path / "cmp"),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    bad = runner.invoke(app, [*args[:-4], "--model", "agent", "--out", str(tmp_path / "x.toml"), "--model", "nope"])
+    assert bad.exit_code != 0
