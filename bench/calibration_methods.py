@@ -1,6 +1,7 @@
 """Which inference method for `crmsim calibrate --model agent`: ABC-SMC (pyabc) against simulated method of moments
 with a Bayesian optimizer (optuna's TPE), on the same simulated log, statistics and simulation budget.
 
+    pip install optuna    # only this benchmark needs it
     python bench/calibration_methods.py [--seed 1] [--budget 4000]
 
 Both minimise the same distance between the log's summary statistics and a
