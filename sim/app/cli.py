@@ -656,7 +656,7 @@ def calibrate(
     ] = 200,
     generations: Annotated[
         int, typer.Option("--generations", help="ABC-SMC generations at most (agent model).", min=1)
-    ] = 8,
+    ] = 12,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing scenario file.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no tables.")] = False,
 ) -> None:
@@ -686,6 +686,8 @@ def calibrate(
         raise UsageError(f"--model {model}: use bgnbd or agent")
     columns = Columns(customer, date, amount, segment=segment)
     if model == "agent":
+        if segment:
+            raise UsageError("--segment: the agent model is fitted as one segment so far; drop --segment")
         fit_options = {"seed": seed, "jobs": jobs, "population": particles, "generations": generations}
         _calibrate_agent(
             log,

@@ -130,3 +130,5 @@ def test_calibrate_agent_writes_a_scenario_every_strategy_runs_on(tmp_path):
     assert done.exit_code == 0, done.output
     bad = runner.invoke(app, [*args[:-4], "--model", "agent", "--out", str(tmp_path / "x.toml"), "--model", "nope"])
     assert bad.exit_code != 0
+    seg = runner.invoke(app, [*args, "--segment", "region", "--out", str(tmp_path / "y.toml")])
+    assert seg.exit_code != 0 and "--segment" in seg.output
