@@ -757,8 +757,7 @@ def _calibrate_agent(
     start = Scenario(name=out.stem, firm={"gross_margin": gross_margin})
     bar, tick = progress(quiet, None, "fitting the agent model (ABC-SMC), simulations")
     with bar:
-        serial = fit_options["jobs"] == 1  # workers cannot advance the bar
-        fit = agent.fit_agent(data, end, start, progress=tick if serial else None, **fit_options)
+        fit = agent.fit_agent(data, end, start, progress=tick, **fit_options)
     seed = fit_options["seed"]
     track = pd.concat(
         [

@@ -241,13 +241,10 @@ def fit_agent(
 
     def model(par: dict) -> dict:
         sc = with_parameters(base, {k: par[key[k]] for k in names})
-        stats = statistics(from_simulation(sc, 0, int(np.random.randint(2**31))), months)
-        if progress is not None:
-            progress(1)
-        return stats
+        return statistics(from_simulation(sc, 0, int(np.random.randint(2**31))), months)
 
-    np.random.seed(seed)  # pyabc draws from numpy's global generator: the seed makes a serial fit repeatable
-    sampler = pyabc.sampler.SingleCoreSampler() if jobs == 1 else pyabc.sampler.MulticoreEvalParallelSampler(jobs)
+    np.random.seed(seed)  # pyabc draws from numpy's global generator; the sampler hands each evaluation a seed
+    sampler = _batch_sampler(pyabc)(jobs, progress)
     distance = pyabc.AdaptivePNormDistance(p=2, fixed_weights=weights(list(observed)))
     abc = pyabc.ABCSMC(model, prior, distance, population_size=population, sampler=sampler)
     with tempfile.TemporaryDirectory() as tmp:
@@ -266,6 +263,59 @@ def fit_agent(
     whole = base_scenario(scenario, log_cohorts, log_cohorts.total).with_overrides(record=scenario.record)
     final = with_parameters(whole, shown)
     return AgentFit(table, final, log_cohorts, sims, done, draws)
+
+
+BATCH = 48  # evaluations handed out at once; fixed, so that a fit does not depend on --jobs
+
+
+def _evaluate(simulate_one: Callable, seed: int):
+    """One ABC evaluation (draw a parameter, simulate, accept or not) with numpy's global generator at `seed`.
+
+    The generator's state is put back afterwards: in process (one job) the
+    main process's stream must not depend on the evaluations it ran.
+    """
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        return simulate_one()
+    finally:
+        np.random.set_state(state)
+
+
+def _batch_sampler(pyabc):
+    """A pyabc sampler whose results depend on the seed only, not on the number of processes.
+
+    pyabc's own parallel samplers reseed their workers from the operating
+    system and accept particles in the order they finish, so a parallel fit
+    cannot be repeated.  Here the main process draws a seed for each
+    evaluation of a batch, the batch runs on joblib's workers (or in process
+    with one job), and results are taken in evaluation order until the
+    generation is full; the rest of the last batch is discarded.
+    """
+    from joblib import Parallel, delayed
+
+    class BatchSampler(pyabc.sampler.Sampler):
+        def __init__(self, jobs: int, progress: Progress) -> None:
+            super().__init__()
+            self.jobs, self.progress = jobs, progress
+
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
+            sample, evaluations = self._create_empty_sample(), 0
+            with Parallel(n_jobs=self.jobs) as parallel:
+                while sample.n_accepted < n and evaluations < max_eval:
+                    seeds = np.random.randint(2**31, size=BATCH)
+                    for particle in parallel(delayed(_evaluate)(simulate_one, int(s)) for s in seeds):
+                        if sample.n_accepted >= n:
+                            break
+                        sample.append(particle)
+                        evaluations += 1
+                    if self.progress is not None:
+                        self.progress(BATCH)
+            self.nr_evaluations_ = evaluations
+            sample.ok = sample.n_accepted >= n
+            return sample
+
+    return BatchSampler
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:

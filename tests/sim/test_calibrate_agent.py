@@ -82,15 +82,16 @@ def test_the_fit_recovers_known_parameters_within_its_intervals():
     assert fit.scenario.behaviour == "agent" and fit.scenario.population.cohorts[:4] == [500] * 4
 
 
-def test_a_serial_fit_is_repeatable():
+def test_a_fit_is_repeatable_and_the_same_serial_or_parallel():
     sc = cohort_truth(sizes=(150, 150), months=6)
     res = run(sc.with_overrides(record="customers"), 1, 3)
     log = read_log("sim", frame=simulated_log(res.customers, "2025-01-01", 3), allow_duplicates=True)
     fits = [
-        agent.fit_agent(log, pd.Timestamp("2025-04-30"), Scenario(), seed=5, population=20, generations=2)
-        for _ in range(2)
+        agent.fit_agent(log, pd.Timestamp("2025-04-30"), Scenario(), seed=5, jobs=jobs, population=20, generations=2)
+        for jobs in (1, 1, 2)
     ]
     pd.testing.assert_frame_equal(fits[0].parameters, fits[1].parameters)
+    pd.testing.assert_frame_equal(fits[0].draws, fits[2].draws)
 
 
 def test_calibrate_agent_writes_a_scenario_every_strategy_runs_on(tmp_path):
