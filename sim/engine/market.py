@@ -63,8 +63,9 @@ class Market:
         self.migration_spend = tables.pop("direct")  # (segment | customer) x rung
         self.migrating = bool(self.migration_spend.any())
         self.investment_spend = {kind: t for kind, t in tables.items() if t.any()}  # (segment | customer) x rung
-        # The portfolio the firm holds: customers outside it are let go before month 0.
-        self.dissolve(holdings.let_go(scenario, customers, draws, served_chance), Cause.NOT_SERVED, 0)
+        # The portfolio the firm holds: customers outside it are let go as they arrive (here: before month 0).
+        self.holdings = holdings.Holdings(scenario, customers, draws, served_chance)
+        self.dissolve(self.holdings.let_go(np.arange(customers.n)), Cause.NOT_SERVED, 0)
 
     def spend_rows(self, idx: np.ndarray, seg: np.ndarray) -> np.ndarray:
         """Row of the spend tables for customers `idx` of segments `seg`: the segment, or its own row in a design."""
@@ -101,6 +102,7 @@ class Market:
         c.entered[self.entering] = t
         c.n += size
         self.reserved -= size
+        self.dissolve(self.holdings.let_go(np.arange(self.entering.start, self.entering.stop)), Cause.NOT_SERVED, t)
 
     def _close_month(self, t: int) -> None:
         c = self.customers

@@ -76,7 +76,7 @@ def outcome(scenario: Scenario, replication: int, seed: int, design: SpendDesign
     c, n0 = rep.customers, scenario.population.customers
     return Outcome(
         equity=float(c.clv[: c.n].sum()),
-        value=tree_values(c.clv[: c.n], c.referred_by[: c.n], n0),
+        value=tree_values(c.clv[: c.n], c.referred_by[: c.n])[:n0],
         segment=c.segment[:n0].copy(),
         index=rep.design_index,
         served=_reach(rep.recorder.relationships, rep.recorder.ladder),
@@ -449,6 +449,12 @@ def migration_loop(
         check_levers(scenario, ["migration.spend"], "optimize migration")
         return markov_loop(scenario, budget, reps, seed, kappa, lifetime, by_segment, n_jobs, progress)
     check_levers(scenario, ["investments.social.spend"], "optimize migration")
+    if any(scenario.population.cohorts):
+        raise UsageError(
+            "optimize migration measures the response on the customers present at month 0, and this scenario's "
+            "arrive in population.cohorts (not supported yet): for a plan on the base as acquired, set "
+            "population.customers to their total and population.cohorts = []"
+        )
     if lifetime:
         raise UsageError(
             '--lifetime values rung moves over the whole lifetime with a Markov ladder (behaviour = "markov"); '

@@ -25,26 +25,27 @@ from sim.workflows.checks import CHECK_SEED_OFFSET, LoopReport, diff_row, row
 def _scenario_table(res: Results, level: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Value per unit held, for each replication (rows) and asset (columns); resource per unit; units available.
 
-    A unit is a customer present at month 0 with the customers its referrals
-    brought (its referral tree): whom the firm lets go refers nobody, so the
-    value and the cost to serve of holding a customer are its tree's.
+    A unit is a customer who came by itself (present at month 0, or in a
+    later cohort) with the customers its referrals brought (its referral
+    tree): whom the firm lets go refers nobody, so the value and the cost to
+    serve of holding a customer are its tree's.
     """
     panel = res.customers
     i = res.scenario.monthly_discount_rate
     cost = (panel["cost_to_serve"] / (1 + i) ** panel["period"]).groupby([panel.replication, panel.customer]).sum()
     trees = []
     for r, lt in res.lifetimes.groupby("replication", sort=True):
-        initial = int((lt.entered == 0).sum())  # initial customers are rows 0..initial-1 of a replication
         spent = cost.loc[r].reindex(lt.customer).fillna(0.0).to_numpy()
         refs = lt.referred_by.to_numpy()
+        roots = refs < 0
         trees.append(
             pd.DataFrame(
                 {
                     "replication": r,
-                    "customer": lt.customer.to_numpy()[:initial],
-                    "segment": lt.segment.to_numpy()[:initial],
-                    "value": tree_values(lt.clv.to_numpy(), refs, initial),
-                    "cost": tree_values(spent, refs, initial),
+                    "customer": lt.customer.to_numpy()[roots],
+                    "segment": lt.segment.to_numpy()[roots],
+                    "value": tree_values(lt.clv.to_numpy(), refs)[roots],
+                    "cost": tree_values(spent, refs)[roots],
                 }
             )
         )

@@ -71,3 +71,23 @@ def test_without_cohorts_nothing_changes():
 def test_impossible_cohorts_are_refused_with_the_field_named(population, match):
     with pytest.raises(ScenarioError, match=match):
         small(population=population, horizon_months=24)
+
+
+def test_the_migration_loop_refuses_cohorts_and_says_what_to_do():
+    from sim.errors import UsageError
+    from sim.workflows.migration import migration_loop
+
+    with pytest.raises(UsageError, match="population.cohorts"):
+        migration_loop(cohort_market(), budget=1000.0, replications=2)
+
+
+def test_a_cohort_market_plays_a_portfolio_and_lets_go_entrants_outside_it():
+    from sim.stages import Cause
+
+    sc = cohort_market()
+    sc = sc.with_overrides(segments=[{**sc.segments[0].model_dump(), "served": 0.5}])
+    c = simulate(sc, 0, 4).customers
+    outside = c.cause[: c.n] == Cause.NOT_SERVED
+    assert abs(outside.mean() - 0.5) < 4 * np.sqrt(0.25 / c.n)
+    assert np.array_equal(c.dissolved_month[: c.n][outside], c.entered[: c.n][outside])  # let go on arrival
+    assert (c.acquired_month[: c.n][outside] == -1).all()  # never acquired, so no acquisition cost
