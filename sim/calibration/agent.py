@@ -72,6 +72,12 @@ class Cohorts:
     observed: CustomerMonths  # those customers over the whole log
 
 
+def month_index(dates: pd.Series | pd.DatetimeIndex, start: pd.Period) -> np.ndarray:
+    """Calendar months from `start` (0 = the month of `start`) of each date, without a Python loop."""
+    dates = pd.DatetimeIndex(dates)
+    return ((dates.year - start.year) * 12 + dates.month - start.month).to_numpy(dtype=np.int64)
+
+
 def cohorts(log: pd.DataFrame, calibration_end: pd.Timestamp) -> Cohorts:
     """The log's cohorts up to the calibration end, and their purchase-months to the end of the log."""
     start = log["date"].min().to_period("M")
@@ -79,7 +85,7 @@ def cohorts(log: pd.DataFrame, calibration_end: pd.Timestamp) -> Cohorts:
     total = (log["date"].max().to_period("M") - start).n + 1
     if months < 3:
         raise LogError(f"--calibration-end {calibration_end.date()}: the calibration period needs at least 3 months")
-    month = np.asarray([(p - start).n for p in log["date"].dt.to_period("M")])
+    month = month_index(log["date"], start)
     first = pd.Series(month).groupby(log["customer"].to_numpy()).transform("min").to_numpy()
     keep = first < months  # customers acquired after the calibration end are not part of the fit
     ids, col = np.unique(log["customer"].to_numpy()[keep], return_inverse=True)
@@ -112,8 +118,7 @@ def statistics(cm: CustomerMonths, months: int) -> dict[str, float]:
     purchase-month, across and within customers.
     """
     bought, spend, entry = cm.bought[:months], cm.spend[:months], cm.entry
-    t = np.arange(months)[:, None]
-    repeat = bought & (t > entry[None, :])
+    repeat = _repeats(bought, entry)
     hist = np.histogram(repeat.sum(axis=0), bins=[*REPEAT_BINS, np.inf])[0] / max(len(entry), 1)
     acquired = np.maximum(np.cumsum(np.bincount(entry, minlength=months)[:months]), 1)
     per_month = repeat.sum(axis=1) / acquired
@@ -358,10 +363,14 @@ def _posterior_table(
     return pd.DataFrame(rows)
 
 
+def _repeats(bought: np.ndarray, entry: np.ndarray) -> np.ndarray:
+    """Months x customers: a purchase-month after the customer's first month."""
+    return bought & (np.arange(len(bought))[:, None] > entry[None, :])
+
+
 def repeat_months(cm: CustomerMonths) -> np.ndarray:
     """Repeat purchase-months in each month: customers who bought that month, after their first month."""
-    t = np.arange(len(cm.bought))[:, None]
-    return (cm.bought & (t > cm.entry[None, :])).sum(axis=1)
+    return _repeats(cm.bought, cm.entry).sum(axis=1)
 
 
 def tracking(actual: np.ndarray, simulated: np.ndarray, months: int) -> pd.DataFrame:
@@ -402,15 +411,14 @@ def bgnbd_tracking(log: pd.DataFrame, log_cohorts: Cohorts, calibration_end, rep
     first = summary["first_purchase"]
     end = log["date"].max()
     horizon = (end - first).dt.days.to_numpy() / DAYS_PER_WEEK
-    entry = np.asarray([(p - log_cohorts.start).n for p in first.dt.to_period("M")])
+    entry = month_index(first, log_cohorts.start)
     rng = np.random.default_rng(seed)
     sims = np.zeros((replications, log_cohorts.total))
     for r in range(replications):
         times = simulate_transactions(len(summary), horizon, **bg.params, rng=rng)
         k = np.repeat(np.arange(len(times)), [len(ts) for ts in times])
         days = np.concatenate(times) * DAYS_PER_WEEK if len(k) else np.zeros(0)
-        when = (first.to_numpy()[k] + pd.to_timedelta(days, unit="D")).to_period("M")
-        month = np.asarray([(p - log_cohorts.start).n for p in when], dtype=np.int64)
+        month = month_index(first.to_numpy()[k] + pd.to_timedelta(days, unit="D"), log_cohorts.start)
         pairs = np.unique(np.c_[k, month][month > entry[k]], axis=0) if len(k) else np.zeros((0, 2), dtype=np.int64)
         sims[r] = np.bincount(pairs[:, 1], minlength=log_cohorts.total)[: log_cohorts.total]
     return tracking(repeat_months(log_cohorts.observed), sims, log_cohorts.months)

@@ -86,8 +86,7 @@ class Market:
     def _open_month(self, t: int) -> None:
         c = self.customers
         self.month = t
-        if t < len(self.cohorts):
-            self._admit_cohort(self.cohorts[t], t)
+        self._admit_cohort(self.cohorts[t] if t < len(self.cohorts) else 0, t)
         self.draws.open(t, c.n)
         c.revenue[:] = 0.0
         c.month_purchases[:] = 0
@@ -96,7 +95,7 @@ class Market:
         self.recorder.state(t, c)
 
     def _admit_cohort(self, size: int, t: int) -> None:
-        """This month's cohort takes the next free places; they enter as prospects about to try (`entering`)."""
+        """This month's cohort (maybe none) takes the next free places, as prospects about to try (`entering`)."""
         c = self.customers
         self.entering = slice(c.n, c.n + size)
         c.entered[self.entering] = t
