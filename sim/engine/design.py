@@ -2,8 +2,8 @@
 
 The migration optimizer (:mod:`sim.workflows.migration`) estimates how value
 responds to monthly spend per rung and investment type.  Instead of one run per
-spend level, each customer of the initial population draws, for every
-(rung, type) cell, one spend level from the design; all customers meet the
+spend level, each customer who comes by itself (at month 0 or in a cohort)
+draws, for every (rung, type) cell, one spend level from the design; all customers meet the
 same random numbers as in the run without spend (common random numbers), so
 customer i's value difference between the two runs is its response to its
 own levels.  Referred newcomers get the design's centre (the plan around which

@@ -38,6 +38,7 @@ class Market:
         design: SpendDesign | None = None,
         design_index: np.ndarray | None = None,
         served_chance: np.ndarray | None = None,
+        cohorts: Customers | None = None,
     ) -> None:
         self.scenario = scenario
         self.customers = customers
@@ -48,17 +49,20 @@ class Market:
         self.discount = 1.0 / (1.0 + scenario.monthly_discount_rate)
         self.lost_referrals = 0
         self.cohorts = scenario.population.cohorts
+        self.entrants = Customers.blank(0, 0) if cohorts is None else cohorts  # the cohorts' customers, by entry
+        self.joined = 0  # entrants in the market so far
         self.reserved = sum(self.cohorts)  # places kept for the cohorts still to come
         self.entering = slice(0, 0)  # this month's cohort entrants
         mg = scenario.migration
         names = [s.name for s in scenario.segments]
         tables = {kind: getattr(scenario.investments, kind).table(names) for kind in INVESTMENTS}
         tables["direct"] = np.array([mg.segment_spend.get(name, mg.spend) for name in names], dtype=float)
-        self.designed = 0  # customers 0..designed-1 spend their own rows (a designed experiment)
+        self.designed = 0  # identities 0..designed-1 spend their own rows (a designed experiment)
         if design is not None and design_index is not None:
-            # Rows after the segments' hold each designed customer's own spend; newcomers spend the centre.
+            # Rows after the segments' hold each designed customer's own spend; referred newcomers spend the centre.
             self.designed = len(design_index)
-            own = design.spend(customers.segment[: self.designed], design_index)
+            segment = np.concatenate([customers.segment[: customers.n], self.entrants.segment])
+            own = design.spend(segment, design_index)
             tables = {kind: np.vstack([design.centre[:, :, k], own[:, :, k]]) for k, kind in enumerate(LEVERS)}
         self.migration_spend = tables.pop("direct")  # (segment | customer) x rung
         self.migrating = bool(self.migration_spend.any())
@@ -71,7 +75,8 @@ class Market:
         """Row of the spend tables for customers `idx` of segments `seg`: the segment, or its own row in a design."""
         if not self.designed:
             return seg
-        return np.where(idx < self.designed, len(self.scenario.segments) + idx, seg)
+        who = self.customers.identity[idx]
+        return np.where(who < self.designed, len(self.scenario.segments) + who, seg)
 
     def run(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         """Advance all customers month by month until the horizon."""
@@ -87,7 +92,7 @@ class Market:
         c = self.customers
         self.month = t
         self._admit_cohort(self.cohorts[t] if t < len(self.cohorts) else 0, t)
-        self.draws.open(t, c.n)
+        self.draws.open(t, c.n, c.identity[: c.n] if self.entrants.capacity else None)
         c.revenue[:] = 0.0
         c.month_purchases[:] = 0
         c.cost[:] = 0.0
@@ -98,6 +103,9 @@ class Market:
         """This month's cohort (maybe none) takes the next free places, as prospects about to try (`entering`)."""
         c = self.customers
         self.entering = slice(c.n, c.n + size)
+        c.place(self.entering, self.entrants, slice(self.joined, self.joined + size))
+        self.mode.admit(self, self.entering)
+        self.joined += size
         c.entered[self.entering] = t
         c.n += size
         self.reserved -= size

@@ -78,10 +78,31 @@ def _pick(table: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def draw_population(scenario: Scenario, rng: np.random.Generator, mode: Mode) -> Customers:
-    """Draw the initial customers and the referral pool from the scenario's segments."""
-    n = scenario.population.customers
-    arrivals = n + sum(scenario.population.cohorts)  # cohorts enter later, at the next free places
-    cap = arrivals + int(round(scenario.population.referral_pool * arrivals))
+    """Draw the initial customers and the places of the customers who enter later (referred or in a cohort).
+
+    A cohort entrant takes the next free place when its month comes, as a
+    referred newcomer does; which place that is depends on how many referrals
+    came first.  So that an entrant is the same customer, meeting the same
+    random numbers, whatever the strategy (common random numbers), entrants are
+    drawn apart (:func:`draw_cohorts`) and numbered after the initial
+    customers; the places they may take carry identities after theirs.
+    """
+    n, entrants = scenario.population.customers, sum(scenario.population.cohorts)
+    arrivals = n + entrants
+    c = _draw(scenario, rng, mode, n, arrivals + int(round(scenario.population.referral_pool * arrivals)))
+    c.identity[n:] += entrants
+    return c
+
+
+def draw_cohorts(scenario: Scenario, rng: np.random.Generator, mode: Mode) -> Customers:
+    """The customers who enter in the cohorts, in order of entry, with identities after the initial customers'."""
+    c = _draw(scenario, rng, mode, 0, sum(scenario.population.cohorts))
+    c.identity += scenario.population.customers
+    return c
+
+
+def _draw(scenario: Scenario, rng: np.random.Generator, mode: Mode, n: int, cap: int) -> Customers:
+    """`cap` places from the scenario's segments, the first `n` in the market at month 0."""
     c = Customers.blank(n, cap)
     u = rng.random((cap, 8))
     _characteristics(c, scenario.segments, u)

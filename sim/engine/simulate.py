@@ -10,7 +10,7 @@ import simpy
 from sim.engine.design import SpendDesign
 from sim.engine.market import Market
 from sim.engine.modes import mode_for
-from sim.engine.population import draw_population
+from sim.engine.population import draw_cohorts, draw_population
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
 from sim.engine.streams import MonthDraws, Purpose, stream
@@ -39,19 +39,23 @@ def simulate(
 ) -> Replication:
     """Simulate one replication of `scenario` with root `seed` (default: the scenario's).
 
-    With a `design`, each customer of the initial population spends its own drawn levels (a designed experiment).
+    With a `design`, each customer who comes by itself (at month 0 or in a cohort) spends its own drawn levels
+    (a designed experiment).
     With `served`, initial customer i is in the firm's portfolio with chance served[i] (a per-customer holding).
     """
     seed = scenario.seed if seed is None else seed
     who = 0 if scenario.population.fixed else replication
     mode = mode_for(scenario)
     customers = draw_population(scenario, stream(seed, who, Purpose.POPULATION), mode)
+    cohorts = draw_cohorts(scenario, stream(seed, who, Purpose.POPULATION, name="cohorts"), mode)
     recorder = Recorder(
         scenario.horizon_months, customers.capacity, scenario.record == "customers", len(scenario.segments)
     )
-    index = None if design is None else design.assign(customers.segment[: customers.n], seed, replication)
-    draws = MonthDraws(seed, replication, customers.capacity)
-    market = Market(scenario, customers, recorder, draws, mode, design, index, served)
+    # Designed customers: those who come by themselves, at month 0 or in a cohort, in order of identity.
+    segment = np.concatenate([customers.segment[: customers.n], cohorts.segment])
+    index = None if design is None else design.assign(segment, seed, replication)
+    draws = MonthDraws(seed, replication, customers.capacity + cohorts.capacity)
+    market = Market(scenario, customers, recorder, draws, mode, design, index, served, cohorts)
     mode.prepare(market, stream(seed, who, Purpose.TRAITS))
     env = simpy.Environment()
     env.run(until=env.process(market.run(env)))

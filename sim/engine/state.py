@@ -14,6 +14,8 @@ class Customers:
     """State of every customer (C: characteristics, R: responses, P: purchase history; CIF notes)."""
 
     n: int  # customers in the market so far; entries n.. are the referral pool
+    # who sits in each place: the key of its random numbers (its place, unless cohorts enter; see sim.engine.population)
+    identity: np.ndarray
     # characteristics
     segment: np.ndarray
     wallet: np.ndarray
@@ -69,7 +71,13 @@ class Customers:
     def blank(cls, n: int, capacity: int) -> Customers:
         """`capacity` places (`n` of them in the market), every array at its empty value."""
         arrays = {name: np.full(capacity, fill, dtype=dtype) for name, (dtype, fill) in _EMPTY.items()}
-        return cls(n=n, **arrays)
+        return cls(n=n, identity=np.arange(capacity, dtype=np.int64), **arrays)
+
+    def place(self, places: slice, source: Customers, rows: slice) -> None:
+        """Put `source`'s customers `rows` (who they are and how they stand) into `places`."""
+        self.identity[places] = source.identity[rows]
+        for name in _EMPTY:
+            getattr(self, name)[places] = getattr(source, name)[rows]
 
     @property
     def capacity(self) -> int:

@@ -4,9 +4,10 @@ Every mechanism and episode kind draws from a stream of its own, named by a
 purpose string (``"purchase"``, ``"ladder.up"``, ``"growth_offer.2"``...).  A
 purpose's key is a checksum of its name, so adding a mechanism adds a stream
 and never shifts the draws of another.  Within a month a purpose gives one
-uniform (or one row of `width` uniforms) per customer, in customer order:
-customer k meets the same draws whatever the strategy and whoever else is in
-the market (common random numbers).
+uniform (or one row of `width` uniforms) per customer, keyed by the
+customer's identity (its place, unless cohorts enter): customer k meets the
+same draws whatever the strategy and whoever else is in the market (common
+random numbers).
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ class MonthDraws:
     def __init__(self, seed: int, replication: int, capacity: int) -> None:
         self.seed, self.replication, self.capacity = seed, replication, capacity
         self.month, self.rows = -1, 0
+        self.identity: np.ndarray | None = None
         self._buffers: dict[tuple[str, int], np.ndarray] = {}
         self._drawn: dict[tuple[str, int], np.ndarray] = {}
 
-    def open(self, month: int, rows: int) -> None:
-        """Start month `month` with `rows` customers in the market; earlier draws are forgotten."""
-        self.month, self.rows = month, rows
+    def open(self, month: int, rows: int, identity: np.ndarray | None = None) -> None:
+        """Start month `month` with `rows` customers in the market (of these identities, if not their places)."""
+        self.month, self.rows, self.identity = month, rows, identity
         self._drawn.clear()
 
     def __call__(self, purpose: str, width: int = 1) -> np.ndarray:
@@ -75,7 +77,11 @@ class MonthDraws:
             buf = self._buffers.get(key)
             if buf is None:
                 buf = self._buffers[key] = np.empty(self.capacity * width, dtype=np.float32)
-            out = buf[: self.rows * width]
+            keys = self.rows if self.identity is None else int(self.identity.max(initial=-1)) + 1
+            out = buf[: keys * width]
             stream(self.seed, self.replication, Purpose.MONTHLY, self.month, purpose).random(out=out, dtype=np.float32)
-            got = self._drawn[key] = out if width == 1 else out.reshape(self.rows, width)
+            got = out if width == 1 else out.reshape(keys, width)
+            if self.identity is not None:
+                got = got[self.identity]
+            self._drawn[key] = got
         return got

@@ -5,8 +5,8 @@ structural, financial) build bonds that move trust, commitment and switching
 costs, and the ladder moves because they do.  So the response to spend is
 measured in the model itself, by designed experiments on common random numbers:
 
-1. Each customer of the initial population draws its own spend level for
-   every (rung, type) cell (:mod:`sim.engine.design`); its value to the
+1. Each customer who comes by itself (at month 0 or in a cohort) draws its
+   own spend level for every (rung, type) cell (:mod:`sim.engine.design`); its value to the
    horizon, with the customers it referred, is compared with the same customer
    in the run without spend.  A regression of those differences on the design
    gives the effect of each level of each cell (:func:`optimize.response.level_effects`).
@@ -48,6 +48,7 @@ from sim.workflows.checks import CHECK_SEED_OFFSET, LoopReport, diff_row, row
 from sim.workflows.ladder import ladder_plan, markov_loop
 
 ROUND_SEEDS = 7_919  # round r of the loop runs on root seed + r * this: fresh samples every round
+LAST_STEP_SEEDS = 3_967  # offset of the seeds on which a loop stopped by its round limit tests its last move
 MAX_ROUNDS = 5  # design rounds at most; then the plan is validated as it stands
 DESIGN_RUNS = 2  # designed runs per round (different draws of the levels, same seeds)
 BUDGET_SLACK = 0.02  # a validated plan may overspend its budget by this share before it is scaled down
@@ -63,8 +64,8 @@ class Outcome:
     """What one replication tells the loop (small: it crosses process boundaries)."""
 
     equity: float
-    value: np.ndarray  # each initial customer's discounted value to the horizon, with the customers it referred
-    segment: np.ndarray  # each initial customer's segment
+    value: np.ndarray  # each unreferred customer's discounted value to the horizon, with the customers it referred
+    segment: np.ndarray  # each unreferred customer's segment
     index: np.ndarray | None  # its design level per (rung, type), in a designed run
     served: np.ndarray  # months x segments x rungs x levers: the customers each lever's spend reaches
     invested: float  # relationship investment and migration spend, mean per month
@@ -73,11 +74,15 @@ class Outcome:
 def outcome(scenario: Scenario, replication: int, seed: int, design: SpendDesign | None = None) -> Outcome:
     """Simulate one replication (with a spend design) and keep what the migration loop needs."""
     rep = simulate(scenario, replication, seed, design)
-    c, n0 = rep.customers, scenario.population.customers
+    c = rep.customers
+    # Customers who came by themselves (at month 0 or in a cohort), in order of identity: the same customer at
+    # the same position in every run, wherever referrals made a cohort's entrants sit.
+    came = np.flatnonzero(c.referred_by[: c.n] < 0)
+    came = came[np.argsort(c.identity[came])]
     return Outcome(
         equity=float(c.clv[: c.n].sum()),
-        value=tree_values(c.clv[: c.n], c.referred_by[: c.n])[:n0],
-        segment=c.segment[:n0].copy(),
+        value=tree_values(c.clv[: c.n], c.referred_by[: c.n])[came],
+        segment=c.segment[came].copy(),
         index=rep.design_index,
         served=_reach(rep.recorder.relationships, rep.recorder.ladder),
         invested=float(rep.recorder.invested.mean()),
@@ -284,6 +289,9 @@ def search(
             settled = True
             break
         centre = _spread(target.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments)
+    if not settled:
+        centre, row = _last_step(play, centre, incumbent, seed + MAX_ROUNDS * ROUND_SEEDS + LAST_STEP_SEEDS, len(rows))
+        rows.append(row)
     centre, validation, sims = _validate(play, centre, budget, seed + MAX_ROUNDS * ROUND_SEEDS)
     nan = float("nan")
     rows.append(_round_row(len(rows), sims * reps, validation.mean(), True, "validation", validation, nan, nan, nan))
@@ -345,6 +353,19 @@ def _rivals(
         if paired_interval(theirs, gain).low > 0:
             centre, gain, source, runs["centre"] = plan, theirs, name, runs[name]
     return centre, gain, source
+
+
+def _last_step(play: Callable, centre: np.ndarray, incumbent: np.ndarray, block: int, k: int) -> tuple:
+    """A loop stopped by its round limit has moved its centre without testing the move: test it against the
+    incumbent on seeds of its own and keep the better (so a run of rejected moves never ends in one untested)."""
+    none = play(np.zeros_like(centre), block)
+    tested = _gain(play(centre, block), none)
+    held = _gain(play(incumbent, block), none) if incumbent.any() else np.zeros(len(none))
+    keep = tested.mean() >= held.mean()
+    plan, gain = (centre, tested) if keep else (incumbent, held)
+    nan = float("nan")
+    sims = len(none) * (2 + bool(incumbent.any()))
+    return plan, _round_row(k, sims, tested.mean(), keep, "proposal" if keep else "incumbent", gain, nan, nan, nan)
 
 
 def _validate(play: Callable, plan: np.ndarray, budget: float, block: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -449,12 +470,6 @@ def migration_loop(
         check_levers(scenario, ["migration.spend"], "optimize migration")
         return markov_loop(scenario, budget, reps, seed, kappa, lifetime, by_segment, n_jobs, progress)
     check_levers(scenario, ["investments.social.spend"], "optimize migration")
-    if any(scenario.population.cohorts):
-        raise UsageError(
-            "optimize migration measures the response on the customers present at month 0, and this scenario's "
-            "arrive in population.cohorts (not supported yet): for a plan on the base as acquired, set "
-            "population.customers to their total and population.cohorts = []"
-        )
     if lifetime:
         raise UsageError(
             '--lifetime values rung moves over the whole lifetime with a Markov ladder (behaviour = "markov"); '
@@ -581,17 +596,25 @@ def _notes(budget: float, spent: dict[str, float], found: Search) -> list[str]:
     """What the user should know: spend against budget, and how the loop ended."""
     rounds = found.rounds
     design = rounds[~rounds["validation"]]
+    last = "kept" if design["accepted"].iloc[-1] else "rejected"
     notes = [
-        f"the loop ran {len(design)} design round(s) and {int(rounds['replications_run'].sum())} replications; "
+        f"the loop ran {len(design) - (not found.settled)} design round(s) and "
+        f"{int(rounds['replications_run'].sum())} replications; "
         + (
             f"the plan settled (the last round would move {design['spend_moved'].iloc[-1]:.0%} of the spend)"
             if found.settled
-            else f"it stopped at its {MAX_ROUNDS}-round limit before the plan settled"
+            else f"it stopped at its {MAX_ROUNDS}-round limit before the plan settled; its last move, tested "
+            f"on seeds of its own against the plan before it, was {last}"
         ),
         "spend per month on the check's seeds: "
         + ", ".join(f"{name} {value:,.0f}" for name, value in spent.items() if name != "none"),
     ]
-    if spent["plan"] < 0.95 * budget:
+    if not found.spend.any():
+        notes.append(
+            "no spend the loop tried paid for its cost on these customers (rounds.csv: every move lost against "
+            "spending nothing), so the plan is to spend nothing"
+        )
+    elif spent["plan"] < 0.95 * budget:
         notes.append(
             f"the plan spends {spent['plan']:,.0f} of the {budget:,.0f} a month: beyond that no measured response "
             "pays for its cost, so the rest buys nothing (the uniform arm spends the same)"

@@ -73,12 +73,38 @@ def test_impossible_cohorts_are_refused_with_the_field_named(population, match):
         small(population=population, horizon_months=24)
 
 
-def test_the_migration_loop_refuses_cohorts_and_says_what_to_do():
-    from sim.errors import UsageError
-    from sim.workflows.migration import migration_loop
+def test_a_cohort_entrant_is_the_same_customer_however_many_referrals_came_before_it():
+    # Referrals take places as they come, so more referrals push a cohort's entrants to later places; each
+    # entrant must still be the same customer meeting the same random numbers (common random numbers).
+    advocates = {"name": "all", "initial_rungs": [0, 0, 0, 0, 0, 0, 1, 0], "initial_stages": [0, 0, 0, 1]}
+    entrants = {}
+    for rate in (0.05, 0.3):
+        rates = [0.0] * 6 + [rate, rate]
+        sc = small(
+            population={"customers": 300, "cohorts": [0, 0, 0, 200], "referral_pool": 1.0},
+            horizon_months=12,
+            segments=[advocates],
+            purchasing={"referral_rate": rates},
+        )
+        c = simulate(sc, 0, 9).customers
+        came = np.flatnonzero((c.entered[: c.n] == 3) & (c.referred_by[: c.n] < 0))
+        entrants[rate] = (came, pd.DataFrame({"clv": c.clv[came], "wallet": c.wallet[came]}, index=c.identity[came]))
+    (low, a), (high, b) = entrants[0.05], entrants[0.3]
+    assert low.min() < high.min()  # the entrants did sit at different places ...
+    pd.testing.assert_frame_equal(a.sort_index(), b.sort_index())  # ... and lived the same lives
 
-    with pytest.raises(UsageError, match="population.cohorts"):
-        migration_loop(cohort_market(), budget=1000.0, replications=2)
+
+def test_the_migration_loop_plans_on_a_cohort_market_with_every_entrant_in_its_design():
+    from sim.workflows.migration import design_around, migration_loop, outcome
+
+    sc = cohort_market()
+    design = design_around(np.zeros((1, 8, 4)), np.full(4, 5.0), first=True, key=0)
+    designed = outcome(sc, 0, 3, design)
+    assert len(designed.value) == len(designed.index) == sum(COHORTS)  # all entrants, none referred
+    report = migration_loop(sc, budget=1000.0, replications=2)
+    spend = report.plan["total_spend"].sum()
+    assert 0 <= spend <= 1000.0 * (1 + 1e-6)
+    assert spend > 0 or any("spend nothing" in note for note in report.notes)  # a zero plan says why
 
 
 def test_a_cohort_market_plays_a_portfolio_and_lets_go_entrants_outside_it():

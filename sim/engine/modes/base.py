@@ -61,6 +61,9 @@ class Mode:
     def prepare(self, market: Any, traits: np.random.Generator) -> None:
         """Draw what the mode needs per customer before month 0 (`traits`: its own stream)."""
 
+    def admit(self, market: Any, places: slice) -> None:
+        """Customers of a cohort have just taken `places` (what the mode drew per place must follow them)."""
+
     def step(self, market: Any, env: simpy.Environment, t: int) -> None:
         """Advance every customer in the market by month `t`."""
         raise NotImplementedError

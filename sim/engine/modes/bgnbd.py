@@ -53,19 +53,27 @@ class BuyTillYouDie(Mode):
         purchase rate within its segment: rung 8 holds the heaviest buyers.
         """
         c = market.customers
-        u = traits.random((c.capacity, 3))
+        self.u = traits.random((c.capacity + market.entrants.capacity, 3))  # by identity (see Customers.identity)
+        self.rate, self.dropout, self.spend_rate, self.spend_shape = (np.empty(c.capacity) for _ in range(4))
+        self._traits(c, slice(None))
+
+    def admit(self, market: Any, places: slice) -> None:
+        """A cohort's customers draw their traits from their own segment's distributions."""
+        self._traits(market.customers, places)
+
+    def _traits(self, c: Any, places: slice) -> None:
+        u, seg = self.u[c.identity[places]], c.segment[places]
         fits = [s.buy_till_you_die for s in self.scenario.segments]
-        seg = c.segment
 
         def per_customer(attr: str) -> np.ndarray:
             return np.array([getattr(f, attr) for f in fits])[seg]
 
-        self.rate = gammaincinv(per_customer("r"), u[:, 0]) / per_customer("alpha_per_month")
-        self.dropout = betaincinv(per_customer("a"), per_customer("b"), u[:, 1])
-        self.spend_rate = gammaincinv(per_customer("q"), u[:, 2]) / per_customer("gamma")
-        self.spend_shape = per_customer("p")
-        c.rung[:] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)
-        c.initial_rung[:] = c.rung
+        self.rate[places] = gammaincinv(per_customer("r"), u[:, 0]) / per_customer("alpha_per_month")
+        self.dropout[places] = betaincinv(per_customer("a"), per_customer("b"), u[:, 1])
+        self.spend_rate[places] = gammaincinv(per_customer("q"), u[:, 2]) / per_customer("gamma")
+        self.spend_shape[places] = per_customer("p")
+        c.rung[places] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)
+        c.initial_rung[places] = c.rung[places]
 
     def step(self, market: Any, env: simpy.Environment, t: int) -> None:
         """A month of BG/NBD: Poisson purchases while active, dropout after each with the customer's p (memoryless)."""

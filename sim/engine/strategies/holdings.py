@@ -23,22 +23,26 @@ from sim.scenario import Scenario
 
 
 class Holdings:
-    """Whom the firm serves: a chance and a uniform per place (None: it serves everyone)."""
+    """Whom the firm serves: a chance per customer and a uniform per identity (None: it serves everyone)."""
 
     def __init__(
         self, scenario: Scenario, customers: Customers, draws: MonthDraws, chance: np.ndarray | None = None
     ) -> None:
-        share = np.array([s.served for s in scenario.segments])
-        self.chance = None
-        if chance is None and (share >= 1.0).all():
-            return
-        self.chance = share[customers.segment]
-        if chance is not None:  # per-customer holdings for the customers present at month 0
-            self.chance[: len(chance)] = chance
-        self.u = stream(draws.seed, draws.replication, Purpose.SERVED).random(customers.capacity)
+        self.share = np.array([s.served for s in scenario.segments])
+        self.customers = customers
+        self.chance = chance  # per-customer holdings for the customers present at month 0
+        self.everyone = chance is None and bool((self.share >= 1.0).all())
+        if not self.everyone:
+            self.u = stream(draws.seed, draws.replication, Purpose.SERVED).random(draws.capacity)
 
     def let_go(self, places: np.ndarray) -> np.ndarray:
         """The places among `places` (arriving now) that the firm does not serve."""
-        if self.chance is None:
+        if self.everyone:
             return places[:0]
-        return places[self.u[places] >= self.chance[places]]
+        c = self.customers
+        who = c.identity[places]
+        chance = self.share[c.segment[places]]
+        if self.chance is not None:
+            mine = who < len(self.chance)
+            chance[mine] = self.chance[who[mine]]
+        return places[self.u[who] >= chance]
