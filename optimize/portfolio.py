@@ -23,6 +23,7 @@ of the risk, so no n x n matrix is formed.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import cvxpy as cp
@@ -131,7 +132,9 @@ def solve(problem: cp.Problem, what: str, relax: str) -> None:
         if solver not in cp.installed_solvers():
             continue
         try:
-            problem.solve(solver=solver)
+            with warnings.catch_warnings():  # an inaccurate status is handled below: the next solver is tried
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+                problem.solve(solver=solver)
         except cp.SolverError as exc:
             statuses.append(f"{solver}: {exc}")
             continue
