@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 
 from sim.engine.design import INVESTMENTS, LEVERS, SpendDesign
+from sim.engine.kernel.books import close_month, open_month
 from sim.engine.modes.base import Mode
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
@@ -23,6 +24,8 @@ from sim.engine.strategies import holdings
 from sim.engine.streams import MonthDraws
 from sim.scenario import Scenario
 from sim.stages import Cause, Stage
+
+_NONE = np.zeros(0)  # no panel: the books keep no per-customer margin
 
 
 class Market:
@@ -93,11 +96,9 @@ class Market:
         self.month = t
         self._admit_cohort(self.cohorts[t] if t < len(self.cohorts) else 0, t)
         self.draws.open(t, c.n, c.identity[: c.n] if self.entrants.capacity else None)
-        c.revenue[:] = 0.0
-        c.month_purchases[:] = 0
-        c.cost[:] = 0.0
-        c.acquisition[:] = 0.0
-        self.recorder.state(t, c)
+        rec = self.recorder
+        open_month(c.records, c.n, rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t])
+        rec.state(t, c)
 
     def _admit_cohort(self, size: int, t: int) -> None:
         """This month's cohort (maybe none) takes the next free places, as prospects about to try (`entering`)."""
@@ -112,17 +113,12 @@ class Market:
         self.dissolve(self.holdings.let_go(np.arange(self.entering.start, self.entering.stop)), Cause.NOT_SERVED, t)
 
     def _close_month(self, t: int) -> None:
-        c = self.customers
-        n = c.n
+        c, rec = self.customers, self.recorder
         gross_margin = self.scenario.firm.gross_margin if self.mode.books_revenue else 1.0
-        margin = c.revenue[:n] * gross_margin - c.cost[:n] - c.acquisition[:n]
-        c.clv[:n] += margin * self.discount**t
-        active = (c.stage[:n] != Stage.DISSOLUTION) & (c.stage[:n] != Stage.AWARENESS)
-        # Reviews judge ongoing profitability: the acquisition cost is sunk by then.
-        c.window_margin[:n] += (margin + c.acquisition[:n]) * active
-        c.window_cost[:n] += c.cost[:n] * active
-        c.window_months[:n] += active
-        self.recorder.flows(t, n, c.revenue[:n], c.cost[:n], c.acquisition[:n], margin, c.month_purchases[:n])
+        close_month(
+            c.records, c.n, gross_margin, self.discount**t, rec.totals[t], rec.margin[t] if rec.panel else _NONE
+        )
+        rec.flows(t, c)
 
     def dissolve(self, idx: Any, cause: Cause, t: int | None = None) -> None:
         """End the relationships of customers `idx` (an index array, mask or int)."""

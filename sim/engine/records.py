@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.state import Customers
-from sim.stages import N_RUNGS, N_STAGES, Stage
+from sim.stages import N_RUNGS, N_STAGES
 
 PANEL_STATE = ("stage", "rung", "trust", "satisfaction", "share_of_wallet")
 PANEL_FLOWS = ("purchases", "revenue", "cost_to_serve", "margin")
@@ -52,32 +52,19 @@ class Recorder:
         )
 
     def state(self, t: int, c: Customers) -> None:
-        """Record the start-of-month state of the customers in the market."""
-        n = c.n
-        self.stage_counts[t] = np.bincount(c.stage[:n], minlength=N_STAGES)
-        self.rung_counts[t] = np.bincount(c.rung[:n], minlength=N_RUNGS)
-        self.active_rung_counts[t] = np.bincount(c.rung[:n][c.stage[:n] != Stage.DISSOLUTION], minlength=N_RUNGS)
+        """Record the start-of-month state of the customers in the market (counts: sim.engine.kernel.books)."""
         if self.panel:
+            n = c.n
             self.stage[t, :n] = c.stage[:n]
             self.rung[t, :n] = c.rung[:n]
             self.trust[t, :n] = c.trust(slice(0, n))
             self.satisfaction[t, :n] = c.satisfaction[:n]
             self.share_of_wallet[t, :n] = c.share_of_wallet[:n]
 
-    def flows(
-        self,
-        t: int,
-        n: int,
-        revenue: np.ndarray,
-        cost: np.ndarray,
-        acquisition: np.ndarray,
-        margin: np.ndarray,
-        purchases: np.ndarray,
-    ) -> None:
-        """Record the month's purchases and money for the first n customers."""
-        self.totals[t] = (revenue.sum(), cost.sum(), acquisition.sum(), margin.sum(), purchases.sum())
+    def flows(self, t: int, c: Customers) -> None:
+        """Record the month's purchases and money per customer (totals and margins: sim.engine.kernel.books)."""
         if self.panel:
-            self.purchases[t, :n] = purchases
-            self.revenue[t, :n] = revenue
-            self.cost_to_serve[t, :n] = cost
-            self.margin[t, :n] = margin
+            n = c.n
+            self.purchases[t, :n] = c.month_purchases[:n]
+            self.revenue[t, :n] = c.revenue[:n]
+            self.cost_to_serve[t, :n] = c.cost[:n]

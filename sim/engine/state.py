@@ -66,18 +66,22 @@ class Customers:
     revenue: np.ndarray
     cost: np.ndarray
     acquisition: np.ndarray
+    # every array above is a field of this one: one record per place, as the compiled month reads a customer
+    records: np.ndarray
 
     @classmethod
     def blank(cls, n: int, capacity: int) -> Customers:
         """`capacity` places (`n` of them in the market), every array at its empty value."""
-        arrays = {name: np.full(capacity, fill, dtype=dtype) for name, (dtype, fill) in _EMPTY.items()}
-        return cls(n=n, identity=np.arange(capacity, dtype=np.int64), **arrays)
+        records = np.zeros(capacity, dtype=RECORD)  # zeroed pages cost nothing until written
+        for name, (_, fill) in _EMPTY.items():
+            if fill:
+                records[name] = fill
+        records["identity"] = np.arange(capacity)
+        return cls(n=n, records=records, **{name: records[name] for name in RECORD.names})
 
     def place(self, places: slice, source: Customers, rows: slice) -> None:
         """Put `source`'s customers `rows` (who they are and how they stand) into `places`."""
-        self.identity[places] = source.identity[rows]
-        for name in _EMPTY:
-            getattr(self, name)[places] = getattr(source, name)[rows]
+        self.records[places] = source.records[rows]
 
     @property
     def capacity(self) -> int:
@@ -121,3 +125,4 @@ _EMPTY: dict[str, tuple[type, float]] = {
     "month_purchases": (np.int32, 0),
     **dict.fromkeys(("revenue", "cost", "acquisition"), (np.float64, 0.0)),
 }
+RECORD = np.dtype([("identity", np.int64)] + [(name, dtype) for name, (dtype, _) in _EMPTY.items()], align=True)

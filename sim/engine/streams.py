@@ -69,6 +69,28 @@ class MonthDraws:
         self.month, self.rows, self.identity = month, rows, identity
         self._drawn.clear()
 
+    def block(self, purposes: tuple[str, ...], drawn: tuple[str, ...]) -> np.ndarray:
+        """This month's uniforms of `purposes`, one row each (purposes x customers); rows not `drawn` are left as is.
+
+        The compiled month reads its uniforms from one array; each row holds
+        exactly what ``self(purpose)`` gives.
+        """
+        buf = self._buffers.get(("block", purposes))
+        if buf is None:
+            buf = self._buffers[("block", purposes)] = np.zeros((len(purposes), self.capacity), dtype=np.float32)
+        out = buf[:, : self.rows]
+        for i, purpose in enumerate(purposes):
+            if purpose not in drawn:
+                continue
+            if self.identity is None:
+                self._stream(purpose).random(out=out[i], dtype=np.float32)
+            else:
+                out[i] = self(purpose)
+        return out
+
+    def _stream(self, purpose: str) -> np.random.Generator:
+        return stream(self.seed, self.replication, Purpose.MONTHLY, self.month, purpose)
+
     def __call__(self, purpose: str, width: int = 1) -> np.ndarray:
         """Uniforms of `purpose` this month: one per customer (width 1) or one row of `width` per customer."""
         key = (purpose, width)
@@ -79,7 +101,7 @@ class MonthDraws:
                 buf = self._buffers[key] = np.empty(self.capacity * width, dtype=np.float32)
             keys = self.rows if self.identity is None else int(self.identity.max(initial=-1)) + 1
             out = buf[: keys * width]
-            stream(self.seed, self.replication, Purpose.MONTHLY, self.month, purpose).random(out=out, dtype=np.float32)
+            self._stream(purpose).random(out=out, dtype=np.float32)
             got = out if width == 1 else out.reshape(keys, width)
             if self.identity is not None:
                 got = got[self.identity]

@@ -1,5 +1,8 @@
 """Each mechanism of the agent month on a hand-computed case: three customers, uniforms chosen by hand.
 
+The mechanisms run as the numpy month (tests/oracle.py), which test_kernel.py
+shows gives the compiled kernel's tables.
+
 A uniform of 0.0 makes every chance happen and 0.999 none; the expected
 values below are worked out from the scenario defaults written next to them.
 """
@@ -11,29 +14,14 @@ import pytest
 import simpy
 
 from sim.engine.market import Market
-from sim.engine.mechanisms import (
-    acquisition,
-    commitment,
-    competition,
-    dissolution,
-    growth,
-    interactions,
-    ladder,
-    purchases,
-    referrals,
-    satisfaction,
-    service,
-    share_of_wallet,
-    stages,
-    trust,
-)
-from sim.engine.mechanisms.month import Month
+from sim.engine.mechanisms import growth, referrals, trust
 from sim.engine.modes import mode_for
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
-from sim.engine.strategies import portfolio
 from sim.scenario import Scenario
 from sim.stages import COMMITMENT, DISSOLUTION, EXPANSION, EXPLORATION, Cause
+from tests import oracle
+from tests.oracle import Month
 
 NEVER, ALWAYS = 0.999, 0.0
 
@@ -67,7 +55,7 @@ def month(m: Market) -> Month:
     """A month opened on the market, with who is in a relationship fixed and the policy's effects set."""
     mo = Month(m, simpy.Environment(), t=3)
     mo.enter_relationships()
-    portfolio.effects(mo)
+    oracle.policy_effects(mo)
     return mo
 
 
@@ -75,7 +63,7 @@ def test_acquisition_trial_at_trial_rate_times_rung_chance():
     # rung 3 (switcher): 0.15 x 0.35 = 0.0525
     m = market([0, 0], [2, 2], purchase=[0.05, 0.06])
     mo = Month(m, simpy.Environment(), t=3)
-    acquisition.step(mo)
+    oracle.acquisition(mo)
     c = m.customers
     assert list(mo.trial) == [True, False]
     assert (c.stage[0], c.products[0], c.acquired_month[0], c.acquisition[0]) == (EXPLORATION, 1, 3, 150.0)
@@ -84,7 +72,7 @@ def test_acquisition_trial_at_trial_rate_times_rung_chance():
 
 def test_interactions_build_credibility_and_intimacy_and_cost():
     m = market([1, 1], [3, 3], interaction=[0.05, 0.5])  # transactional rate 0.10
-    interactions.step(month(m))
+    oracle.interactions(month(m))
     c = m.customers
     assert c.credibility[0] == pytest.approx(0.3 + 0.10 * 0.7)
     assert c.intimacy[0] == pytest.approx(0.3 + 0.08 * 0.1 * 0.7)  # times closeness 0.1
@@ -97,7 +85,7 @@ def test_purchases_revenue_is_wallet_times_share_times_basket():
     m = market([2, 2, 1, 1], [3, 3, 3, 3], sc, purchase=[0.5, 0.6, 0.43, 0.45], basket=[0.5] * 4)
     m.customers.share_of_wallet[:] = 0.2
     mo = month(m)
-    purchases.step(mo)
+    oracle.purchases(mo)
     c = m.customers
     assert list(mo.buy) == [True, False, True, False]
     assert c.revenue[0] == pytest.approx(1000.0 * 0.2) and c.revenue[1] == 0.0
@@ -112,7 +100,7 @@ def test_service_failure_hurts_reliability_and_recovery_costs():
     m.customers.transaction_u[:] = 0.5
     mo = month(m)
     mo.buy = np.array([True, True])
-    service.step(mo)
+    oracle.service(mo)
     c = m.customers
     assert list(mo.failed) == [True, False] and list(mo.resolved) == [True, False]
     assert c.reliability[0] == pytest.approx(0.3 - min(0.2 * 1.5, 1.0) * 0.3)
@@ -124,7 +112,7 @@ def test_a_first_success_sets_satisfaction_to_its_experience():
     m = market([1], [3])
     mo = month(m)
     mo.buy, mo.failed, mo.resolved = np.array([True]), np.array([False]), np.array([False])
-    satisfaction.step(mo)
+    oracle.satisfaction(mo)
     # success 0.5, fit = 1 - |0.1 - 0.5| = 0.6: 0.5 x 0.5 + 0.5 x (2 x 0.6 - 1)
     assert m.customers.satisfaction[0] == pytest.approx(0.5 * 0.5 + 0.5 * 0.2)
     assert m.customers.experiences[0] == 1
@@ -135,7 +123,7 @@ def test_commitment_moves_towards_trust_and_lock_in():
     m.customers.affective[0] = 0.1
     mo = month(m)
     mo.coverage = np.array([0.25])
-    commitment.step(mo)
+    oracle.commitment(mo)
     c = m.customers
     assert mo.trust[0] == pytest.approx(0.3)
     assert c.affective[0] == pytest.approx(0.1 + 0.1 * (0.3 - 0.1))
@@ -150,7 +138,7 @@ def test_share_of_wallet_closes_a_fifth_of_the_gap():
     m.customers.share_of_wallet[0] = 0.1
     mo = month(m)
     mo.sow_target = np.array([0.3])
-    share_of_wallet.step(mo)
+    oracle.share_of_wallet(mo)
     assert m.customers.share_of_wallet[0] == pytest.approx(0.1 + 0.2 * 0.2)
 
 
@@ -159,7 +147,7 @@ def test_ladder_climbs_on_drive_and_drops_after_an_unresolved_failure():
     m.customers.transaction_u[2] = 1.0
     mo = month(m)
     mo.unresolved = np.array([False, False, True])
-    ladder.step(mo)
+    oracle.ladder(mo)
     assert list(m.customers.rung) == [4, 3, 2]
 
 
@@ -168,7 +156,7 @@ def test_migration_spend_buys_a_move_and_is_charged():
     m = market([1, 1], [3, 3], sc, migration=[0.05, 0.07])  # p = 0.10 x (1 - e^-1) = 0.0632
     mo = month(m)
     mo.unresolved = np.array([False, False])
-    ladder.step(mo)
+    oracle.ladder(mo)
     assert list(m.customers.rung) == [4, 3]
     assert list(m.customers.cost) == [20.0, 20.0]
 
@@ -180,7 +168,7 @@ def test_stages_move_with_trust_and_record_commitment():
     mo = month(m)
     mo.trust, mo.satisfaction = np.full(3, 0.9), np.full(3, 0.9)
     mo.affective, mo.calculative, mo.share_of_wallet = np.full(3, 0.9), np.full(3, 0.9), np.full(3, 0.9)
-    stages.step(mo)
+    oracle.stages(mo)
     assert list(c.stage) == [EXPANSION, COMMITMENT, COMMITMENT]  # nobody regresses at this height
     assert c.commitment_month[1] == 3
 
@@ -189,7 +177,7 @@ def test_competitor_pulls_an_approached_customer_away():
     m = market([1, 1], [2, 2], competitor__offer=[ALWAYS, NEVER], competitor__switch=[ALWAYS, ALWAYS])
     mo = month(m)
     mo.switching, mo.affective, mo.satisfaction = np.zeros(2), np.zeros(2), np.zeros(2)
-    competition.step(mo)
+    oracle.competition(mo)
     assert m.customers.stage[0] == DISSOLUTION and m.customers.cause[0] == Cause.COMPETITOR
     assert m.customers.stage[1] == 1
 
@@ -200,7 +188,7 @@ def test_dissolution_ends_relationships_and_prospects_lose_interest():
     mo.switched = np.zeros(2, dtype=bool)
     mo.satisfaction, mo.trust, mo.calculative = np.zeros(2), np.full(2, 0.5), np.zeros(2)
     mo.dependence, mo.unresolved, mo.transaction_u = np.zeros(2), np.zeros(2, dtype=bool), np.zeros(2)
-    dissolution.step(mo)  # hazard 0.01 for both; prospects leave at 0.01
+    oracle.dissolution(mo)  # hazard 0.01 for both; prospects leave at 0.01
     c = m.customers
     assert list(c.stage) == [DISSOLUTION, 1, DISSOLUTION]
     assert (c.cause[0], c.cause[2]) == (Cause.DISSATISFACTION, Cause.PROSPECT_LOST)
@@ -209,7 +197,7 @@ def test_dissolution_ends_relationships_and_prospects_lose_interest():
 def test_trust_components_drift_back_without_contact():
     m = market([1], [3])
     m.customers.credibility[0], m.customers.self_orientation[0] = 0.8, 1.5
-    trust.drift(month(m))
+    oracle.trust_drift(month(m))
     assert m.customers.credibility[0] == pytest.approx(0.8 + 0.01 * (0.3 - 0.8))
     assert m.customers.self_orientation[0] == pytest.approx(1.5 + 0.1 * (1.2 - 1.5))
     assert trust.green_trust(0.3, 0.6, 0.9, 2.0) == pytest.approx(0.3)
@@ -235,14 +223,13 @@ def test_growth_episodes_start_for_eligible_customers_only():
 
 
 def test_investments_build_bonds_that_act_on_drivers_and_fade():
-    from sim.engine.mechanisms import investments
 
     spend = [0.0, 0.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0]  # rung 4 only
     sc = Scenario(
         investments={"social": {"spend": spend}, "structural": {"spend": spend}, "financial": {"spend": spend}}
     )
     m = market([1, 1], [3, 2], sc)
-    investments.step(month(m))
+    oracle.investments(month(m))
     c = m.customers
     grown = 0.10 * (1 - np.exp(-1.0))  # social: effect 0.10, scale 20
     assert c.social_bond[0] == pytest.approx(grown * (1 - 0.05)) and c.social_bond[1] == 0.0

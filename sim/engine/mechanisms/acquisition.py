@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
+from numba import njit
 
-from sim.engine.mechanisms.month import Month
+from sim.engine.mechanisms.draws import U_PURCHASE
 from sim.stages import EXPLORATION
 
 
-def step(m: Month) -> None:
-    """Prospects try at the trial rate times their rung's purchase chance; the acquisition cost is paid.
-
-    A cohort entering this month (``population.cohorts``) tries for certain: it is acquired at its first purchase.
-    """
-    c, sc, t = m.customers, m.scenario, m.t
-    rung = c.rung[: m.n]
-    chance = sc.stages.trial_rate * np.asarray(sc.purchasing.purchase_probability)[rung]
-    m.trial = m.prospect & (m.draws("purchase") < chance)
-    m.trial[m.market.entering] = m.prospect[m.market.entering]  # unless the portfolio let them go
-    new = np.flatnonzero(m.trial)
-    c.stage[new] = EXPLORATION
-    c.acquired_month[new] = t
-    c.products[new] = np.maximum(c.products[new], 1)
-    c.acquisition[new] += np.array([s.acquisition_cost for s in sc.segments])[c.segment[new]]
+@njit(cache=True, inline="always")
+def step(r, k, p, u, entering, t):  # noqa: ANN001, ANN201
+    """A prospect tries at the trial rate times its rung's purchase chance (a cohort entrant for certain)."""
+    chance = p.stages.trial_rate * p.purchasing.purchase_probability[r.rung]
+    if not (entering or u[U_PURCHASE, k] < chance):
+        return False
+    r.stage = EXPLORATION
+    r.acquired_month = t
+    r.products = max(r.products, 1)
+    r.acquisition += p.acquisition_cost[r.segment]
+    return True

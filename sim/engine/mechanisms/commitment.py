@@ -8,30 +8,28 @@ that later mechanisms (competition, dissolution) read.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+from numba.extending import register_jitable
 
-from sim.engine.mechanisms.month import Month
 from sim.engine.mechanisms.trust import green_trust
 
 
+@register_jitable
 def calculative_target(switching_cost, dependence, trust_level, trust_on_calculative):
     """Calculative commitment a customer moves to: switching costs and dependence, less where trust is high."""
     return np.clip(0.5 * (switching_cost + dependence) - trust_on_calculative * (trust_level - 0.5), 0.0, 1.0)
 
 
-def step(m: Month) -> None:
-    """Linkages, switching costs and dependence this month; affective and calculative commitment move towards them."""
-    c, sc, rel = m.customers, m.scenario, m.rel
-    cm = sc.commitment
-    m.trust = green_trust(c.credibility[rel], c.reliability[rel], c.intimacy[rel], c.self_orientation[rel])
-    m.satisfaction = c.satisfaction[rel]
-    linkage = c.linkage[rel]
-    linkage += sc.posture.linkage_rate * (1.0 - linkage)
-    m.switching = np.clip(cm.products_switching_weight * m.coverage + cm.linkage_switching_weight * linkage, 0.0, 1.0)
-    m.dependence = m.need_u * np.maximum(m.coverage, linkage)
-    aff, calc = c.affective[rel], c.calculative[rel]
-    aff += cm.affective_rate * (m.trust - aff)
-    calc += cm.calculative_rate * (
-        calculative_target(m.switching, m.dependence, m.trust, cm.trust_on_calculative) - calc
-    )
-    c.linkage[rel], c.affective[rel], c.calculative[rel] = linkage, aff, calc
-    m.affective, m.calculative = aff, calc
+@njit(cache=True, inline="always")
+def step(r, p, coverage):  # noqa: ANN001, ANN201
+    """Linkages, switching costs and dependence; affective and calculative commitment move towards them."""
+    cm = p.commitment
+    trust = green_trust(r.credibility, r.reliability, r.intimacy, r.self_orientation)
+    linkage = r.linkage + p.posture.linkage_rate * (1.0 - r.linkage)
+    switching = min(max(cm.products_switching_weight * coverage + cm.linkage_switching_weight * linkage, 0.0), 1.0)
+    dependence = r.need_u * max(coverage, linkage)
+    aff = r.affective + cm.affective_rate * (trust - r.affective)
+    calc = r.calculative
+    calc += cm.calculative_rate * (calculative_target(switching, dependence, trust, cm.trust_on_calculative) - calc)
+    r.linkage, r.affective, r.calculative = linkage, aff, calc
+    return trust, switching, dependence

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+from numba import njit
+from numba.extending import register_jitable
 from scipy.special import expit as logistic
 
-from sim.engine.mechanisms.month import Month, happens
-from sim.stages import Cause
+from sim.engine.mechanisms.draws import U_OFFER, U_SWITCH
 
 
+@register_jitable
 def switch_probability(price_sensitivity, switching_cost, affective, satisfaction, p, shift=0.0):
     """Chance a customer takes a competitor's offer (logistic; `p` is the Competition parameters).
 
@@ -25,23 +26,14 @@ def switch_probability(price_sensitivity, switching_cost, affective, satisfactio
     return logistic(z)
 
 
-def step(m: Month) -> None:
-    """Competitors approach customers in a relationship; those who take the offer leave (cause: competitor)."""
-    c, sc, rel = m.customers, m.scenario, m.rel
-    co = sc.competition
-    approached = m.u("competitor.offer") < co.offer_rate * (1.0 + co.market_uncertainty_effect * m.market_u)
-    # The rung after this month's ladder move; a price rise adds to the pull of a cheaper competitor.
-    # Rewards bought with financial investments hold a customer back.
-    pull = np.asarray(sc.purchasing.price_sensitivity)[c.rung[rel]] + m.reprice * sc.portfolio_policy.price_rise
-    pull = pull - c.financial_bond[rel]
-    m.switched = happens(
-        approached,
-        m.u("competitor.switch"),
-        lambda *x: switch_probability(*x[:4], co, x[4]),
-        pull,
-        m.switching,
-        m.affective,
-        m.satisfaction,
-        sc.stages.effect("switch_shift", 0.0)[m.stage],
-    )
-    m.market.dissolve(rel[m.switched], Cause.COMPETITOR, m.t)
+@njit(cache=True, inline="always")
+def step(r, k, p, u, stage, reprice, switching, sat):  # noqa: ANN001, ANN201
+    """A competitor may approach the customer; taking its offer ends the relationship.  Returns whether it did."""
+    co = p.competition
+    if not u[U_OFFER, k] < co.offer_rate * (1.0 + co.market_uncertainty_effect * r.market_u):
+        return False
+    # The rung after this month's ladder move; a price rise adds to the pull, financial rewards hold back.
+    pull = p.purchasing.price_sensitivity[r.rung] + reprice * p.portfolio_policy.price_rise
+    pull = pull - r.financial_bond
+    chance = switch_probability(pull, switching, r.affective, sat, co, p.staged.switch_shift[stage])
+    return u[U_SWITCH, k] < chance

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+from numba.extending import register_jitable
 
-from sim.engine.mechanisms.month import Month, happens
-from sim.stages import Cause
+from sim.engine.mechanisms.draws import U_DISSOLUTION
 
 
+@register_jitable
 def dissolution_hazard(
     satisfaction,
     trust_level,
@@ -41,23 +43,18 @@ def dissolution_hazard(
     return np.clip(base + shock, 0.0, 1.0)
 
 
-def step(m: Month) -> None:
-    """Customers who did not switch may end the relationship; prospects who did not try may drop out."""
-    sc, rel = m.scenario, m.rel
-    u = m.draws("dissolution")
-    ended = happens(
-        ~m.switched,
-        u[rel],
-        lambda *x: dissolution_hazard(*x[:6], sc.dissolution, *x[6:]),
-        m.satisfaction,
-        m.trust,
-        m.calculative,
-        m.dependence,
-        m.unresolved,
-        m.transaction_u,
-        sc.stages.effect("hazard_factor")[m.stage],
-        sc.stages.effect("failure_sensitivity")[m.stage],
+@njit(cache=True, inline="always")
+def step(r, k, p, u, stage, sat, trust, dependence, unresolved):  # noqa: ANN001, ANN201
+    """Whether a relationship that was not switched away ends this month."""
+    hazard = dissolution_hazard(
+        sat,
+        trust,
+        r.calculative,
+        dependence,
+        (1.0 if unresolved else 0.0),
+        r.transaction_u,
+        p.dissolution,
+        p.staged.hazard_factor[stage],
+        p.staged.failure_sensitivity[stage],
     )
-    lost = m.prospect & ~m.trial & (u < sc.stages.prospect_exit_rate)
-    m.market.dissolve(rel[ended], Cause.DISSATISFACTION, m.t)
-    m.market.dissolve(np.flatnonzero(lost), Cause.PROSPECT_LOST, m.t)
+    return u[U_DISSOLUTION, k] < hazard

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sim.engine.mechanisms.month import Month
+from numba import njit
+
+from sim.engine.mechanisms.draws import U_INTERACTION
 
 
-def step(m: Month) -> None:
-    """Customers in a relationship before this month meet the firm at the posture's rate (as the policy adjusts it)."""
-    c, sc, rel = m.customers, m.scenario, m.rel
-    post, tr = sc.posture, sc.trust
-    interact = m.old & (m.u("interaction") < m.interaction_rate)
-    cred, intim = c.credibility[rel], c.intimacy[rel]
-    cred += interact * tr.credibility_gain * (1.0 - cred)
-    intim += interact * tr.intimacy_gain * post.closeness * (1.0 - intim)
-    c.credibility[rel], c.intimacy[rel] = cred, intim
-    c.cost[rel] += interact * post.interaction_cost + (m.old & m.invest) * sc.portfolio_policy.invest_cost
+@njit(cache=True, inline="always")
+def step(r, k, p, u, old, rate, invest):  # noqa: ANN001, ANN201
+    """A customer in a relationship before this month meets the firm at the posture's (adjusted) rate."""
+    interact = 1.0 if old and u[U_INTERACTION, k] < rate else 0.0
+    tr, post = p.trust, p.posture
+    r.credibility += interact * tr.credibility_gain * (1.0 - r.credibility)
+    r.intimacy += interact * tr.intimacy_gain * post.closeness * (1.0 - r.intimacy)
+    r.cost += interact * post.interaction_cost + (1.0 if old else 0.0) * invest * p.portfolio_policy.invest_cost

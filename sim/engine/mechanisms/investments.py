@@ -15,34 +15,56 @@ its own rate.  The ladder then moves because the drivers move:
 
 from __future__ import annotations
 
-from optimize.response import migration_probability as saturating
-from sim.engine.mechanisms.month import Month
+import numpy as np
+from numba import njit
+
+SOCIAL, STRUCTURAL, FINANCIAL = 0, 1, 2  # investment types, in sim.engine.design.INVESTMENTS order
 
 
-def step(m: Month) -> None:
-    """Spend each investment type in use on the customers in a relationship; bonds grow, act and fade."""
-    market, c, sc, rel = m.market, m.customers, m.scenario, m.rel
-    segment = c.segment[rel]
-    market.recorder.count(market.recorder.relationships, m.t, segment, m.rung)
-    if not market.investment_spend:
-        return
-    rows = market.spend_rows(rel, segment)
-    for kind, table in market.investment_spend.items():
-        p = getattr(sc.investments, kind)
-        spend = table[rows, m.rung]
-        c.cost[rel] += spend
-        market.recorder.invested[m.t] += spend.sum()
-        bonds = getattr(c, f"{kind}_bond")
-        b = bonds[rel]
-        b += saturating(spend, p.effect, p.scale) * (1.0 - b)
-        bonds[rel] = b
-    tr = sc.trust
-    social, structural = c.social_bond[rel], c.structural_bond[rel]
-    cred, intim, linkage = c.credibility[rel], c.intimacy[rel], c.linkage[rel]
-    cred += social * tr.credibility_gain * (1.0 - cred)
-    intim += social * tr.intimacy_gain * (1.0 - intim)
-    linkage += structural * (1.0 - linkage)
-    c.credibility[rel], c.intimacy[rel], c.linkage[rel] = cred, intim, linkage
-    for kind in market.investment_spend:  # the bonds fade after they acted
-        bonds = getattr(c, f"{kind}_bond")
-        bonds[rel] *= 1.0 - getattr(sc.investments, kind).decay
+@njit(cache=True, inline="always")
+def saturating(spend, p_max, scale):  # noqa: ANN001, ANN201
+    """optimize.response.migration_probability for one number (that one also builds cvxpy expressions)."""
+    return p_max * (1.0 - np.exp(spend * (-1.0 / scale)))
+
+
+@njit(cache=True, inline="always")
+def grown(bond, spend, effect, scale):  # noqa: ANN001, ANN201
+    """A bond after a month's spend on it: saturating in the spend, towards 1."""
+    return bond + saturating(spend, effect, scale) * (1.0 - bond)
+
+
+@njit(cache=True, inline="always")
+def spend_row(r, s):  # noqa: ANN001, ANN201
+    """Row of the spend tables: the customer's own in a designed experiment, else its segment's."""
+    who = r.identity
+    return s.segments + who if who < s.designed else r.segment
+
+
+@njit(cache=True, inline="always")
+def step(r, p, s, tables, rung):  # noqa: ANN001, ANN201
+    """Spend each investment type in use; bonds grow, act on trust and linkages, and fade.  Returns the spend."""
+    if not (s.investing[SOCIAL] or s.investing[STRUCTURAL] or s.investing[FINANCIAL]):
+        return 0.0
+    row, spent = spend_row(r, s), 0.0
+    for kind in range(3):
+        if s.investing[kind]:
+            spend = tables[kind, row, rung]
+            r.cost += spend
+            spent += spend
+            if kind == SOCIAL:
+                r.social_bond = grown(r.social_bond, spend, s.effect[kind], s.scale[kind])
+            elif kind == STRUCTURAL:
+                r.structural_bond = grown(r.structural_bond, spend, s.effect[kind], s.scale[kind])
+            else:
+                r.financial_bond = grown(r.financial_bond, spend, s.effect[kind], s.scale[kind])
+    tr = p.trust
+    r.credibility += r.social_bond * tr.credibility_gain * (1.0 - r.credibility)
+    r.intimacy += r.social_bond * tr.intimacy_gain * (1.0 - r.intimacy)
+    r.linkage += r.structural_bond * (1.0 - r.linkage)
+    if s.investing[SOCIAL]:  # the bonds fade after they acted
+        r.social_bond *= 1.0 - s.decay[SOCIAL]
+    if s.investing[STRUCTURAL]:
+        r.structural_bond *= 1.0 - s.decay[STRUCTURAL]
+    if s.investing[FINANCIAL]:
+        r.financial_bond *= 1.0 - s.decay[FINANCIAL]
+    return spent

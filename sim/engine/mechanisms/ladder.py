@@ -8,29 +8,36 @@ the response function the optimizer also uses (:mod:`optimize.response`).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+from numba.extending import register_jitable
 from scipy.special import expit as logistic
 
 from optimize.response import migration_probability
-from sim.engine.mechanisms.month import Month
+from sim.engine.mechanisms.draws import U_DOWN, U_MIGRATION, U_UP
+from sim.engine.mechanisms.investments import saturating, spend_row
+from sim.engine.mechanisms.numeric import choose
 from sim.engine.mechanisms.trust import green_trust
 
 
+@register_jitable
 def ladder_drive(trust_level, satisfaction, affective, w_trust, w_satisfaction, w_affective):
     """What pushes a customer up the loyalty ladder."""
     return w_trust * trust_level + w_satisfaction * satisfaction + w_affective * affective
 
 
+@register_jitable
 def climb_probability(drive, rung, thresholds, up_rate, steepness):
     """Monthly chance of climbing one rung: logistic in the gap between drive and the rung's threshold."""
     top = len(thresholds)
     theta = thresholds[np.minimum(rung, top - 1)]
-    return np.where(rung < top, up_rate * logistic(steepness * (drive - theta)), 0.0)
+    return choose(rung < top, up_rate * logistic(steepness * (drive - theta)), 0.0)
 
 
+@register_jitable
 def drop_probability(drive, rung, thresholds, down_rate, steepness):
     """Monthly chance of dropping one rung when the drive falls below what holds the current rung."""
     theta = thresholds[np.maximum(rung - 1, 0)]
-    return np.where(rung > 0, down_rate * logistic(steepness * (theta - drive)), 0.0)
+    return choose(rung > 0, down_rate * logistic(steepness * (theta - drive)), 0.0)
 
 
 def migrate(market, j: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -45,27 +52,24 @@ def migrate(market, j: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarra
     return u < migration_probability(spend, mg.p_max, mg.scale)
 
 
-def step(m: Month) -> None:
-    """Every customer still in the market may climb or drop a rung; an unresolved failure can knock one down."""
-    c, sc, market = m.customers, m.scenario, m.market
-    ld = sc.ladder
-    thresholds = np.asarray(ld.thresholds)
-    shaken = np.zeros(m.n, dtype=bool)
-    shaken[m.rel] = m.unresolved & (m.u("ladder.failure_drop") < ld.failure_drop * m.transaction_u)
-    j = np.flatnonzero(m.alive)
-    shaken = shaken[j]
-    rung = c.rung[j]
-    market.recorder.count(market.recorder.ladder, m.t, c.segment[j], rung)
-    trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
+@njit(cache=True, inline="always")
+def step(r, k, p, s, migration, u, shaken):  # noqa: ANN001, ANN201
+    """Climb or drop a rung (direct migration spend may move it up).  Returns the migration spend."""
+    ld, rung = p.ladder, r.rung
+    top = len(ld.thresholds)
+    trust = green_trust(r.credibility, r.reliability, r.intimacy, r.self_orientation)
     drive = ladder_drive(
-        trust, c.satisfaction[j], c.affective[j], ld.trust_weight, ld.satisfaction_weight, ld.affective_weight
+        trust, r.satisfaction, r.affective, ld.trust_weight, ld.satisfaction_weight, ld.affective_weight
     )
-    up = m.draws("ladder.up")[j] < climb_probability(drive, rung, thresholds, ld.up_rate, ld.steepness)
-    if market.migrating:
-        up |= migrate(market, j, rung, m.draws("migration")[j]) & (rung < len(thresholds))
-    may_drop = ~up & (rung > 0)
-    k = np.flatnonzero(may_drop & ~shaken)
-    drop = np.zeros(len(j), dtype=bool)
-    drop[k] = m.draws("ladder.down")[j[k]] < drop_probability(drive[k], rung[k], thresholds, ld.down_rate, ld.steepness)
-    down = may_drop & (shaken | drop)
-    c.rung[j] = rung + (up.astype(np.int8) - down.astype(np.int8))
+    up = u[U_UP, k] < climb_probability(drive, rung, ld.thresholds, ld.up_rate, ld.steepness)
+    spend = 0.0
+    if s.migrating:
+        spend = migration[spend_row(r, s), rung]
+        r.cost += spend
+        mg = p.migration
+        up = up or (u[U_MIGRATION, k] < saturating(spend, mg.p_max, mg.scale) and rung < top)
+    down = False
+    if not up and rung > 0:
+        down = shaken or u[U_DOWN, k] < drop_probability(drive, rung, ld.thresholds, ld.down_rate, ld.steepness)
+    r.rung = rung + np.int8(up) - np.int8(down)
+    return spend

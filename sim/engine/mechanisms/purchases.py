@@ -6,11 +6,14 @@ The stage scales both: a customer in exploration tests the firm with fewer, smal
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+from numba.extending import register_jitable
 from scipy.special import ndtri
 
-from sim.engine.mechanisms.month import Month
+from sim.engine.mechanisms.draws import U_BASKET, U_PURCHASE
 
 
+@register_jitable
 def share_of_wallet_target(rung_share, need_u, market_u, coverage, need_concentration, market_dispersion):
     """Share of wallet a customer moves towards.
 
@@ -22,37 +25,34 @@ def share_of_wallet_target(rung_share, need_u, market_u, coverage, need_concentr
     return np.clip(rung_share * tilt, 0.0, 1.0) * coverage
 
 
+@register_jitable
 def basket(z, cv):
     """Lognormal basket multiplier with mean 1 and coefficient of variation `cv`, from standard normals `z`."""
     s2 = np.log1p(cv * cv)
     return np.exp(np.sqrt(s2) * z - 0.5 * s2)
 
 
-def step(m: Month) -> None:
-    """Who buys this month (a trial is a purchase), what it is worth, and what serving it costs."""
-    c, sc, rel = m.customers, m.scenario, m.rel
-    pu, post = sc.purchasing, sc.posture
-    stages = sc.stages
-    chance = np.minimum(np.asarray(pu.purchase_probability)[m.rung] * stages.effect("purchase_factor")[m.stage], 1.0)
-    m.buy = (m.old & (m.u("purchase") < chance)) | m.new
-    m.coverage = c.products[rel] / sc.firm.max_products
-    m.sow_target = share_of_wallet_target(
-        np.asarray(pu.share_of_wallet)[m.rung],
-        m.need_u,
-        m.market_u,
-        m.coverage,
-        pu.need_concentration,
-        pu.market_dispersion,
+@njit(cache=True, inline="always")
+def step(r, k, p, u, new, rung, stage, price, cost_factor):  # noqa: ANN001, ANN201
+    """Whether the customer buys (a trial is a purchase), what it pays, what serving it costs; its target share."""
+    pu = p.purchasing
+    chance = min(pu.purchase_probability[rung] * p.staged.purchase_factor[stage], 1.0)
+    buy = new or u[U_PURCHASE, k] < chance
+    coverage = r.products / p.firm.max_products
+    target = share_of_wallet_target(
+        pu.share_of_wallet[rung], r.need_u, r.market_u, coverage, pu.need_concentration, pu.market_dispersion
     )
-    sow = c.share_of_wallet[rel]
-    sow[m.new] = m.sow_target[m.new]  # a first purchase starts at the target share
-    c.share_of_wallet[rel] = sow
-    b = np.flatnonzero(m.buy)
-    revenue = np.zeros(len(rel))
-    premium = 1.0 + np.asarray(pu.price_premium)[m.rung[b]]
-    size = basket(ndtri(m.u("basket")[b]), pu.basket_cv) * stages.effect("basket_factor")[m.stage[b]]
-    revenue[b] = c.wallet[rel[b]] * sow[b] * premium * m.price[b] * size
-    c.cost[rel] += (post.cost_to_serve + post.cost_to_serve_share * revenue) * m.cost_factor
-    c.revenue[rel] += revenue
-    c.purchases[rel] += m.buy
-    c.month_purchases[rel] += m.buy
+    if new:
+        r.share_of_wallet = target  # a first purchase starts at the target share
+    revenue = 0.0
+    if buy:
+        premium = 1.0 + pu.price_premium[rung]
+        z = np.float64(np.float32(ndtri(np.float64(u[U_BASKET, k]))))  # scipy's float32 loop rounds z to float32
+        size = basket(z, pu.basket_cv) * p.staged.basket_factor[stage]
+        revenue = r.wallet * r.share_of_wallet * premium * price * size
+    post = p.posture
+    r.cost += (post.cost_to_serve + post.cost_to_serve_share * revenue) * cost_factor
+    r.revenue += revenue
+    r.purchases += buy
+    r.month_purchases += buy
+    return buy, coverage, target

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+from numba.extending import register_jitable
 
-from sim.engine.mechanisms.month import Month
+from sim.engine.mechanisms.numeric import choose
 
 
+@register_jitable
 def preferred_closeness(need_u, market_u):
     """Closeness a customer's uncertainties favour (CR lecture notes).
 
@@ -16,18 +19,21 @@ def preferred_closeness(need_u, market_u):
     return np.clip(0.5 + 0.5 * (need_u - market_u), 0.0, 1.0)
 
 
+@register_jitable
 def posture_fit(closeness, need_u, market_u):
     """Fit in [0, 1] between the firm's posture and the closeness the customer prefers."""
     return 1.0 - np.abs(closeness - preferred_closeness(need_u, market_u))
 
 
+@register_jitable
 def experience(failed, resolved, transaction_u, fit, success_value, failure_severity, resolved_share, fit_weight):
     """Value in [-1, 1] of one purchase experience: the service outcome blended with posture fit."""
     damage = failure_severity * (1.0 + transaction_u) / 2.0 * (1.0 - resolved_share * resolved)
-    outcome = np.where(failed, -damage, success_value)
+    outcome = choose(failed, -damage, success_value)
     return (1.0 - fit_weight) * outcome + fit_weight * (2.0 * fit - 1.0)
 
 
+@register_jitable
 def update_satisfaction(satisfaction, weight_sum, count, x, negativity_bias, primacy, floor_weight):
     """Fold one experience into satisfaction, a weighted mean of all experiences so far.
 
@@ -51,25 +57,20 @@ def fold(customers, scenario, j, x) -> None:
     c.experiences[j] += 1
 
 
-def step(m: Month) -> None:
-    """Every purchase is an experience: its service outcome blended with how well the posture fits the customer."""
-    b = np.flatnonzero(m.buy)
-    if not len(b):
-        return
-    sc, sp = m.scenario, m.scenario.satisfaction
-    closeness = np.clip(sc.posture.closeness + sc.offering.closeness_shift, 0.0, 1.0)
-    fit = posture_fit(closeness, m.need_u[b], m.market_u[b])
-    severity = (
-        sp.failure_severity * sc.stages.effect("failure_sensitivity")[m.stage[b]]
-    )  # exploration: every failure counts
-    x = experience(
-        m.failed[b],
-        m.resolved[b],
-        m.transaction_u[b],
-        fit,
-        sp.success_value,
-        severity,
-        sp.resolved_share,
-        sp.fit_weight,
+@njit(cache=True, inline="always")
+def step(r, p, stage, failed, resolved):  # noqa: ANN001, ANN201
+    """A purchase is an experience: its service outcome blended with posture fit, folded into satisfaction."""
+    sp = p.satisfaction
+    fit = posture_fit(p.closeness, r.need_u, r.market_u)
+    severity = sp.failure_severity * p.staged.failure_sensitivity[stage]
+    x = experience(failed, resolved, r.transaction_u, fit, sp.success_value, severity, sp.resolved_share, sp.fit_weight)
+    r.satisfaction, r.experience_weight = update_satisfaction(
+        r.satisfaction,
+        r.experience_weight,
+        np.float64(r.experiences),
+        x,
+        sp.negativity_bias,
+        sp.primacy,
+        sp.floor_weight,
     )
-    fold(m.customers, sc, m.rel[b], x)
+    r.experiences += 1

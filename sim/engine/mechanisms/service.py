@@ -3,35 +3,37 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+from numba.extending import register_jitable
 
-from sim.engine.mechanisms.month import Month
+from sim.engine.mechanisms.draws import U_FAILURE, U_RECOVERY
 
 
+@register_jitable
 def failure_probability(base, transaction_u, tu_effect, transfer_ability, ta_effect, linkage, link_effect):
     """Chance a service encounter fails: more under transaction uncertainty, less with transfer ability and linkages."""
     p = base * (1.0 + tu_effect * transaction_u) * (1.0 - ta_effect * transfer_ability) * (1.0 - link_effect * linkage)
     return np.clip(p, 0.0, 1.0)
 
 
-def step(m: Month) -> None:
-    """Each purchase meets a service encounter; a failure may be resolved by the firm's conflict resolution."""
-    c, sc, rel = m.customers, m.scenario, m.rel
-    sv, tr, post = sc.service, sc.trust, sc.posture
+@njit(cache=True, inline="always")
+def step(r, k, p, u, buy):  # noqa: ANN001, ANN201
+    """A purchase meets a service encounter; a failure may be resolved.  Returns (failed, resolved)."""
+    sv, tr, post, tu = p.service, p.trust, p.posture, r.transaction_u
     p_fail = failure_probability(
         sv.failure_probability,
-        m.transaction_u,
+        tu,
         sv.transaction_uncertainty_effect,
-        sc.firm.transfer_ability,
+        p.firm.transfer_ability,
         sv.transfer_ability_effect,
-        c.linkage[rel],
+        r.linkage,
         sv.linkage_effect,
     )
-    m.failed = m.buy & (m.u("service.failure") < p_fail)
-    m.resolved = m.failed & (m.u("service.recovery") < post.conflict_resolution)
-    m.unresolved = m.failed & ~m.resolved
-    served = m.buy & ~m.failed
-    rel_level = c.reliability[rel]
-    rel_level += served * tr.reliability_gain * (1.0 - rel_level)
-    rel_level -= m.failed * np.minimum(tr.reliability_loss * (1.0 + m.transaction_u), 1.0) * rel_level
-    c.reliability[rel] = rel_level
-    c.cost[rel] += m.resolved * post.recovery_cost
+    failed = buy and u[U_FAILURE, k] < p_fail
+    resolved = failed and u[U_RECOVERY, k] < post.conflict_resolution
+    level = r.reliability
+    level += (1.0 if buy and not failed else 0.0) * tr.reliability_gain * (1.0 - level)
+    level -= (1.0 if failed else 0.0) * min(tr.reliability_loss * (1.0 + tu), 1.0) * level
+    r.reliability = level
+    r.cost += (1.0 if resolved else 0.0) * post.recovery_cost
+    return failed, resolved

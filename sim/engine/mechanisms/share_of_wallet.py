@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sim.engine.mechanisms.month import Month
+from numba import njit
 
 
-def step(m: Month) -> None:
-    """Close a share of the gap between each customer's share of wallet and its target (set by purchases)."""
-    c, rel = m.customers, m.rel
-    sow = c.share_of_wallet[rel]
-    sow += m.scenario.purchasing.sow_adjustment * (m.sow_target - sow)
-    c.share_of_wallet[rel] = sow
-    m.share_of_wallet = sow
+@njit(cache=True, inline="always")
+def step(r, p, target):  # noqa: ANN001, ANN201
+    """Close a share of the gap between the customer's share of wallet and its target (set by purchases)."""
+    r.share_of_wallet += p.purchasing.sow_adjustment * (target - r.share_of_wallet)

@@ -9,31 +9,26 @@ thresholds (``[stages]``).
 
 from __future__ import annotations
 
+from numba import njit
 from scipy.special import expit as logistic
 
-from sim.engine.mechanisms.month import Month, happens
+from sim.engine.mechanisms.draws import U_STAGE
 from sim.stages import COMMITMENT, EXPANSION, EXPLORATION
 
 
-def step(m: Month) -> None:
-    """Move customers between exploration, expansion and commitment; record the first month in commitment."""
-    c, sg, rel = m.customers, m.scenario.stages, m.rel
-    u, stage = m.u("stage"), c.stage[rel]
-    ready = (stage == EXPLORATION) & (c.purchases[rel] >= sg.min_purchases)
-    to_expansion = happens(
-        ready,
-        u,
-        lambda tr, s: sg.expansion_rate * logistic(sg.steepness * (tr + 0.5 * s - sg.expansion_threshold)),
-        m.trust,
-        m.satisfaction,
-    )
+@njit(cache=True, inline="always")
+def step(r, k, p, u, t, trust, sat, share_of_wallet):  # noqa: ANN001, ANN201
+    """Exploration to expansion, expansion to commitment and back; the first month in commitment is recorded."""
+    sg, stage, x = p.stages, r.stage, u[U_STAGE, k]
     gap = sg.steepness * (
-        (m.trust + 0.5 * (m.affective + m.calculative) + m.share_of_wallet) / 3.0 - sg.commitment_threshold
+        (trust + 0.5 * (r.affective + r.calculative) + share_of_wallet) / 3.0 - sg.commitment_threshold
     )
-    to_commitment = happens(stage == EXPANSION, u, lambda g: sg.commitment_rate * logistic(g), gap)
-    regress = happens(stage == COMMITMENT, u, lambda g: sg.regression_rate * logistic(-g), gap)
-    c.stage[rel[to_expansion]] = EXPANSION
-    c.stage[rel[to_commitment]] = COMMITMENT
-    c.stage[rel[regress]] = EXPANSION
-    first = rel[to_commitment]
-    c.commitment_month[first[c.commitment_month[first] < 0]] = m.t
+    if stage == EXPLORATION and r.purchases >= sg.min_purchases:
+        if x < sg.expansion_rate * logistic(sg.steepness * (trust + 0.5 * sat - sg.expansion_threshold)):
+            r.stage = EXPANSION
+    elif stage == EXPANSION and x < sg.commitment_rate * logistic(gap):
+        r.stage = COMMITMENT
+        if r.commitment_month < 0:
+            r.commitment_month = t
+    elif stage == COMMITMENT and x < sg.regression_rate * logistic(-gap):
+        r.stage = EXPANSION

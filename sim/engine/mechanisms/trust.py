@@ -8,19 +8,20 @@ trust formula: customer state, tables and every mechanism use it.
 
 from __future__ import annotations
 
-from sim.engine.mechanisms.month import Month
+from numba import njit
+from numba.extending import register_jitable
 
 
+@register_jitable
 def green_trust(credibility, reliability, intimacy, self_orientation):
     """Green's trust (C + R + I) / S, with C, R, I in [0, 1] and S >= 1, scaled to [0, 1]."""
     return (credibility + reliability + intimacy) / (3.0 * self_orientation)
 
 
-def drift(m: Month) -> None:
-    """Credibility and intimacy drift back to their initial level without contact; pushed offers are slowly forgiven."""
-    c, tr, n = m.customers, m.scenario.trust, m.n
-    cred, intim = c.credibility[:n], c.intimacy[:n]
-    cred += tr.decay * (tr.initial - cred)
-    intim += tr.decay * (tr.initial - intim)
-    so = c.self_orientation[:n]
-    so += tr.self_orientation_recovery * (m.scenario.firm.self_orientation - so)
+@njit(cache=True, inline="always")
+def drift(r, p):  # noqa: ANN001, ANN201
+    """Credibility and intimacy drift back to their initial level; pushed offers are slowly forgiven."""
+    tr = p.trust
+    r.credibility += tr.decay * (tr.initial - r.credibility)
+    r.intimacy += tr.decay * (tr.initial - r.intimacy)
+    r.self_orientation += tr.self_orientation_recovery * (p.firm.self_orientation - r.self_orientation)

@@ -1,9 +1,9 @@
 """The agent-based model: each month, customers go through the named mechanisms in order.
 
-Dense, periodic behaviour is vectorised over the customer arrays; sparse
-episodes (growth offers, referrals) are started as SimPy processes by their
-mechanisms and run between monthly steps.  Every mechanism draws from its own
-named stream (:mod:`sim.engine.streams`).
+Dense, periodic behaviour runs as one compiled pass over the customers
+(:mod:`sim.engine.kernel`); sparse episodes (growth offers, referrals) are
+started as SimPy processes by their mechanisms and run between monthly
+steps.  Every mechanism draws from its own named stream (:mod:`sim.engine.streams`).
 """
 
 from __future__ import annotations
@@ -12,46 +12,15 @@ from typing import Any
 
 import simpy
 
-from sim.engine.mechanisms import (
-    acquisition,
-    commitment,
-    competition,
-    dissolution,
-    growth,
-    interactions,
-    investments,
-    ladder,
-    purchases,
-    referrals,
-    satisfaction,
-    service,
-    share_of_wallet,
-    stages,
-    trust,
-)
+from sim.engine.kernel import Kernel
+from sim.engine.mechanisms import growth, referrals
 from sim.engine.mechanisms.month import Month
 from sim.engine.modes.base import Mode
 from sim.engine.strategies import portfolio
 
-#: The agent month, in order.  Acquisition runs first, before who is in a relationship is fixed.
-MECHANISMS = (
-    portfolio.effects,  # the policy's actions set this month's interaction rate, cost and price
-    investments.step,
-    interactions.step,
-    purchases.step,
-    service.step,
-    satisfaction.step,
-    commitment.step,
-    share_of_wallet.step,
-    ladder.step,
-    stages.step,
-    competition.step,
-    dissolution.step,
-    trust.drift,
-    portfolio.review,
-    referrals.step,
-    growth.step,
-)
+#: What follows the compiled pass each month: the review ranks customers against each other; referrals and
+#: growth offers start SimPy processes.
+AFTER_PASS = (portfolio.review, referrals.step, growth.step)
 
 
 class Agent(Mode):
@@ -60,10 +29,13 @@ class Agent(Mode):
     name = "agent"
     ignores = ("markov", "segments[*].buy_till_you_die")
 
+    def prepare(self, market: Any, traits: Any) -> None:
+        """Gather the compiled month's parameters and spend tables for this replication."""
+        self.kernel = Kernel(market)
+
     def step(self, market: Any, env: simpy.Environment, t: int) -> None:
-        """One month of the agent model."""
+        """One agent month: the compiled pass (:mod:`sim.engine.kernel`), then review, referrals and offers."""
+        self.kernel.month(t)
         m = Month(market, env, t)
-        acquisition.step(m)
-        m.enter_relationships()
-        for mechanism in MECHANISMS:
+        for mechanism in AFTER_PASS:
             mechanism(m)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from sim.engine.mechanisms.month import Month
 from sim.stages import AWARENESS, DISSOLUTION, Cause
@@ -84,20 +85,6 @@ def action_codes(classes: np.ndarray, action_of: dict[str, str]) -> np.ndarray:
     return codes
 
 
-def effects(m: Month) -> None:
-    """This month's interaction rate, cost factor and price of each customer in a relationship, given its action."""
-    sc = m.scenario
-    post, pp, offer = sc.posture, sc.portfolio_policy, sc.offering
-    act = m.customers.action[m.rel]
-    m.invest, m.streamline, m.reprice = act == INVEST, act == STREAMLINE, act == REPRICE
-    m.interaction_rate = np.minimum(
-        (post.interaction_rate + m.invest * pp.invest_interactions) * (1.0 - m.streamline * pp.streamline_interactions),
-        1.0,
-    )
-    m.cost_factor = offer.cost_factor * (1.0 - m.streamline * pp.streamline_saving)
-    m.price = post.price_index * offer.price_factor * (1.0 + m.reprice * pp.price_rise)
-
-
 def review(m: Month) -> None:
     """At each review month, classify customers in a relationship by the policy's scheme and set each one's action."""
     pp, t = m.scenario.portfolio_policy, m.t
@@ -129,3 +116,20 @@ def classify_and_act(market: Any, t: int) -> None:
     c.window_margin[:n] = 0.0
     c.window_cost[:n] = 0.0
     c.window_months[:n] = 0
+
+
+@njit(cache=True, inline="always")
+def effects(r, p):  # noqa: ANN001, ANN201
+    """The portfolio action's interaction rate, cost factor and price; and whether it invests or reprices."""
+    act, post, pp = r.action, p.posture, p.portfolio_policy
+    invest, streamline, reprice = (
+        (1.0 if act == INVEST else 0.0),
+        (1.0 if act == STREAMLINE else 0.0),
+        (1.0 if act == REPRICE else 0.0),
+    )
+    rate = min(
+        (post.interaction_rate + invest * pp.invest_interactions) * (1.0 - streamline * pp.streamline_interactions), 1.0
+    )
+    cost_factor = p.offering.cost_factor * (1.0 - streamline * pp.streamline_saving)
+    price = post.price_index * p.offering.price_factor * (1.0 + reprice * pp.price_rise)
+    return rate, cost_factor, price, invest, reprice

@@ -1,0 +1,40 @@
+"""The compiled agent month (numba): one pass over the customers per month, mechanisms called in order.
+
+:func:`sim.engine.kernel.agent.month` is the loop; this module hands it the
+customer records, the scenario's parameters and the month's uniforms, which it
+draws from the same named streams as every other part of the engine
+(:mod:`sim.engine.streams`).  Compiled code is cached on disk beside the
+package (numba's ``cache=True``), so only the first run after an install
+pays for compilation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.engine.kernel.agent import STREAMS, month
+from sim.engine.kernel.params import params, spend, spend_tables
+
+
+class Kernel:
+    """The compiled month for one replication's market: parameters and spend tables gathered once."""
+
+    def __init__(self, market: Any) -> None:
+        self.market = market
+        self.params = params(market.scenario)
+        self.spend = spend(market)
+        self.tables, self.migration = spend_tables(market)
+        # Migration's stream only where the market migrates (its row is never read otherwise).
+        self.streams = tuple(name for name in STREAMS if name != "migration" or market.migrating)
+
+    def month(self, t: int) -> None:
+        """Run month t's pass (acquisition to trust drift) and record what it spent and whom it counted."""
+        m, rec = self.market, self.market.recorder
+        u = m.draws.block(STREAMS, self.streams)
+        entering = np.array([m.entering.start, m.entering.stop], dtype=np.int64)
+        rec.invested[t] += month(
+            m.customers.records, m.customers.n, t, self.params, self.spend, self.tables, self.migration, u, entering,
+            rec.relationships[t], rec.ladder[t],
+        )  # fmt: skip

@@ -1,0 +1,102 @@
+"""The agent month compiled: one pass over the customers, each going through the mechanisms in order.
+
+Each mechanism is a small compiled function of one customer in its own module
+of :mod:`sim.engine.mechanisms` (``step(r, k, p, u, ...)``: ``r`` is customer
+``k``'s record, ``p`` the parameters, ``u`` the month's uniforms, one row per
+stream); numba inlines them here, so this module only says in which order
+they run and what one hands to the next (who bought, who had a failure, the
+month's trust...).  A customer's month depends only on its own state, so the
+order of customers does not matter; the portfolio review (which ranks
+customers against each other), referrals and growth offers run after the
+pass, in numpy and SimPy (:mod:`sim.engine.modes.agent`).
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from sim.engine.mechanisms import (
+    acquisition,
+    commitment,
+    competition,
+    dissolution,
+    interactions,
+    investments,
+    ladder,
+    purchases,
+    satisfaction,
+    service,
+    share_of_wallet,
+    stages,
+    trust,
+)
+from sim.engine.mechanisms.draws import STREAMS, U_DISSOLUTION, U_FAILURE_DROP
+from sim.engine.strategies import portfolio
+from sim.stages import AWARENESS, DISSOLUTION, Cause
+
+__all__ = ["STREAMS", "month"]
+
+COMPETITOR, DISSATISFACTION, PROSPECT_LOST = int(Cause.COMPETITOR), int(Cause.DISSATISFACTION), int(Cause.PROSPECT_LOST)
+
+
+@njit(cache=True, inline="always")
+def dissolve(r, cause, t):  # noqa: ANN001, ANN201
+    """End the customer's relationship in month t."""
+    r.stage = DISSOLUTION
+    r.dissolved_month = t
+    r.cause = cause
+
+
+@njit(cache=True, inline="always")
+def relationship(r, k, p, s, tables, migration, u, t, new, relationships):  # noqa: ANN001, ANN201
+    """A customer in a relationship: investments to ladder, stages, competition and dissolution.  Returns the spend."""
+    rung, stage = r.rung, r.stage
+    rate, cost_factor, price, invest, reprice = portfolio.effects(r, p)
+    relationships[r.segment, rung] += 1
+    spent = investments.step(r, p, s, tables, rung)
+    interactions.step(r, k, p, u, not new, rate, invest)
+    buy, coverage, target = purchases.step(r, k, p, u, new, rung, stage, price, cost_factor)
+    failed, resolved = service.step(r, k, p, u, buy)
+    if buy:
+        satisfaction.step(r, p, stage, failed, resolved)
+    sat = r.satisfaction
+    trust_level, switching, dependence = commitment.step(r, p, coverage)
+    share_of_wallet.step(r, p, target)
+    unresolved = failed and not resolved
+    shaken = unresolved and u[U_FAILURE_DROP, k] < p.ladder.failure_drop * r.transaction_u
+    spent += ladder.step(r, k, p, s, migration, u, shaken)
+    stages.step(r, k, p, u, t, trust_level, sat, r.share_of_wallet)
+    if competition.step(r, k, p, u, stage, reprice, switching, sat):
+        dissolve(r, COMPETITOR, t)
+    elif dissolution.step(r, k, p, u, stage, sat, trust_level, dependence, unresolved):
+        dissolve(r, DISSATISFACTION, t)
+    return spent
+
+
+@njit(cache=True, _nrt=False)  # no reference counting: the pass allocates nothing
+def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladder):  # noqa: ANN001, ANN201
+    """One agent month over customers 0..n-1 (before review, referrals and growth offers).  Returns the spend.
+
+    Counts customers in a relationship (`relationships`) and on the ladder
+    (`on_ladder`) by segment and starting rung: whom each lever's spend reaches.
+    """
+    relationships[:] = 0
+    on_ladder[:] = 0
+    spent = 0.0
+    for k in range(n):
+        r = c[k]
+        stage = r.stage
+        if stage == DISSOLUTION:
+            trust.drift(r, p)
+            continue
+        on_ladder[r.segment, r.rung] += 1
+        if stage != AWARENESS:
+            spent += relationship(r, k, p, s, tables, migration, u, t, False, relationships)
+        elif acquisition.step(r, k, p, u, entering[0] <= k < entering[1], t):
+            spent += relationship(r, k, p, s, tables, migration, u, t, True, relationships)
+        else:  # a prospect stands on the ladder and may lose interest
+            spent += ladder.step(r, k, p, s, migration, u, False)
+            if u[U_DISSOLUTION, k] < p.stages.prospect_exit_rate:
+                dissolve(r, PROSPECT_LOST, t)
+        trust.drift(r, p)
+    return spent

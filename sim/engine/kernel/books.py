@@ -1,0 +1,58 @@
+"""The month's books, compiled: flows reset and occupancy counted at its start, margin and CLV booked at its end.
+
+Every behaviour mode's market opens and closes its months here (one pass over
+the customer records each), so the agent, Markov and BG/NBD modes book money
+the same way.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from sim.stages import Stage
+
+AWARENESS, DISSOLUTION = int(Stage.AWARENESS), int(Stage.DISSOLUTION)
+
+
+@njit(cache=True)
+def open_month(c, n, stages, rungs, active_rungs):  # noqa: ANN001, ANN201
+    """Zero the month's flows of customers 0..n-1 and count them by stage and rung (and rung, not dissolved)."""
+    stages[:] = 0
+    rungs[:] = 0
+    active_rungs[:] = 0
+    for k in range(n):
+        r = c[k]
+        r.revenue = 0.0
+        r.month_purchases = 0
+        r.cost = 0.0
+        r.acquisition = 0.0
+        stages[r.stage] += 1
+        rungs[r.rung] += 1
+        if r.stage != DISSOLUTION:
+            active_rungs[r.rung] += 1
+
+
+@njit(cache=True)
+def close_month(c, n, gross_margin, weight, totals, margins):  # noqa: ANN001, ANN201
+    """Book month's flows of customers 0..n-1: margin, discounted CLV (`weight`), the review window.
+
+    Fills `totals` (revenue, cost to serve, acquisition, margin, purchases) and,
+    when it is not empty, `margins` with each customer's margin (the panel).
+    """
+    totals[:] = 0.0
+    for k in range(n):
+        r = c[k]
+        margin = r.revenue * gross_margin - r.cost - r.acquisition
+        r.clv += margin * weight
+        if r.stage != DISSOLUTION and r.stage != AWARENESS:
+            # Reviews judge ongoing profitability: the acquisition cost is sunk by then.
+            r.window_margin += margin + r.acquisition
+            r.window_cost += r.cost
+            r.window_months += 1
+        totals[0] += r.revenue
+        totals[1] += r.cost
+        totals[2] += r.acquisition
+        totals[3] += margin
+        totals[4] += r.month_purchases
+        if len(margins):
+            margins[k] = margin
