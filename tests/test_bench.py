@@ -27,6 +27,11 @@ def test_throughput_table(tmp_path):
     assert (table[["engine_panel", "engine_aggregates", "bare_simpy", "numpy_step"]] > 0).all(axis=None)
 
 
+def test_kernel_bench_reports_compile_cost_and_the_big_run(tmp_path):
+    text = run("kernel.py", "--customers", "2000", "--months", "3", cwd=tmp_path)
+    assert "one-time compile" in text and "peak memory" in text
+
+
 def test_portfolio_table(tmp_path):
     text = run("portfolio.py", "--assets", "40", "--scenarios", "30", "--points", "3", cwd=tmp_path)
     assert "frontier_s" in text and "speedup_from_dpp" in text

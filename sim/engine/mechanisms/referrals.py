@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from numba import njit
 
 from sim.engine.mechanisms.month import Month
 from sim.stages import DISSOLUTION
@@ -27,12 +28,23 @@ def arrivals(
         market.admit_referral(int(referrers[k]))
 
 
+@njit(cache=True)
+def referrers(c, n, rates, u):  # noqa: ANN001, ANN201
+    """Customers 0..n-1 still in the market whose uniform `u` falls below their rung's referral rate."""
+    out = np.empty(n, dtype=np.int64)
+    found = 0
+    for k in range(n):
+        r = c[k]
+        if r.stage != DISSOLUTION and u[k] < rates[r.rung]:
+            out[found] = k
+            found += 1
+    return out[:found]
+
+
 def step(m: Month) -> None:
     """Customers still in the market refer at their rung's rate (after this month's ladder move)."""
-    c, n = m.customers, m.n
-    still = c.stage[:n] != DISSOLUTION
-    rate = np.asarray(m.scenario.purchasing.referral_rate)[c.rung[:n]]
-    referring = np.flatnonzero(still & (m.draws("referral") < rate))
+    rates = np.asarray(m.scenario.purchasing.referral_rate)
+    referring = referrers(m.customers.records, m.n, rates, m.draws("referral"))
     if len(referring):
         delays = m.draws("referral.delay")[referring].astype(float)
         m.env.process(arrivals(m.env, m.market, referring, delays))
