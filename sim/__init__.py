@@ -25,6 +25,7 @@ _API = {
     "compare": "sim.experiments",
     "paired_differences": "sim.experiments",
     "sweep": "sim.experiments",
+    "sensitivity": "sim.experiments",
     "Results": "sim.results.tables",
     "summarize": "sim.results.tables",
     "migration_loop": "sim.workflows.migration",

@@ -124,3 +124,20 @@ def decomposition_table(decomposition: pd.DataFrame, title: str) -> Table:
             f"{r.share_of_gap:.0%} ({r.share_low:.0%} .. {r.share_high:.0%})",
         )
     return t
+
+
+def sensitivity_table(indices: pd.DataFrame, method: str, title: str) -> Table:
+    """Sensitivity indices, one row per parameter, with their 95% intervals; '~0' where an interval reaches 0."""
+    t = Table(title=title, title_justify="left")
+    columns = ("mu*", "sigma") if method == "morris" else ("S1", "ST")
+    t.add_column("parameter")
+    for col in columns:
+        t.add_column(f"{col} (95%)", justify="right")
+    for r in indices.to_dict("records"):
+        if method == "morris":
+            mark = " ~0" if r["covers_0"] else ""
+            cells = [f"{fmt(r['mu_star'])} ± {fmt(r['mu_star_conf'])}{mark}", fmt(r["sigma"])]
+        else:
+            cells = [f"{r[k]:.3f} ± {r[k + '_conf']:.3f}{' ~0' if r[k + '_covers_0'] else ''}" for k in ("S1", "ST")]
+        t.add_row(r["parameter"], *cells)
+    return t

@@ -3,6 +3,7 @@
 from sim.experiments.compare import COMPARE_KPIS, compare, knockout_shares, paired_differences
 from sim.experiments.executors import default_jobs, map_jobs
 from sim.experiments.runs import kpis, run
+from sim.experiments.sensitivity import Sensitivity, design, sensitivity
 from sim.experiments.sweep import check_kpi, summarize_sweep, sweep, sweep_baseline, sweep_points
 
 __all__ = [
@@ -11,11 +12,14 @@ __all__ = [
     "COMPARE_KPIS",
     "compare",
     "default_jobs",
+    "design",
     "knockout_shares",
     "kpis",
     "map_jobs",
     "paired_differences",
     "run",
+    "Sensitivity",
+    "sensitivity",
     "sweep",
     "sweep_baseline",
     "sweep_points",

@@ -441,6 +441,17 @@ class Sweep(_Model):
     )
 
 
+class SensitivitySetup(_Model):
+    """Uncertain parameters for a global sensitivity analysis (`crmsim sensitivity`)."""
+
+    method: Literal["morris", "sobol"] = Field(
+        "morris", description="morris: elementary effects (screening); sobol: variance shares (Saltelli's scheme)"
+    )
+    samples: int = Field(20, ge=2, le=100_000, description="Morris trajectories, or Sobol base samples (a power of 2)")
+    kpi: str = Field("profit", description="the KPI whose variation is decomposed")
+    parameters: dict[str, list[Any]] = Field(default_factory=dict, description='"dotted.path" -> [low, high]')
+
+
 class FootInTheDoor(GrowthOffer):
     """Foot-in-the-door account growth: a small first offer, then larger ones (CR lecture notes)."""
 
@@ -866,6 +877,7 @@ class Scenario(_Model):
     portfolio_policy: PortfolioPolicy = Field(PortfolioPolicy(), description="customer classification and actions")
     compare: Compare = Field(Compare(), description="variants for crmsim compare")
     sweep: Sweep = Field(Sweep(), description="parameters for crmsim sweep")
+    sensitivity: SensitivitySetup = Field(SensitivitySetup(), description="uncertain parameters for crmsim sensitivity")
     markov: Markov = Field(Markov(), description='measured transitions, used when behaviour = "markov"')
 
     @model_validator(mode="after")

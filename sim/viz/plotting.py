@@ -420,3 +420,38 @@ def plot_tracking(tracking: pd.DataFrame, ax: Axes | None = None, band: str = "9
     ax.set_title("Tracking: calibration and holdout")
     ax.legend(frameon=False, loc="upper left")
     return fig
+
+
+@styled
+def plot_sensitivity(indices: pd.DataFrame, method: str, kpi: str) -> Figure:
+    """Morris: mu* against sigma, each parameter numbered by rank with a key beside; Sobol: S1 and ST bars."""
+    if method == "morris":
+        fig, (ax, side) = plt.subplots(
+            1, 2, figsize=(11, 4.8), constrained_layout=True, gridspec_kw={"width_ratios": [3, 2]}
+        )
+        ax.errorbar(indices["mu_star"], indices["sigma"], xerr=indices["mu_star_conf"], fmt="o", color="#0072B2")
+        for rank, row in enumerate(indices.itertuples(), start=1):  # numbers, not names: names collide in a cluster
+            ax.annotate(str(rank), (row.mu_star, row.sigma), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        top = float(max(indices["mu_star"].max(), indices["sigma"].max(), 1e-12))
+        ax.plot([0, top], [0, top], linestyle=":", color="grey", label="sigma = mu*")
+        ax.set_xlabel("mu*: mean |elementary effect| (95% interval)")
+        ax.set_ylabel("sigma: spread of the effects")
+        ax.xaxis.set_major_formatter(NUMBER)
+        ax.yaxis.set_major_formatter(NUMBER)
+        ax.legend(frameon=False, fontsize="small", loc="lower right")
+        ax.set_title(f"Morris screening of {kpi}", loc="left")
+        side.axis("off")
+        key = "\n".join(f"{rank:>2}  {name}" for rank, name in enumerate(indices["parameter"], start=1))
+        side.text(0.0, 1.0, key, transform=side.transAxes, va="top", fontsize=8, family="monospace")
+        return fig
+    fig, ax = _axes(None)
+    s = indices.iloc[::-1]  # largest at the top
+    y = np.arange(len(s))
+    ax.barh(y + 0.2, s["ST"], height=0.4, xerr=s["ST_conf"], color="#0072B2", label="total (ST)")
+    ax.barh(y - 0.2, s["S1"], height=0.4, xerr=s["S1_conf"], color="#E69F00", label="first order (S1)")
+    ax.set_yticks(y, s["parameter"])
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(f"share of the variance of {kpi} (95% intervals)")
+    ax.legend(frameon=False, fontsize="small")
+    ax.set_title(f"Sobol' indices of {kpi}")
+    return fig
