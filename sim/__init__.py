@@ -26,6 +26,8 @@ _API = {
     "paired_differences": "sim.experiments",
     "sweep": "sim.experiments",
     "sensitivity": "sim.experiments",
+    "discover": "sim.experiments.discovery",
+    "read_results": "sim.results.archive",
     "Results": "sim.results.tables",
     "summarize": "sim.results.tables",
     "migration_loop": "sim.workflows.migration",

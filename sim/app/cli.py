@@ -38,6 +38,7 @@ from sim.app.outputs import (
     commit_outputs,
     discard_outputs,
     final,
+    note_scenario,
     prepare_out,
     write_scenario,
     write_tables,
@@ -64,6 +65,11 @@ class _OneHandler(typer.core.TyperGroup):
             raise
         commit_outputs(" ".join(["crmsim", *sys.argv[1:]]))
         return result
+
+
+def _scenario(path: Path) -> Scenario:
+    """Load a scenario file and note it for the output folder's manifest."""
+    return note_scenario(path, load_scenario(path))
 
 
 # Options several commands share, written once.
@@ -161,7 +167,7 @@ def run(
 
     check_format(fmt)
     start = _start_date(start_date)
-    sc = _with_runs(load_scenario(scenario), replications, seed)
+    sc = _with_runs(_scenario(scenario), replications, seed)
     sc = sc.with_overrides(record="customers" if customer_table or transactions else "aggregates")
     out = prepare_out(out, sc.name, force)
     minutes = seconds_needed(sc, sc.replications, jobs) / 60.0
@@ -205,7 +211,7 @@ def _with_runs(scenario: Scenario, replications: int | None, seed: int | None) -
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to check.")]) -> None:
     """Check a scenario file and report every problem, without running it."""
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario)
     out_console.print(
         f"{scenario}: valid ({sc.behaviour} model, {sc.population.customers:,} customers, {sc.horizon_months} months)"
     )
@@ -279,7 +285,7 @@ def optimize_portfolio(
     from sim.viz.plotting import plot_frontier, save_figure
     from sim.workflows.portfolio import portfolio_loop
 
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario)
     out = prepare_out(out, f"{sc.name}-portfolio", force)
     reps = replications or sc.replications
     bar, tick = progress(quiet, 3 * reps, "simulating, then playing the portfolio on fresh seeds")
@@ -351,7 +357,7 @@ def optimize_migration(
     from sim.viz.plotting import plot_spend_plan, save_figure
     from sim.workflows.migration import migration_loop, migration_replications
 
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario)
     out = prepare_out(out, f"{sc.name}-migration", force)
     reps = replications or sc.replications
     bar, tick = progress(quiet, migration_replications(sc, reps), "measuring, planning and checking")
@@ -422,7 +428,7 @@ def compare(
     from sim.scenario import parse_variant
     from sim.viz.plotting import plot_comparison, save_figure
 
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario)
     variants = dict(sc.compare.variants)
     if variant:
         if not variants:  # variants given only on the command line are compared with the scenario as written
@@ -513,7 +519,7 @@ def sweep(
     from sim.viz.plotting import plot_sweep, save_figure
 
     check_kpi(kpi)
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario)
     params = dict(parse_assignment(p) for p in param) if param else sc.sweep.parameters
     n_points = len(sweep_points(params, method or sc.sweep.method, samples or sc.sweep.samples, sc.seed))
     n_variants = max(1, len(sc.sweep.variants or sc.compare.variants))
@@ -600,7 +606,7 @@ def sensitivity(
     from sim.scenario import parse_assignment
     from sim.viz.plotting import plot_sensitivity, save_figure
 
-    sc = load_scenario(scenario)
+    sc = _scenario(scenario)
     setup = sc.sensitivity
     params = dict(parse_assignment(p) for p in param) if param else setup.parameters
     method, samples, kpi = method or setup.method, samples or setup.samples, kpi or setup.kpi
@@ -627,6 +633,78 @@ def sensitivity(
         )
         out_console.print(sensitivity_table(res.indices, method, title))
         out_console.print(f"wrote {', '.join(tables)}, sensitivity.png to [bold]{final(out)}[/]", highlight=False)
+
+
+@app.command()
+def discover(
+    scenario: Annotated[
+        Path,
+        typer.Argument(help="Scenario TOML file (its \\[sensitivity.parameters] are the ranges unless -p is given)."),
+    ],
+    variant: Annotated[
+        str, typer.Option("--variant", "-v", help="The \\[compare] variant whose wins over the baseline are mapped.")
+    ],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="PATH=LOW,HIGH, repeatable.")] = None,
+    kpi: Annotated[str, typer.Option("--kpi", help="KPI on which the variant must do better.")] = "profit",
+    samples: Annotated[int, typer.Option("--samples", help="Latin hypercube points.", min=10)] = 200,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Density the chosen box must reach (share of wins inside it).")
+    ] = 0.8,
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-r", help="Replications per point and arm.", min=2)
+    ] = None,
+    seed: SeedAtEveryPoint = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-discover-TIMESTAMP).")
+    ] = None,
+    force: ForceOut = False,
+    jobs: AllCores = None,
+    cluster: ClusterAddress = None,
+    quiet: QuietTables = False,
+) -> None:
+    """Where does a variant beat the baseline?  Latin hypercube runs, paired, then PRIM boxes (EMA Workbench).
+
+    Writes experiments.csv (one row per point, arm and replication: every
+    KPI), points.csv (per point: the paired mean difference and whether the
+    variant did better), trajectory.csv (PRIM's peeling trajectory:
+    coverage, density, parameters restricted), boxes.csv (every box on the
+    trajectory, the chosen one marked: each restricted parameter's limits,
+    the box's coverage and density, and the paired difference inside it
+    with its 95% interval) and discovery.png/.svg.
+    """
+    from sim.experiments.discovery import discover as run_discover
+    from sim.scenario import parse_assignment
+    from sim.viz.plotting import plot_discovery, save_figure
+
+    sc = _scenario(scenario)
+    params = dict(parse_assignment(p) for p in param) if param else sc.sensitivity.parameters
+    reps = replications or sc.replications
+    out = prepare_out(out, f"{sc.name}-discover", force)
+    bar, tick = progress(quiet, samples * reps * 2, f"discover: {samples} points x 2 arms x {reps} replications")
+    with bar:
+        res = run_discover(sc, params, kpi, variant, samples, reps, seed, threshold, jobs, tick, cluster)
+    tables = {
+        "experiments.csv": res.experiments,
+        "points.csv": res.points,
+        "trajectory.csv": res.trajectory,
+        "boxes.csv": res.boxes,
+    }
+    write_tables(out, tables)
+    save_figure(
+        plot_discovery(res.trajectory, res.chosen, res.points, res.boxes[res.boxes["chosen"]]), out / "discovery"
+    )
+    if not quiet:
+        chosen = res.boxes[res.boxes["chosen"]]
+        b = chosen.iloc[0]
+        out_console.print(
+            f"{variant} does better on {kpi} at {res.points['case'].mean():.0%} of {samples} points. Chosen box "
+            f"{res.chosen}: coverage {b.coverage:.0%}, density {b.density:.0%}, {b.points} points, paired difference "
+            f"{b.difference:,.0f} ({b.ci_low:,.0f} .. {b.ci_high:,.0f})",
+            highlight=False,
+        )
+        for r in chosen.itertuples():
+            out_console.print(f"  {r.parameter}: {r.low:.4g} .. {r.high:.4g}", highlight=False)
+        out_console.print(f"wrote {', '.join(tables)}, discovery.png to [bold]{final(out)}[/]", highlight=False)
 
 
 @app.command()
@@ -660,7 +738,7 @@ def report(
     from sim.scenario.template import scenario_toml
     from sim.viz.report import build_report, write_report
 
-    sc = _with_runs(load_scenario(scenario), replications, seed)
+    sc = _with_runs(_scenario(scenario), replications, seed)
     out = prepare_out(out, f"{sc.name}-report", force)
     n = sc.replications
     total = n * (1 + len(sc.compare.variants))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import platform
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +22,34 @@ if TYPE_CHECKING:
 
 # Output folders being written: staging folder -> the folder it becomes when the command succeeds.
 _PENDING: dict[Path, Path] = {}
+_STARTED = time.perf_counter()  # the command's start (this module is imported when the command line starts)
+_RUN: dict[str, object] = {}  # what the manifest says about the scenario the command ran
+
+
+def note_scenario(path: Path, scenario: Scenario) -> Scenario:
+    """Remember the scenario a command runs, for its folder's manifest; returns it unchanged."""
+    canonical = scenario_toml(scenario).encode("utf-8")  # a hash of the content, not of the file's layout
+    _RUN["scenario"] = {
+        "file": str(path),
+        "name": scenario.name,
+        "sha256": hashlib.sha256(canonical).hexdigest(),
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+    }
+    return scenario
+
+
+def _versions() -> dict[str, str]:
+    """Python and the packages whose versions decide the numbers."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("numpy", "scipy", "simpy", "numba", "pandas", "cvxpy", "SALib"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
 
 
 def prepare_out(out: Path | None, name: str, force: bool) -> Path:
@@ -60,6 +91,9 @@ def commit_outputs(command: str) -> None:
             "command": command,
             "crmsim": __version__,
             "written": dt.datetime.now().isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - _STARTED, 2),
+            **_RUN,
+            "versions": _versions(),
             "files": {name: (staging / name).stat().st_size for name in files},
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.engine.modes import check_levers
+from sim.errors import UsageError
 from sim.experiments.executors import Checkpoint, job_key, map_jobs
 from sim.experiments.runs import check_runs, kpis
 from sim.results.kpis import HEADLINE, verdict
@@ -40,6 +41,19 @@ def variants_of(scenario: Scenario, variants: dict[str, dict[str, Any]] | None) 
         out[name] = apply(scenario, changes)
         check_levers(out[name], changes, f"variant {name}")
     return out
+
+
+def paired_arms(scenario: Scenario, variant: str) -> dict[str, dict[str, Any]]:
+    """The comparison's baseline (or the scenario as it is) and `variant`, baseline first: two arms on one seed."""
+    cmp = scenario.compare
+    if variant not in cmp.variants:
+        raise UsageError(
+            f"--variant {variant}: not a [compare] variant of this scenario; choose one of {list(cmp.variants)}"
+        )
+    base = cmp.baseline or "scenario"
+    if base == variant:
+        raise UsageError(f"--variant {variant}: it is the comparison's baseline; choose another variant")
+    return {base: cmp.variants.get(base, {}), variant: cmp.variants[variant]}
 
 
 def compare(

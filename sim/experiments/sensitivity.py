@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.engine.modes import check_levers
 from sim.errors import UsageError
-from sim.experiments.compare import variants_of
+from sim.experiments.compare import paired_arms, variants_of
 from sim.experiments.executors import map_jobs
 from sim.experiments.runs import check_runs, kpis
 from sim.scenario import Scenario
@@ -106,19 +106,9 @@ def sensitivity(
     seed = scenario.seed if seed is None else seed
     check_runs(reps, seed)
     check_levers(scenario, parameters, "sensitivity")
-    arms = _arms(scenario, variant)
+    arms = {"scenario": {}} if variant is None else paired_arms(scenario, variant)
     points = design(method, parameters, samples, seed)
-    jobs, meta = [], []
-    for k, point in enumerate(points.to_dict("records")):
-        at = apply(scenario, {p: (v.item() if hasattr(v, "item") else v) for p, v in point.items()})
-        for name, sc in variants_of(at, arms).items():
-            for r in range(reps):
-                jobs.append((sc, r, seed))
-                meta.append({"point": k, **point, "variant": name, "replication": r})
-    rows = pd.DataFrame(map_jobs(kpis, jobs, n_jobs, progress, cluster))
-    if kpi not in rows:
-        raise UsageError(f"--kpi {kpi}: the scenario's behaviour mode does not model it; choose a KPI it reports")
-    experiments = pd.concat([pd.DataFrame(meta), rows.drop(columns=["replication"], errors="ignore")], axis=1)
+    experiments = run_points(scenario, points, arms, kpi, reps, seed, n_jobs, progress, cluster)
     wide = experiments.pivot_table(index=["point", "replication"], columns="variant", values=kpi)
     base = wide[next(iter(arms))]
     output = base if variant is None else wide[variant] - base  # a paired difference, replication by replication
@@ -131,19 +121,29 @@ def sensitivity(
     return Sensitivity(method, kpi, indices, pairs, experiments, min(share, 1.0))
 
 
-def _arms(scenario: Scenario, variant: str | None) -> dict[str, dict[str, Any]]:
-    """The runs at each point: the scenario alone, or the comparison's baseline and `variant` (baseline first)."""
-    if variant is None:
-        return {"scenario": {}}
-    cmp = scenario.compare
-    if variant not in cmp.variants:
-        raise UsageError(
-            f"--variant {variant}: not a [compare] variant of this scenario; choose one of {list(cmp.variants)}"
-        )
-    base = cmp.baseline or "scenario"
-    if base == variant:
-        raise UsageError(f"--variant {variant}: it is the comparison's baseline; choose another variant")
-    return {base: cmp.variants.get(base, {}), variant: cmp.variants[variant]}
+def run_points(
+    scenario: Scenario,
+    points: pd.DataFrame,
+    arms: dict[str, dict[str, Any]],
+    kpi: str,
+    reps: int,
+    seed: int,
+    n_jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    cluster: str | None = None,
+) -> pd.DataFrame:
+    """Every arm at every design point, on the same replication seeds: one row per point, arm and replication."""
+    jobs, meta = [], []
+    for k, point in enumerate(points.to_dict("records")):
+        at = apply(scenario, {p: (v.item() if hasattr(v, "item") else v) for p, v in point.items()})
+        for name, sc in variants_of(at, arms).items():
+            for r in range(reps):
+                jobs.append((sc, r, seed))
+                meta.append({"point": k, **point, "variant": name, "replication": r})
+    rows = pd.DataFrame(map_jobs(kpis, jobs, n_jobs, progress, cluster))
+    if kpi not in rows:
+        raise UsageError(f"--kpi {kpi}: the scenario's behaviour mode does not model it; choose a KPI it reports")
+    return pd.concat([pd.DataFrame(meta), rows.drop(columns=["replication"], errors="ignore")], axis=1)
 
 
 def _analyse(

@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files, not windows: the CLI and tests run headless
 
+import matplotlib.patches
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -454,4 +455,35 @@ def plot_sensitivity(indices: pd.DataFrame, method: str, kpi: str) -> Figure:
     ax.set_xlabel(f"share of the variance of {kpi} (95% intervals)")
     ax.legend(frameon=False, fontsize="small")
     ax.set_title(f"Sobol' indices of {kpi}")
+    return fig
+
+
+@styled
+def plot_discovery(trajectory: pd.DataFrame, chosen: int, points: pd.DataFrame, boxes: pd.DataFrame) -> Figure:
+    """PRIM's peeling trajectory (coverage against density) and the chosen box over its two most restricted axes."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8), constrained_layout=True)
+    dots = left.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis", s=18)
+    fig.colorbar(dots, ax=left, label="parameters restricted", ticks=range(int(trajectory["res_dim"].max()) + 1))
+    pick = trajectory.loc[chosen]
+    left.scatter([pick["coverage"]], [pick["density"]], s=120, facecolors="none", edgecolors="#D55E00", linewidths=2)
+    left.annotate(
+        f"chosen box {chosen}", (pick["coverage"], pick["density"]), xytext=(-90, -20), textcoords="offset points"
+    )
+    left.set_xlabel("coverage: share of all cases inside the box")
+    left.set_ylabel("density: share of cases among points inside")
+    left.set_title("PRIM peeling trajectory", loc="left")
+    params = [c for c in points.columns if c not in ("difference", "se", "case")]
+    axes = list(boxes["parameter"])[:2]
+    axes += [p for p in params if p not in axes][: 2 - len(axes)]
+    x, y = axes[0], axes[1] if len(axes) > 1 else axes[0]
+    case = points["case"].to_numpy()
+    right.scatter(points.loc[~case, x], points.loc[~case, y], s=14, color="#999999", label="baseline does better")
+    right.scatter(points.loc[case, x], points.loc[case, y], s=14, color="#0072B2", label="variant does better")
+    lims = {r.parameter: (r.low, r.high) for r in boxes.itertuples()}
+    (x0, x1), (y0, y1) = (lims.get(a, (points[a].min(), points[a].max())) for a in (x, y))
+    right.add_patch(matplotlib.patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="#D55E00", linewidth=2))
+    right.set_xlabel(x)
+    right.set_ylabel(y)
+    right.set_title("the chosen box", loc="left")
+    right.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(0, -0.15), ncol=2)
     return fig
