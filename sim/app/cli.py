@@ -670,7 +670,8 @@ def discover(
     coverage, density, parameters restricted), boxes.csv (every box on the
     trajectory, the chosen one marked: each restricted parameter's limits,
     the box's coverage and density, and the paired difference inside it
-    with its 95% interval) and discovery.png/.svg.
+    with its 95% interval), tree.txt (a classification tree's rules for the
+    same cases, a second view) and discovery.png/.svg.
     """
     from sim.experiments.discovery import discover as run_discover
     from sim.scenario import parse_assignment
@@ -690,11 +691,10 @@ def discover(
         "boxes.csv": res.boxes,
     }
     write_tables(out, tables)
-    save_figure(
-        plot_discovery(res.trajectory, res.chosen, res.points, res.boxes[res.boxes["chosen"]]), out / "discovery"
-    )
+    (out / "tree.txt").write_text(res.tree, encoding="utf-8")
+    chosen = res.boxes[res.boxes["chosen"]]
+    save_figure(plot_discovery(res.trajectory, res.chosen, res.points, chosen), out / "discovery")
     if not quiet:
-        chosen = res.boxes[res.boxes["chosen"]]
         b = chosen.iloc[0]
         out_console.print(
             f"{variant} does better on {kpi} at {res.points['case'].mean():.0%} of {samples} points. Chosen box "
@@ -704,7 +704,8 @@ def discover(
         )
         for r in chosen.itertuples():
             out_console.print(f"  {r.parameter}: {r.low:.4g} .. {r.high:.4g}", highlight=False)
-        out_console.print(f"wrote {', '.join(tables)}, discovery.png to [bold]{final(out)}[/]", highlight=False)
+        written = ", ".join([*tables, "tree.txt", "discovery.png"])
+        out_console.print(f"wrote {written} to [bold]{final(out)}[/]", highlight=False)
 
 
 @app.command()

@@ -41,6 +41,7 @@ class Discovery:
     trajectory: pd.DataFrame  # one row per box on the peeling trajectory: coverage, density, mass, restricted dims
     boxes: pd.DataFrame  # every box on the trajectory (`chosen` marks one): a row per restricted parameter, with limits
     chosen: int  # the chosen box's position on the trajectory
+    tree: str  # a second view: a shallow classification tree's rules for the cases (CART)
 
 
 def _prim() -> Any:
@@ -97,7 +98,23 @@ def discover(
     chosen = _choose(trajectory, threshold)
     trajectory["restricted"] = [", ".join(_restricted(lims, box.box_lims[0])) for lims in box.box_lims]
     boxes = _box_table(points, box.box_lims, chosen, trajectory)
-    return Discovery(experiments, points, trajectory, boxes, chosen)
+    return Discovery(experiments, points, trajectory, boxes, chosen, cart_rules(grid, points["case"].to_numpy(), seed))
+
+
+def cart_rules(x: pd.DataFrame, case: np.ndarray, seed: int, depth: int = 3) -> str:
+    """A second view of the cases: the rules of a classification tree of depth `depth` (CART, scikit-learn).
+
+    PRIM looks for one box with many cases and few others; a tree splits
+    the whole space, so it also shows where the baseline wins.  Leaves need
+    5% of the points, so a rule rests on more than a point or two.
+    """
+    from sklearn.tree import DecisionTreeClassifier, export_text
+
+    leaf = max(2, int(0.05 * len(x)))
+    tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=leaf, random_state=seed).fit(
+        x.to_numpy(float), case
+    )
+    return export_text(tree, feature_names=list(x.columns), class_names=["baseline", "variant"], show_weights=True)
 
 
 def _choose(trajectory: pd.DataFrame, threshold: float) -> int:

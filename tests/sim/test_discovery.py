@@ -36,6 +36,7 @@ def test_prim_finds_the_known_region_with_its_coverage_and_density():
     assert box.loc[WALLET, "ci_low"] > 0  # inside the box the variant's revenue is higher, paired
     assert {"coverage", "density", "res_dim", "restricted"} <= set(res.trajectory.columns)
     assert len(res.experiments) == 60 * 2 * 2
+    assert f"{WALLET} <= " in res.tree and "price_rise" not in res.tree  # the tree splits on the wallet only
 
 
 def test_no_region_to_find_and_bad_input_are_refused_with_the_reason():
@@ -60,5 +61,5 @@ def test_the_command_writes_boxes_trajectory_and_figure(tmp_path):
     boxes = pd.read_csv(out / "boxes.csv")
     assert list(boxes.columns[:5]) == ["box", "chosen", "parameter", "low", "high"]
     assert boxes.groupby("box")["chosen"].first().sum() == 1
-    for name in ("experiments.csv", "points.csv", "trajectory.csv", "discovery.png", "discovery.svg"):
+    for name in ("experiments.csv", "points.csv", "trajectory.csv", "tree.txt", "discovery.png", "discovery.svg"):
         assert (out / name).is_file()
