@@ -603,6 +603,7 @@ def sensitivity(
     """
     from sim.experiments import check_kpi, design
     from sim.experiments import sensitivity as run_sensitivity
+    from sim.experiments.sensitivity import sobol_note
     from sim.scenario import parse_assignment
     from sim.viz.plotting import plot_sensitivity, save_figure
 
@@ -612,6 +613,9 @@ def sensitivity(
     method, samples, kpi = method or setup.method, samples or setup.samples, kpi or setup.kpi
     check_kpi(kpi)
     n_points = len(design(method, params, samples, sc.seed if seed is None else seed))
+    note = sobol_note(method, samples)
+    if note and not quiet:
+        err_console.print(f"note: {note}", highlight=False)
     reps = replications or sc.replications
     out = prepare_out(out, f"{sc.name}-sensitivity", force)
     arms = 1 if variant is None else 2

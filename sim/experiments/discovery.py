@@ -88,8 +88,7 @@ def discover(
     direction = KPIS[kpi].better or 1
     points["case"] = direction * points["difference"] > 0
     if not points["case"].any() or points["case"].all():
-        who = "never" if not points["case"].any() else "everywhere"
-        raise UsageError(f"{variant} beats {base} on {kpi} {who} in these ranges: there is no region to find")
+        return _uniform(experiments, points, parameters, variant, base)
     with warnings.catch_warnings():  # the Workbench's own deprecation notices from pandas are not the user's concern
         warnings.simplefilter("ignore", category=FutureWarning)
         warnings.simplefilter("ignore", category=DeprecationWarning)
@@ -117,6 +116,20 @@ def cart_rules(x: pd.DataFrame, case: np.ndarray, seed: int, depth: int = 3) -> 
     return export_text(tree, feature_names=list(x.columns), class_names=["baseline", "variant"], show_weights=True)
 
 
+def _uniform(
+    experiments: pd.DataFrame, points: pd.DataFrame, parameters: dict[str, list[Any]], variant: str, base: str
+) -> Discovery:
+    """Every point a case, or none: the answer is the whole space, one box with nothing to peel."""
+    share = float(points["case"].mean())
+    trajectory = pd.DataFrame(
+        {"coverage": [1.0 if share else 0.0], "density": [share], "mass": [1.0], "res_dim": [0], "restricted": [""]}
+    )
+    whole = pd.DataFrame({p: [float(lo), float(hi)] for p, (lo, hi) in parameters.items()})
+    winner = variant if share else base
+    tree = f"no split: {winner} does better at every one of the {len(points)} points\n"
+    return Discovery(experiments, points, trajectory, _box_table(points, [whole], 0, trajectory), 0, tree)
+
+
 def _choose(trajectory: pd.DataFrame, threshold: float) -> int:
     """The box with the most coverage among those `threshold` dense, the densest of equals (else the densest)."""
     dense = trajectory[trajectory["density"] >= threshold]
@@ -136,7 +149,7 @@ def _box_table(
     """Every box on the trajectory: one row per restricted parameter, with the box's coverage, density, paired gap."""
     full, frames = all_limits[0], []
     for k, limits in enumerate(all_limits):
-        names = _restricted(limits, full) or list(limits.columns[:1])
+        names = _restricted(limits, full) or list(limits.columns)  # the whole space: every range in full
         inside = np.ones(len(points), dtype=bool)
         for c in limits.columns:
             inside &= points[c].between(limits[c].iloc[0], limits[c].iloc[1]).to_numpy()

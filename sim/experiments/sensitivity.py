@@ -14,6 +14,7 @@ as the output it decomposes.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,14 @@ def problem(parameters: dict[str, list[Any]]) -> dict[str, Any]:
     }
 
 
+def sobol_note(method: str, samples: int) -> str | None:
+    """What to say when Sobol's base sample is not a power of 2 (its Sobol' sequence then loses its balance)."""
+    if method != "sobol" or not samples & (samples - 1):
+        return None
+    up = 1 << samples.bit_length()
+    return f"--samples {samples} is not a power of 2: Sobol' indices converge as documented only for 2^k; try {up}"
+
+
 def design(method: str, parameters: dict[str, list[Any]], samples: int, seed: int) -> pd.DataFrame:
     """The design points (one row each, one column per parameter path): Morris trajectories or Saltelli's sample."""
     from SALib.sample import morris, sobol
@@ -70,9 +79,11 @@ def design(method: str, parameters: dict[str, list[Any]], samples: int, seed: in
             raise UsageError(f"--samples {samples}: Morris needs at least 2 trajectories (10 to 50 is usual)")
         x = morris.sample(spec, samples, num_levels=MORRIS_LEVELS, seed=seed)
     elif method == "sobol":
-        if samples < 2 or samples & (samples - 1):
-            raise UsageError(f"--samples {samples}: Saltelli's scheme needs a power of 2 (64, 128, 256...)")
-        x = sobol.sample(spec, samples, calc_second_order=len(parameters) > 1, seed=seed)
+        if samples < 2:
+            raise UsageError(f"--samples {samples}: Saltelli's scheme needs at least 2 base samples (a power of 2)")
+        with warnings.catch_warnings():  # a base size that is not a power of 2 is said once, by sobol_note
+            warnings.simplefilter("ignore", UserWarning)
+            x = sobol.sample(spec, samples, calc_second_order=len(parameters) > 1, seed=seed)
     else:
         raise UsageError(f"--method {method}: use one of {list(METHODS)}")
     points = pd.DataFrame(x, columns=spec["names"])

@@ -39,9 +39,11 @@ def test_prim_finds_the_known_region_with_its_coverage_and_density():
     assert f"{WALLET} <= " in res.tree and "price_rise" not in res.tree  # the tree splits on the wallet only
 
 
-def test_no_region_to_find_and_bad_input_are_refused_with_the_reason():
-    with pytest.raises(UsageError, match="no region"):
-        discover(fixed_wallet(), {WALLET: [1500.0, 3000.0]}, "revenue", "fixed_wallet", samples=20, replications=2)
+def test_a_variant_that_never_wins_gets_the_whole_space_and_bad_input_is_refused():
+    # Above 1,000 the variant never wins: the answer is the whole space, said plainly, not an error.
+    none = discover(fixed_wallet(), {WALLET: [1500.0, 3000.0]}, "revenue", "fixed_wallet", samples=20, replications=2)
+    assert not none.points["case"].any() and none.boxes["density"].eq(0.0).all()
+    assert list(none.boxes["low"]) == [1500.0] and "scenario does better at every one" in none.tree
     with pytest.raises(UsageError, match="threshold"):
         discover(fixed_wallet(), RANGES, "revenue", "fixed_wallet", samples=20, replications=2, threshold=1.5)
     with pytest.raises(UsageError, match="not a \\[compare\\] variant"):

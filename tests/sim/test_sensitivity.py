@@ -43,7 +43,7 @@ def test_sobol_gives_all_the_variance_to_the_only_parameter_that_acts():
 @pytest.mark.parametrize(
     "method, samples, ranges, match",
     [
-        ("sobol", 10, RANGES, "power of 2"),
+        ("sobol", 1, RANGES, "at least 2"),
         ("morris", 5, {WALLET: [2000.0, 500.0]}, "LOW < HIGH"),
         ("anova", 8, RANGES, "morris"),
         ("morris", 5, {}, "no parameters"),
@@ -52,6 +52,14 @@ def test_sobol_gives_all_the_variance_to_the_only_parameter_that_acts():
 def test_impossible_designs_are_refused_with_what_to_do(method, samples, ranges, match):
     with pytest.raises(UsageError, match=match):
         sensitivity(small(), ranges, "revenue", method, samples=samples, replications=2)
+
+
+def test_a_sobol_base_sample_that_is_not_a_power_of_2_runs_with_a_note():
+    from sim.experiments.sensitivity import sobol_note
+
+    assert "try 8" in sobol_note("sobol", 6) and sobol_note("sobol", 8) is None and sobol_note("morris", 6) is None
+    res = sensitivity(small(), RANGES, "revenue", "sobol", samples=6, replications=2, n_jobs=1)
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(res.indices.columns)
 
 
 def test_the_command_writes_indices_runs_and_figure(tmp_path):
