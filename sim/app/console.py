@@ -91,13 +91,15 @@ def differences_table(diff: pd.DataFrame, title: str) -> Table:
 def sweep_table(summary: pd.DataFrame, paths: list[str], value: str, title: str) -> Table:
     """One row per sweep point: the KPI (or the difference between variants, its interval and the winner)."""
     t = Table(title=title, title_justify="left")
-    winners = "winner" in summary
-    for c in [*paths, value, "95% interval", "winner"] if winners else [*paths, value]:
+    winners, intervals = "winner" in summary, "ci_low" in summary
+    for c in [*paths, value, *(["95% interval"] if intervals else []), *(["winner"] if winners else [])]:
         t.add_column(c)
     for r in summary.to_dict("records"):
         cells = [f"{r[p]:g}" if isinstance(r[p], float) else str(r[p]) for p in paths] + [fmt(r[value])]
+        if intervals:
+            cells.append(f"{fmt(r['ci_low'])} .. {fmt(r['ci_high'])}")
         if winners:
-            cells += [f"{fmt(r['ci_low'])} .. {fmt(r['ci_high'])}", r["winner"]]
+            cells.append(r["winner"])
         t.add_row(*cells)
     return t
 

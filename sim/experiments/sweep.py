@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.stats import qmc
 
 from sim.engine.modes import check_levers
@@ -120,7 +121,9 @@ def summarize_sweep(
         )
         return diff, "difference", title
     summary = table.groupby(["point", *paths])[kpi].agg(["mean", "std", "count"]).reset_index()
-    return summary.rename(columns={"mean": kpi}), kpi, kpi
+    half = stats.t.ppf(0.975, np.maximum(summary["count"] - 1, 1)) * summary["std"] / np.sqrt(summary["count"])
+    summary["ci_low"], summary["ci_high"] = summary["mean"] - half, summary["mean"] + half  # 95% t-interval
+    return summary.rename(columns={"mean": kpi}), kpi, f"{kpi} (mean over replications, 95% interval)"
 
 
 def check_kpi(kpi: str) -> None:

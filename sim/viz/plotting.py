@@ -53,6 +53,17 @@ def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png"
 
 NUMBER = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}")
 
+
+def _compact(v: float, _: object = None) -> str:
+    """A tick label that stays short: 1.5M, 120k, 0.03."""
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= size:
+            return f"{v / size:.3g}{unit}"
+    return f"{v:.3g}"
+
+
+COMPACT = matplotlib.ticker.FuncFormatter(_compact)
+
 # Okabe-Ito: distinguishable under the common colour-vision deficiencies.
 STAGE_COLOURS = ["#56B4E9", "#E69F00", "#009E73", "#0072B2", "#999999"]
 
@@ -192,35 +203,45 @@ def _plot_investment_plan(plan: pd.DataFrame) -> Figure:
 
 @styled
 def plot_comparison(differences: pd.DataFrame, kpis: list[str] | None = None) -> Figure:
-    """Paired differences of each variant against the baseline, one panel per KPI, with 95% intervals."""
+    """Paired differences of each variant against the baseline, one panel per KPI, with 95% intervals.
+
+    Panels share the variant axis (names once, at the left of each row), and
+    tick labels are compact (120k, 1.5M) so they never run together.
+    """
     kpis = kpis or list(dict.fromkeys(differences["kpi"]))
     cols = min(4, len(kpis))
     rows = -(-len(kpis) // cols)
+    n_variants = max(1, differences["variant"].nunique())
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(3.6 * cols, 2.2 + 1.0 * rows * max(1, differences["variant"].nunique())),
+        figsize=(2.2 + 2.6 * cols, 1.2 + (0.45 * n_variants + 0.8) * rows),
         squeeze=False,
+        sharey=True,
         constrained_layout=True,
     )
     base = differences["baseline"].iloc[0]
+    palette = {"better": "#009E73", "worse": "#D55E00", "higher": "#0072B2", "lower": "#0072B2"}
+    order = list(dict.fromkeys(differences["variant"]))
     for ax, kpi in zip(axes.flat, kpis, strict=False):
-        d = differences[differences["kpi"] == kpi].reset_index(drop=True)
-        y = np.arange(len(d))
-        palette = {"better": "#009E73", "worse": "#D55E00", "higher": "#0072B2", "lower": "#0072B2"}
-        colours = [palette.get(v, "#999999") for v in d["verdict"]]
-        for k, row in d.iterrows():
+        d = differences[differences["kpi"] == kpi].set_index("variant").reindex(order)
+        for k, (_, row) in enumerate(d.iterrows()):
+            if pd.isna(row["difference"]):
+                continue
             err = [[row["difference"] - row["ci_low"]], [row["ci_high"] - row["difference"]]]
-            ax.errorbar(row["difference"], k, xerr=err, fmt="o", color=colours[k], capsize=4)
+            colour = palette.get(row["verdict"], "#999999")
+            ax.errorbar(row["difference"], k, xerr=err, fmt="o", color=colour, capsize=3)
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_yticks(y, d["variant"])
-        ax.set_ylim(-0.7, len(d) - 0.3)
-        ax.set_title(kpi.replace("_", " "))
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
-        ax.xaxis.set_major_formatter(NUMBER)
+        ax.set_yticks(np.arange(len(order)), order)
+        ax.set_ylim(-0.7, len(order) - 0.3)
+        ax.set_title(kpi.replace("_", " "), fontsize="medium")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3, symmetric=False))
+        ax.xaxis.set_major_formatter(COMPACT)
     for ax in list(axes.flat)[len(kpis) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Difference from {base} (paired, 95% interval; green: better, orange: worse)")
+    fig.suptitle(
+        f"Difference from {base} (paired, 95% interval; green: better, orange: worse, grey: no clear difference)"
+    )
     return fig
 
 
@@ -241,6 +262,7 @@ def plot_sweep(summary: pd.DataFrame, value: str, x: str, y: str | None = None, 
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xlabel(x)
         ax.set_ylabel(value.replace("_", " "))
+        ax.yaxis.set_major_formatter(NUMBER)  # thousands separators, never a "1e6" offset
         return fig
     grid = summary.pivot_table(index=y, columns=x, values=value)
     lim = float(np.nanmax(np.abs(grid.to_numpy()))) or 1.0

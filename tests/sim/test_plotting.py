@@ -95,3 +95,16 @@ def test_frontier_and_spend_plan():
 def test_save_figure_writes_png_and_svg(results, tmp_path):
     files = pl.save_figure(pl.plot_occupancy(results.occupancy), tmp_path / "occ")
     assert sorted(f.suffix for f in files) == [".png", ".svg"] and all(f.stat().st_size > 1000 for f in files)
+
+
+def test_tick_labels_stay_short_and_a_one_parameter_sweep_has_its_band():
+    from sim.experiments import summarize_sweep
+
+    assert [pl._compact(v) for v in (-150_000.0, 1_500_000.0, 0.03, 0.0)] == ["-150k", "1.5M", "0.03", "0"]
+    sc = small(replications=3, horizon_months=12, population={"customers": 150})
+    table = sweep(sc, {"segments[*].wallet_median": [500.0, 2000.0]}, variants={}, n_jobs=1)
+    summary, value, _ = summarize_sweep(table, ["segments[*].wallet_median"], "profit")
+    assert (summary["ci_low"] < summary[value]).all() and (summary[value] < summary["ci_high"]).all()
+    ax = pl.plot_sweep(summary, value, "segments[*].wallet_median").axes[0]
+    assert ax.collections  # the 95% band
+    assert ax.yaxis.get_major_formatter() is pl.NUMBER  # thousands separators, no "1e6" offset
