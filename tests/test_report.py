@@ -53,3 +53,6 @@ def test_report_is_self_contained_and_every_image_loads(tmp_path):
     assert loaded and total, dom[:500]
     assert int(total.group(1)) >= 6 and loaded.group(1) == total.group(1)
     assert "Strategy comparison" in dom and "Scenario as run" in dom
+    assert f"crmsim report {f}" in dom  # the file it ran, not a placeholder
+    for name in ("occupancy", "comparison"):  # each figure also as files a planner can put in a deck
+        assert (tmp_path / "r" / f"{name}.png").is_file() and (tmp_path / "r" / f"{name}.svg").is_file()

@@ -734,6 +734,7 @@ def report(
     """Simulate a scenario (and compare its variants, if it has any) and write one self-contained HTML report.
 
     Writes report.html (plots embedded; opens in any browser with no network),
+    each plot as PNG and SVG files for slides (occupancy, comparison...),
     the tables behind it (replications.csv, occupancy.csv, lifetimes.csv, and
     differences.csv when variants are compared) and scenario.toml.
     """
@@ -755,7 +756,7 @@ def report(
             table = run_compare(sc, n_jobs=jobs, progress=tick)
             comparison = (table, paired_differences(table, sc.compare.baseline or None))
         text = scenario_toml(sc, header=f"Scenario as run by crmsim {__version__}.")
-        html_text = build_report(sc, res, text, comparison)
+        html_text = build_report(sc, res, text, comparison, figures=out, source=str(scenario))
     path = write_report(out / "report.html", html_text)
     write_tables(out, {f"{name}.csv": getattr(res, name) for name in ("replications", "occupancy", "lifetimes")})
     if comparison is not None:

@@ -47,7 +47,11 @@ window.addEventListener('load', function () {
 """
 
 
-def _img(fig: Figure, caption: str) -> str:
+def _img(fig: Figure, caption: str, name: str = "", folder: Path | None = None) -> str:
+    """The figure embedded in the page; with a `folder`, also written there as NAME.png and NAME.svg for decks."""
+    if folder is not None and name:
+        for fmt in ("png", "svg"):
+            fig.savefig(folder / f"{name}.{fmt}", dpi=150, bbox_inches="tight")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     pl.plt.close(fig)
@@ -79,8 +83,13 @@ def build_report(
     scenario_text: str,
     comparison: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     progress: Callable[[str], None] | None = None,
+    figures: Path | None = None,
+    source: str = "SCENARIO",
 ) -> str:
-    """The report as one HTML string."""
+    """The report as one HTML string (and, with `figures`, each plot as PNG and SVG files in that folder).
+
+    `source` is the scenario file the report was made from, for the page's "Reproduce" line.
+    """
     step = progress or (lambda _msg: None)
     parts = _header(scenario, results)
     step("plotting occupancy")
@@ -89,15 +98,17 @@ def build_report(
         _img(
             pl.plot_occupancy(results.occupancy),
             "Share of customers per stage and rung over time (mean over replications).",
+            "occupancy",
+            figures,
         ),
     ]
     if results.customers is not None:
         step("plotting migration and portfolio")
-        parts += _customer_plots(results)
+        parts += _customer_plots(results, figures)
     if comparison is not None:
         step("plotting the comparison")
-        parts += _comparison(*comparison)
-    parts += _reproduce(scenario, len(results.replications), scenario_text)
+        parts += _comparison(*comparison, figures)
+    parts += _reproduce(scenario, len(results.replications), scenario_text, source)
     body = "\n".join(p for p in parts if p)
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
@@ -121,43 +132,55 @@ def _header(sc: Scenario, results: Results) -> list[str]:
     ]
 
 
-def _customer_plots(results: Results) -> list[str]:
+def _customer_plots(results: Results, figures: Path | None = None) -> list[str]:
     """Migration matrix, CLV distribution and the portfolio quadrants (they need the customer-month table)."""
     summary = pl.customer_summary(results)
     return [
         _img(
             pl.plot_migration_matrix(results.customers),
             "Monthly moves between rungs, estimated from every customer-month.",
+            "migration_matrix",
+            figures,
         ),
         "<h2>Customer value and portfolio</h2>",
         _img(
             pl.plot_clv_distribution(results.lifetimes),
             "Distribution of customer lifetime value (discounted margin) by segment.",
+            "clv_distribution",
+            figures,
         ),
         _img(
-            pl.plot_portfolio_quadrants(summary, "loyalty_effort"), "Loyalty by management effort (CR lecture notes)."
+            pl.plot_portfolio_quadrants(summary, "loyalty_effort"),
+            "Loyalty by management effort (CR lecture notes).",
+            "quadrants_loyalty_effort",
+            figures,
         ),
-        _img(pl.plot_portfolio_quadrants(summary, "profitability_loyalty"), "Profitability by loyalty (PRM notes)."),
+        _img(
+            pl.plot_portfolio_quadrants(summary, "profitability_loyalty"),
+            "Profitability by loyalty (PRM notes).",
+            "quadrants_profitability_loyalty",
+            figures,
+        ),
     ]
 
 
-def _comparison(table: pd.DataFrame, diff: pd.DataFrame) -> list[str]:
+def _comparison(table: pd.DataFrame, diff: pd.DataFrame, figures: Path | None = None) -> list[str]:
     """The paired differences of the scenario's variants, as a table and a plot."""
     shown = diff[["variant", "kpi", "baseline_mean", "variant_mean", "difference", "ci_low", "ci_high", "verdict"]]
     return [
         f"<h2>Strategy comparison</h2><p>Paired differences from <b>{html.escape(diff.baseline.iloc[0])}</b> over "
         f"{table.replication.nunique()} replications with common random numbers.</p>",
         _table(shown),
-        _img(pl.plot_comparison(diff), "Paired differences with 95% intervals."),
+        _img(pl.plot_comparison(diff), "Paired differences with 95% intervals.", "comparison", figures),
     ]
 
 
-def _reproduce(sc: Scenario, replications: int, scenario_text: str) -> list[str]:
+def _reproduce(sc: Scenario, replications: int, scenario_text: str, source: str = "SCENARIO") -> list[str]:
     """How to run it again: command, seeds, package versions and the scenario as run."""
     v = versions()
     return [
         "<h2>Reproduce</h2>",
-        f"<p>Run with <code>crmsim report SCENARIO --replications {replications} --seed {sc.seed}</code>. "
+        f"<p>Run with <code>crmsim report {html.escape(source)} --replications {replications} --seed {sc.seed}</code>. "
         "Replication r uses SeedSequence(seed, spawn_key=(r, ...)).</p>",
         _table(pd.DataFrame({"package": list(v), "version": list(v.values())})),
         "<h3>Scenario as run</h3>",
