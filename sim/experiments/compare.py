@@ -128,7 +128,9 @@ def paired_differences(
                         "replications": est.n,
                         "p_value": est.p,
                         "significant": significant,
-                        "verdict": verdict(kpi, est.low, est.high) if est.n > 1 else "ns",
+                        "verdict": verdict(kpi, est.low, est.high, est.mean, float(base[kpi].mean()))
+                        if est.n > 1
+                        else "ns",
                     }
                 )
     return pd.DataFrame(rows)

@@ -10,6 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The smallest difference that matters, by unit (a judgement call, said in README): (size, relative to the baseline
+#: mean?).  A difference whose interval excludes 0 but whose estimate is smaller is reported as "negligible".
+NEGLIGIBLE = {
+    "currency": (0.01, True),  # 1% of the baseline's money
+    "customers": (0.01, True),
+    "offers": (0.01, True),
+    "share": (0.005, False),  # half a percentage point
+    "trust (0-1)": (0.01, False),
+    "months": (0.25, False),  # about a week
+}
+
 
 @dataclass(frozen=True)
 class KPI:
@@ -19,6 +30,11 @@ class KPI:
     unit: str  # currency, customers, share, months, trust (0-1), offers
     better: int  # +1 higher is better, -1 lower is better, 0 neither
     description: str
+
+    def negligible(self, baseline: float) -> float:
+        """The smallest difference from a baseline of mean `baseline` that this KPI treats as mattering."""
+        size, relative = NEGLIGIBLE.get(self.unit, (0.0, False))
+        return size * abs(baseline) if relative else size
 
 
 _ALL = (
@@ -62,10 +78,19 @@ HEADLINE = (
 assert set(HEADLINE) <= set(KPIS)
 
 
-def verdict(kpi: str, ci_low: float, ci_high: float) -> str:
-    """'better', 'worse' or 'ns' for a difference interval, by the KPI's direction ('higher'/'lower' if none)."""
+def verdict(
+    kpi: str, ci_low: float, ci_high: float, difference: float | None = None, baseline: float | None = None
+) -> str:
+    """'better', 'worse' or 'ns' for a difference interval, by the KPI's direction ('higher'/'lower' if none).
+
+    With the `difference` and the `baseline` mean, a clear difference smaller than the KPI's negligible size
+    (:data:`NEGLIGIBLE`) is 'negligible': real, but too small to act on.
+    """
     if not (ci_low > 0 or ci_high < 0):
         return "ns"
+    known = kpi in KPIS and difference is not None and baseline is not None
+    if known and abs(difference) < KPIS[kpi].negligible(baseline):
+        return "negligible"
     up = ci_low > 0
     direction = KPIS[kpi].better if kpi in KPIS else 0
     if direction == 0:

@@ -55,6 +55,14 @@ def test_verdicts_follow_the_registered_direction():
     assert verdict("profit", -1.0, 2.0) == "ns"
 
 
+def test_a_clear_but_trivial_difference_is_negligible_not_better():
+    assert verdict("mean_trust", 0.001, 0.003, 0.002, 0.6) == "negligible"  # below 0.01 of trust
+    assert verdict("mean_trust", 0.02, 0.04, 0.03, 0.6) == "better"
+    assert verdict("profit", 100.0, 900.0, 500.0, 100_000.0) == "negligible"  # below 1% of the baseline
+    assert verdict("profit", 5_000.0, 15_000.0, 10_000.0, 100_000.0) == "better"
+    assert verdict("retention", -0.02, -0.01, -0.015, 0.8) == "worse"  # beyond half a point
+
+
 def test_modes_leave_out_the_kpis_they_do_not_model():
     bgnbd = small(
         behaviour="bgnbd", segments=[{"buy_till_you_die": {}}], horizon_months=6, population={"customers": 60}
