@@ -300,3 +300,14 @@ def test_an_interrupted_compare_resumes_to_the_same_differences(tiny, tmp_path, 
     monkeypatch.setattr(module, "kpis", real)
     assert runner.invoke(app, [*args, "--out", str(resumed), "--resume"]).exit_code == 0
     pd.testing.assert_frame_equal(pd.read_csv(resumed / "differences.csv"), pd.read_csv(whole / "differences.csv"))
+
+
+def test_undefined_kpis_print_as_a_dash_with_a_note():
+    import pandas as pd
+
+    from sim.app.console import UNDEFINED_NOTE, fmt, summary_table
+
+    assert fmt(float("nan")) == "-" and fmt(12345.6) == "12,346"
+    row = {"kpi": ["time_to_commitment"], "mean": [float("nan")], "ci_low": [float("nan")], "ci_high": [float("nan")]}
+    table = summary_table(pd.DataFrame({**row, "replications": [3]}), "t")
+    assert table.caption == UNDEFINED_NOTE

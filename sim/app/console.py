@@ -23,8 +23,13 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+UNDEFINED_NOTE = "-: not defined in these runs (e.g. time to commitment when no customer reached commitment)"
+
+
 def fmt(x: float) -> str:
-    """A number as a table shows it: thousands separators for large values, three decimals for small ones."""
+    """A number as a table shows it: thousands separators when large, three decimals when small, '-' if NaN."""
+    if x != x:  # NaN: the KPI is not defined in these runs
+        return "-"
     if abs(x) >= 1e4:
         return f"{x:,.0f}"
     if abs(x) >= 10 or x == 0:
@@ -56,6 +61,8 @@ def summary_table(summary: pd.DataFrame, title: str) -> Table:
     for row in summary.itertuples():
         interval = "-" if row.replications < 2 else f"{fmt(row.ci_low)} .. {fmt(row.ci_high)}"
         table.add_row(row.kpi.replace("_", " "), fmt(row.mean), interval)
+    if summary["mean"].isna().any():
+        table.caption = UNDEFINED_NOTE
     return table
 
 
@@ -85,6 +92,8 @@ def differences_table(diff: pd.DataFrame, title: str) -> Table:
             f"{fmt(r.difference)} ({fmt(r.ci_low)} .. {fmt(r.ci_high)})",
             mark,
         )
+    if diff["difference"].isna().any():
+        table.caption = UNDEFINED_NOTE
     return table
 
 

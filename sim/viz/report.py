@@ -61,9 +61,17 @@ def _img(fig: Figure, caption: str, name: str = "", folder: Path | None = None) 
 
 
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(
-        index=False, border=0, float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}", escape=True
+    """A table for the page; an undefined value shows as '-' with a note under the table."""
+    text = df.to_html(
+        index=False,
+        border=0,
+        float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}",
+        na_rep="-",
+        escape=True,
     )
+    if df.select_dtypes("number").isna().any(axis=None):
+        text += '<p class="meta">-: not defined in these runs (e.g. time to commitment when nobody reached it).</p>'
+    return text
 
 
 def versions() -> dict[str, str]:
