@@ -22,6 +22,16 @@ NEGLIGIBLE = {
 }
 
 
+#: Where a KPI's values can lie, by unit: its mean's interval is cut to that range (a mean of counts is never below 0).
+BOUNDS = {
+    "customers": (0.0, float("inf")),
+    "offers": (0.0, float("inf")),
+    "months": (0.0, float("inf")),
+    "share": (0.0, 1.0),
+    "trust (0-1)": (0.0, 1.0),
+}
+
+
 @dataclass(frozen=True)
 class KPI:
     """One key performance indicator of a replication."""
@@ -30,6 +40,11 @@ class KPI:
     unit: str  # currency, customers, share, months, trust (0-1), offers
     better: int  # +1 higher is better, -1 lower is better, 0 neither
     description: str
+
+    def bounded(self, low: float, high: float) -> tuple[float, float]:
+        """An interval for this KPI's mean cut to the values the KPI can take."""
+        lo, hi = BOUNDS.get(self.unit, (-float("inf"), float("inf")))
+        return max(low, lo), min(high, hi)
 
     def negligible(self, baseline: float) -> float:
         """The smallest difference from a baseline of mean `baseline` that this KPI treats as mattering."""

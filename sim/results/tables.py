@@ -179,11 +179,14 @@ def replication_row(rep: Replication) -> dict[str, float]:
 
 
 def summarize(table: pd.DataFrame, columns: tuple[str, ...] = tuple(KPIS), level: float = 0.95) -> pd.DataFrame:
-    """Mean, standard deviation and t-interval of each KPI over replications (one row per KPI)."""
+    """Mean, standard deviation and t-interval (cut to the KPI's possible values) of each KPI, one row per KPI."""
     rows = []
     for col in columns:
         est = mean_interval(table[col], level)  # undefined values (e.g. nobody committed) are left out
-        row = {"kpi": col, "mean": est.mean, "sd": est.sd, "ci_low": est.low, "ci_high": est.high}
+        # A t-interval can reach below 0 for a count or beyond 1 for a share; cutting it to the values the KPI can
+        # take only drops impossible values, so it still covers the true mean as often.
+        low, high = KPIS[col].bounded(est.low, est.high) if col in KPIS else (est.low, est.high)
+        row = {"kpi": col, "mean": est.mean, "sd": est.sd, "ci_low": low, "ci_high": high}
         rows.append({**row, "replications": est.n})
     return pd.DataFrame(rows)
 

@@ -60,12 +60,19 @@ def _img(fig: Figure, caption: str, name: str = "", folder: Path | None = None) 
     return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}"><figcaption>{alt}</figcaption></figure>'
 
 
+def _number(v: float) -> str:
+    """A number for a report table, precise enough that 24.8 and 25.3 do not both print as 25."""
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.3f}"
+
+
 def _table(df: pd.DataFrame) -> str:
     """A table for the page; an undefined value shows as '-' with a note under the table."""
     text = df.to_html(
         index=False,
         border=0,
-        float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}",
+        float_format=_number,
         na_rep="-",
         escape=True,
     )

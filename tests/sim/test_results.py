@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats as sps
 
@@ -103,3 +104,13 @@ def test_sweep_winners_are_corrected_for_the_number_of_points():
     corrected = (summary.winner != "no clear winner").sum()
     assert corrected <= uncorrected
     assert (summary.p_adjusted >= summary.p_value).all()
+
+
+def test_intervals_of_counts_and_shares_stay_within_what_they_can_be():
+    from sim.results.tables import summarize
+
+    table = pd.DataFrame({"referrals": [0.0, 0.0, 5.0], "retention": [0.99, 1.0, 0.97], "profit": [-5.0, 0.0, 9.0]})
+    s = summarize(table, ("referrals", "retention", "profit")).set_index("kpi")
+    assert s.loc["referrals", "ci_low"] == 0.0  # the t-interval would reach below 0
+    assert s.loc["retention", "ci_high"] == 1.0  # ... or beyond 1
+    assert s.loc["profit", "ci_low"] < -5.0  # money can be negative: left as it is
