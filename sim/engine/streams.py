@@ -59,7 +59,7 @@ class MonthDraws:
 
     def __init__(self, seed: int, replication: int, capacity: int) -> None:
         self.seed, self.replication, self.capacity = seed, replication, capacity
-        self.month, self.rows = -1, 0
+        self.month, self.rows, self.keys = -1, 0, 0
         self.identity: np.ndarray | None = None
         self._buffers: dict[tuple[str, int], np.ndarray] = {}
         self._drawn: dict[tuple[str, int], np.ndarray] = {}
@@ -67,6 +67,8 @@ class MonthDraws:
     def open(self, month: int, rows: int, identity: np.ndarray | None = None) -> None:
         """Start month `month` with `rows` customers in the market (of these identities, if not their places)."""
         self.month, self.rows, self.identity = month, rows, identity
+        # Uniforms drawn per purpose: one per place, or up to the highest identity in the market.
+        self.keys = rows if identity is None else int(identity.max(initial=-1)) + 1
         self._drawn.clear()
 
     def block(self, purposes: tuple[str, ...], drawn: tuple[str, ...]) -> np.ndarray:
@@ -99,10 +101,9 @@ class MonthDraws:
             buf = self._buffers.get(key)
             if buf is None:
                 buf = self._buffers[key] = np.empty(self.capacity * width, dtype=np.float32)
-            keys = self.rows if self.identity is None else int(self.identity.max(initial=-1)) + 1
-            out = buf[: keys * width]
+            out = buf[: self.keys * width]
             self._stream(purpose).random(out=out, dtype=np.float32)
-            got = out if width == 1 else out.reshape(keys, width)
+            got = out if width == 1 else out.reshape(self.keys, width)
             if self.identity is not None:
                 got = got[self.identity]
             self._drawn[key] = got

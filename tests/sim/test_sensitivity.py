@@ -37,7 +37,10 @@ def test_sobol_gives_all_the_variance_to_the_only_parameter_that_acts():
     for index in ("S1", "ST"):  # the exact answer is 1; each estimate within its own 95% interval of it
         assert abs(ind.loc[WALLET, index] - 1.0) <= ind.loc[WALLET, f"{index}_conf"] + 1e-9
     assert list(res.second_order.columns) == ["parameter_1", "parameter_2", "S2", "S2_conf", "covers_0"]
-    assert 0.0 <= res.noise_share < 0.05  # two replications a point already average most noise out here
+    # The noise share is the replication variance of a point's mean over the spread of the point means.
+    by_point = res.experiments.groupby("point")["revenue"]
+    expected = by_point.var(ddof=1).mean() / 2 / np.var(by_point.mean(), ddof=1)
+    assert res.noise_share == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize(
