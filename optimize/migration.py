@@ -201,13 +201,18 @@ def plan_investments(
     spend = np.zeros_like(v)
     if not worth.any() or budget == 0:
         return spend, 0.0
-    x = cp.Variable(int(worth.sum()), nonneg=True, name="spend")
-    net = cp.sum(migration_probability(x, v[worth], sc[worth], xp=cp)) - c[worth] @ x
-    limit = m[worth] @ x <= budget
-    solve(cp.Problem(cp.Maximize(net), [limit, x <= up[worth]]), "investment plan", "raise the budget")
-    spend[worth] = np.clip(np.asarray(x.value, dtype=float), 0.0, up[worth])
+    # Solved in scaled units, so that every term is of order 1 whatever the currency and market size (the
+    # exponential cone solvers lose accuracy otherwise): spend in units of each cell's scale, value in units
+    # of the largest cell's, the budget as 1.
+    v, sc, c, m, up = v[worth], sc[worth], c[worth], m[worth], up[worth]
+    unit = float(v.max())
+    y = cp.Variable(len(v), nonneg=True, name="spend_in_scales")
+    net = cp.sum(migration_probability(y, v / unit, 1.0, xp=cp)) - (c * sc / unit) @ y
+    limit = (m * sc / budget) @ y <= 1.0
+    solve(cp.Problem(cp.Maximize(net), [limit, y <= up / sc]), "investment plan", "raise the budget")
+    spend[worth] = np.clip(np.asarray(y.value, dtype=float) * sc, 0.0, up)
     spend[spend < 1e-7 * max(float(spend.max()), 1.0)] = 0.0  # interior-point crumbs
-    return spend, float(limit.dual_value or 0.0)
+    return spend, float(limit.dual_value or 0.0) * unit / budget
 
 
 def greedy_allocation(levels: np.ndarray, gains: np.ndarray, monthly: np.ndarray, budget: float) -> np.ndarray:
