@@ -27,8 +27,9 @@ from sim.engine.mechanisms.purchases import basket, share_of_wallet_target
 from sim.engine.mechanisms.satisfaction import experience, fold, posture_fit
 from sim.engine.mechanisms.service import failure_probability
 from sim.engine.mechanisms.trust import green_trust
-from sim.engine.strategies import portfolio
+from sim.engine.strategies import portfolio, pricing
 from sim.engine.strategies.portfolio import INVEST, REPRICE, STREAMLINE
+from sim.engine.strategies.prospecting import recall
 from sim.stages import AWARENESS, COMMITMENT, DISSOLUTION, EXPANSION, EXPLORATION, Cause
 
 
@@ -106,6 +107,24 @@ def acquisition(m: Month) -> None:
     c.acquisition[new] += np.array([s.acquisition_cost for s in sc.segments])[c.segment[new]]
 
 
+def events(m: Month) -> None:
+    """Needs arise at the segment's event rate and fade; under event-oriented prospecting the CIF flags new ones."""
+    c, sc, rel = m.customers, m.scenario, m.rel
+    x = m.u("event") if any(s.event_rate > 0 for s in sc.segments) else np.zeros(len(rel))
+    had = c.in_need[rel]
+    rate = np.array([s.event_rate for s in sc.segments])[c.segment[rel]]
+    arose = ~had & (x < rate)
+    c.in_need[rel] = np.where(had, ~(x < 1.0 / sc.events.need_months), arose)
+    if sc.strategy.prospecting != "event_oriented":
+        return
+    pr = sc.prospecting
+    spotted = recall(c.purchases[rel], pr)
+    d = m.u("event.detect")
+    alarm = np.minimum(rate * spotted * (1.0 - pr.precision) / pr.precision, 1.0)
+    c.flagged[rel] = np.where(arose, d < spotted, ~c.in_need[rel] & (d < alarm))
+    c.cost[rel] += pr.cost
+
+
 def investments(m: Month) -> None:
     """Spend each investment type in use on the customers in a relationship; bonds grow, act and fade."""
     market, c, sc, rel = m.market, m.customers, m.scenario, m.rel
@@ -152,7 +171,9 @@ def purchases(m: Month) -> None:
     c, sc, rel = m.customers, m.scenario, m.rel
     pu, post = sc.purchasing, sc.posture
     stages = sc.stages
-    chance = np.minimum(np.asarray(pu.purchase_probability)[m.rung] * stages.effect("purchase_factor")[m.stage], 1.0)
+    x, demand = terms(m)
+    base = np.asarray(pu.purchase_probability)[m.rung] * stages.effect("purchase_factor")[m.stage]
+    chance = np.minimum(base * demand, 1.0)
     m.buy = (m.old & (m.u("purchase") < chance)) | m.new
     m.coverage = c.products[rel] / sc.firm.max_products
     m.sow_target = share_of_wallet_target(
@@ -170,11 +191,40 @@ def purchases(m: Month) -> None:
     revenue = np.zeros(len(rel))
     premium = 1.0 + np.asarray(pu.price_premium)[m.rung[b]]
     size = basket(ndtri(m.u("basket")[b]), pu.basket_cv) * stages.effect("basket_factor")[m.stage[b]]
-    revenue[b] = c.wallet[rel[b]] * sow[b] * premium * m.price[b] * size
+    revenue[b] = c.wallet[rel[b]] * sow[b] * premium * (m.price[b] * x[b]) * size
     c.cost[rel] += (post.cost_to_serve + post.cost_to_serve_share * revenue) * m.cost_factor
     c.revenue[rel] += revenue
     c.purchases[rel] += m.buy
     c.month_purchases[rel] += m.buy
+    if sc.strategy.pricing == "yield_management":
+        unfairness(m, x)
+
+
+def terms(m: Month) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's price (a multiple of list) and purchase-chance multiplier (season, price response, room)."""
+    sc, c = m.scenario, m.customers
+    season = pricing.season(m.t, sc.demand)
+    capacity = np.inf if sc.firm.capacity is None else sc.firm.capacity
+    if sc.strategy.pricing != "yield_management":
+        return np.ones(len(m.rel)), np.full(len(m.rel), season * min(capacity / season, 1.0))
+    ym = sc.yield_management
+    sensitivity = np.asarray(sc.purchasing.price_sensitivity)[m.rung] + c.price_shift[m.rel]
+    shadow = pricing.shadow_price(season, capacity)
+    x = np.clip(shadow + ym.reference_sensitivity / np.maximum(sensitivity, 1e-3), ym.price_floor, ym.price_cap)
+    demand = season * pricing.demand_response(x, sensitivity, ym.reference_sensitivity)
+    return x, demand * np.minimum(capacity / demand, 1.0)
+
+
+def unfairness(m: Month, x: np.ndarray) -> None:
+    """Purchases above list cost credibility and teach price sensitivity, more for close customers."""
+    c, sc, rel = m.customers, m.scenario, m.rel
+    ym = sc.yield_management
+    closeness = np.clip(sc.posture.closeness + sc.offering.closeness_shift, 0.0, 1.0)
+    shift = c.price_shift[rel] * ym.sensitivity_memory
+    amplifier = 1.0 + ym.closeness_effect * 0.5 * (closeness + c.affective[rel])
+    felt = np.where(m.buy & (x > 1.0), (x - 1.0) * amplifier, 0.0)
+    c.credibility[rel] *= np.maximum(1.0 - ym.unfair_trust * felt, 0.0)
+    c.price_shift[rel] = shift + ym.unfair_sensitivity * felt
 
 
 def service(m: Month) -> None:
@@ -310,7 +360,8 @@ def competition(m: Month) -> None:
     approached = m.u("competitor.offer") < co.offer_rate * (1.0 + co.market_uncertainty_effect * m.market_u)
     # The rung after this month's ladder move; a price rise adds to the pull of a cheaper competitor.
     # Rewards bought with financial investments hold a customer back.
-    pull = np.asarray(sc.purchasing.price_sensitivity)[c.rung[rel]] + m.reprice * sc.portfolio_policy.price_rise
+    pull = np.asarray(sc.purchasing.price_sensitivity)[c.rung[rel]] + c.price_shift[rel]
+    pull = pull + m.reprice * sc.portfolio_policy.price_rise
     pull = pull - c.financial_bond[rel]
     m.switched = happens(
         approached,
@@ -360,6 +411,7 @@ def trust_drift(m: Month) -> None:
 #: The agent month after acquisition, in order (the kernel's order: sim.engine.kernel.agent).
 MECHANISMS = (
     policy_effects,
+    events,
     investments,
     interactions,
     purchases,

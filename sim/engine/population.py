@@ -106,6 +106,8 @@ def _draw(scenario: Scenario, rng: np.random.Generator, mode: Mode, n: int, cap:
     c = Customers.blank(n, cap)
     u = rng.random((cap, 8))
     _characteristics(c, scenario.segments, u)
+    # Mass customization tailors each offer: it closes part of the gap between a customer's needs and the products.
+    c.fit[:] += scenario.offering.fit_gain * (1.0 - c.fit)
     segs, seg = scenario.segments, c.segment
     rung = _pick([s.initial_rungs for s in segs], seg, u[:, _RUNG]).astype(np.int8)
     stage = _pick([s.initial_stages for s in segs], seg, u[:, _STAGE]).astype(np.int8)

@@ -54,6 +54,9 @@ class Customers:
     window_margin: np.ndarray  # margin since the last portfolio review
     window_cost: np.ndarray  # cost to serve since the last review
     window_months: np.ndarray  # months active since the last review
+    in_need: np.ndarray  # an event created a need that has not faded (sim.engine.mechanisms.events)
+    flagged: np.ndarray  # the CIF spotted a new need this month (event-oriented prospecting)
+    price_shift: np.ndarray  # price sensitivity learnt from unfair prices (yield management)
     # history
     acquired_month: np.ndarray  # -1 if never newly acquired
     commitment_month: np.ndarray  # first month in commitment, -1 if never
@@ -118,6 +121,8 @@ _EMPTY: dict[str, tuple[type, float]] = {
     "window_margin": (np.float64, 0.0),
     "window_cost": (np.float64, 0.0),
     "window_months": (np.int32, 0),
+    **dict.fromkeys(("in_need", "flagged"), (np.bool_, False)),
+    "price_shift": (np.float64, 0.0),
     **dict.fromkeys(("acquired_month", "commitment_month", "dissolved_month"), (np.int32, -1)),
     "cause": (np.int8, 0),
     "referrals": (np.int32, 0),

@@ -183,6 +183,11 @@ class Segment(_Model):
         description="share starting in awareness (prospects), exploration, expansion, commitment; sums to 1",
     )
     acquisition_cost: NonNeg = Field(150.0, description="one-off cost paid when a prospect makes a first purchase")
+    event_rate: Prob = Field(
+        0.03,
+        description="monthly chance a life-cycle or situational event (a move, a new project, a merger) creates a "
+        "need in a customer of this segment (CIF notes: event-oriented prospecting; size a judgement call)",
+    )
     served: Prob = Field(
         1.0,
         description="share of this segment's customers at month 0 the firm serves (its portfolio holding); the "
@@ -233,6 +238,13 @@ class Firm(_Model):
         1.2, ge=1.0, le=10.0, description="Green's self-orientation S >= 1 (1 = fully customer-focused); divides trust"
     )
     max_products: int = Field(4, ge=1, le=50, description="products in the firm's range; scope = products held / this")
+    capacity: float | None = Field(
+        None,
+        gt=0.0,
+        le=100.0,
+        description="monthly service capacity as a multiple of average demand at list prices; purchase occasions "
+        "beyond it are turned away (unset: unlimited)",
+    )
 
 
 class Strategy(_Model):
@@ -245,8 +257,20 @@ class Strategy(_Model):
     account_growth: Literal["foot_in_the_door", "all_at_once", "none"] = Field(
         "foot_in_the_door", description="how accounts are grown: foot_in_the_door, all_at_once or none"
     )
-    offering: Literal["standard", "unbundled", "augmented"] = Field(
-        "standard", description="relationship-specific offering: standard, or flaring out by unbundling or augmentation"
+    offering: Literal["standard", "unbundled", "augmented", "customized"] = Field(
+        "standard",
+        description="relationship-specific offering: standard, flaring out by unbundling or augmentation, or "
+        "customized for each customer (mass customization, CIF notes)",
+    )
+    prospecting: Literal["none", "event_oriented"] = Field(
+        "none",
+        description="when growth offers are made: at random (none), or when the customer information file spots "
+        "an event that creates a need (event_oriented; CIF notes)",
+    )
+    pricing: Literal["standard", "yield_management"] = Field(
+        "standard",
+        description="list prices (standard), or prices set by month and by the customer's price sensitivity to "
+        "fill capacity at the highest return (yield_management; CIF notes)",
     )
 
 
@@ -328,6 +352,7 @@ class Offering(_Model):
     closeness_shift: float = Field(
         0.0, ge=-1.0, le=1.0, description="moves the offer towards collaborative (+) or transactional (-) buyers' taste"
     )
+    fit_gain: Unit = Field(0.0, description="share of the gap between a customer's needs and the products it closes")
 
 
 class Offerings(_Model):
@@ -340,6 +365,73 @@ class Offerings(_Model):
     augmented: Offering = Field(
         Offering(price_factor=1.08, cost_factor=1.3, closeness_shift=0.3),
         description="programs and systems that collaborative accounts value, added as options",
+    )
+    customized: Offering = Field(
+        Offering(cost_factor=1.15, fit_gain=0.5),
+        description="each offer tailored to the customer at a small extra cost to serve (mass customization; "
+        "amounts a judgement call, see README)",
+    )
+
+
+class Events(_Model):
+    """Life-cycle and situational events that create a need (CIF notes); their monthly rate is per segment."""
+
+    need_months: float = Field(3.0, ge=1.0, le=120.0, description="mean months a need lasts before it fades")
+    acceptance_effect: float = Field(
+        1.0, ge=0.0, le=10.0, description="logit rise in growth-offer acceptance when the decision meets a need"
+    )
+    fit_effect: Unit = Field(0.2, description="rise in the perceived product-need fit of an offer that meets a need")
+
+
+class Prospecting(_Model):
+    """How well the customer information file spots events (event-oriented prospecting, CIF notes)."""
+
+    recall: Prob = Field(
+        0.6, description="share of new needs the CIF spots in the month they arise, for a customer it knows well"
+    )
+    precision: float = Field(
+        0.5, gt=0.0, le=1.0, description="share of the CIF's flags that are real new needs (the rest are false alarms)"
+    )
+    learning_purchases: Pos = Field(
+        6.0, le=1000.0, description="purchases after which the CIF knows a customer 63% as well as it can"
+    )
+    prior_knowledge: Unit = Field(
+        0.2, description="share of the recall the CIF has before a customer's first repeat purchase (outside data)"
+    )
+    cost: NonNeg = Field(1.0, description="monthly cost of the CIF's event detection per customer in a relationship")
+
+
+class Demand(_Model):
+    """Demand over the year, whatever the strategy: purchase chances swing with the season."""
+
+    seasonality: float = Field(
+        0.0, ge=0.0, lt=1.0, description="amplitude: purchase chances swing between 1 - this and 1 + this times theirs"
+    )
+    peak_month: int = Field(11, ge=0, le=11, description="month of the year demand peaks (0: the first simulated)")
+
+
+class YieldManagement(_Model):
+    """Prices by month and by price sensitivity (CIF notes), and what they cost in the relationship."""
+
+    reference_sensitivity: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="price sensitivity for which the list price earns the most: a customer of sensitivity s has "
+        "price elasticity s / this at the list price",
+    )
+    price_floor: float = Field(0.85, gt=0.0, le=1.0, description="lowest price, as a share of the list price")
+    price_cap: float = Field(1.25, ge=1.0, le=10.0, description="highest price, as a share of the list price")
+    unfair_trust: Unit = Field(0.1, description="share of credibility lost per unit of surcharge paid above list")
+    unfair_sensitivity: NonNeg = Field(
+        0.2, le=10.0, description="rise in the customer's price sensitivity per unit of surcharge paid above list"
+    )
+    sensitivity_memory: Prob = Field(0.9, description="share of that rise still felt a month later")
+    closeness_effect: NonNeg = Field(
+        1.0,
+        le=10.0,
+        description="unfairness hurts 1 + this x closeness times as much; closeness: the mean of the posture's "
+        "closeness and the customer's affective commitment",
     )
 
 
@@ -873,7 +965,11 @@ class Scenario(_Model):
     dissolution: Dissolution = Field(Dissolution(), description="dissolution hazard")
     migration: Migration = Field(Migration(), description="direct rung moves bought per rung (Markov mode, optimizer)")
     investments: Investments = Field(Investments(), description="relationship investments by type (agent model)")
-    offerings: Offerings = Field(Offerings(), description="flared-out offerings")
+    offerings: Offerings = Field(Offerings(), description="flared-out and customized offerings")
+    events: Events = Field(Events(), description="events that create needs (event-oriented prospecting acts on them)")
+    prospecting: Prospecting = Field(Prospecting(), description="the CIF's event detection (event-oriented)")
+    demand: Demand = Field(Demand(), description="seasonal demand")
+    yield_management: YieldManagement = Field(YieldManagement(), description="yield-management pricing")
     portfolio_policy: PortfolioPolicy = Field(PortfolioPolicy(), description="customer classification and actions")
     compare: Compare = Field(Compare(), description="variants for crmsim compare")
     sweep: Sweep = Field(Sweep(), description="parameters for crmsim sweep")

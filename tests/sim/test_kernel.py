@@ -43,6 +43,15 @@ def extra_configurations() -> dict:
             },
             strategy={"offering": "unbundled", "account_growth": "all_at_once"},
         ),
+        # The CIF strategies, with a season and a capacity that binds in the peak and idles in the trough.
+        "smart_strategies": small(
+            strategy={"prospecting": "event_oriented", "pricing": "yield_management", "offering": "customized"},
+            demand={"seasonality": 0.4, "peak_month": 2},
+            firm={"capacity": 1.1},
+            segments=[{"event_rate": 0.2}],
+            horizon_months=14,
+        ),
+        "season_at_list_prices": small(demand={"seasonality": 0.4}, firm={"capacity": 0.9}),
     }
 
 

@@ -26,8 +26,14 @@ class Kernel:
         self.params = params(market.scenario)
         self.spend = spend(market)
         self.tables, self.migration = spend_tables(market)
-        # Migration's stream only where the market migrates (its row is never read otherwise).
-        self.streams = tuple(name for name in STREAMS if name != "migration" or market.migrating)
+        # A stream is drawn only where the market reads it (its row is never read otherwise).
+        sc = market.scenario
+        unread = {
+            "migration": not market.migrating,
+            "event": not any(s.event_rate > 0 for s in sc.segments),
+            "event.detect": sc.strategy.prospecting != "event_oriented",
+        }
+        self.streams = tuple(name for name in STREAMS if not unread.get(name, False))
 
     def month(self, t: int) -> None:
         """Run month t's pass (acquisition to trust drift) and record what it spent and whom it counted."""

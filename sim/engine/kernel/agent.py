@@ -20,6 +20,7 @@ from sim.engine.mechanisms import (
     commitment,
     competition,
     dissolution,
+    events,
     interactions,
     investments,
     ladder,
@@ -31,7 +32,7 @@ from sim.engine.mechanisms import (
     trust,
 )
 from sim.engine.mechanisms.draws import STREAMS, U_DISSOLUTION, U_FAILURE_DROP
-from sim.engine.strategies import portfolio
+from sim.engine.strategies import portfolio, pricing, prospecting
 from sim.stages import AWARENESS, DISSOLUTION, Cause
 
 __all__ = ["STREAMS", "month"]
@@ -48,14 +49,23 @@ def dissolve(r, cause, t):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, inline="always")
-def relationship(r, k, p, s, tables, migration, u, t, new, relationships):  # noqa: ANN001, ANN201
-    """A customer in a relationship: investments to ladder, stages, competition and dissolution.  Returns the spend."""
+def relationship(r, k, p, s, tables, migration, u, t, new, relationships, season, shadow):  # noqa: ANN001, ANN201
+    """A customer in a relationship: investments to ladder, stages, competition and dissolution.  Returns the spend.
+
+    `season` is the month's demand index and `shadow` the capacity's shadow price (sim.engine.strategies.pricing).
+    """
     rung, stage = r.rung, r.stage
     rate, cost_factor, price, invest, reprice = portfolio.effects(r, p)
     relationships[r.segment, rung] += 1
+    arose = events.step(r, k, p, u)
+    if p.event_oriented:
+        r.cost += prospecting.step(r, k, p, u, arose)
     spent = investments.step(r, p, s, tables, rung)
     interactions.step(r, k, p, u, not new, rate, invest)
-    buy, coverage, target = purchases.step(r, k, p, u, new, rung, stage, price, cost_factor)
+    x, demand = pricing.terms(r, p, season, shadow)
+    buy, coverage, target = purchases.step(r, k, p, u, new, rung, stage, price * x, cost_factor, demand)
+    if p.yield_managed:
+        pricing.unfairness(r, p, x, buy)
     failed, resolved = service.step(r, k, p, u, buy)
     if buy:
         satisfaction.step(r, p, stage, failed, resolved)
@@ -83,6 +93,8 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
     relationships[:] = 0
     on_ladder[:] = 0
     spent = 0.0
+    season = pricing.season(t, p.demand)
+    shadow = pricing.shadow_price(season, p.capacity)
     for k in range(n):
         r = c[k]
         stage = r.stage
@@ -91,9 +103,9 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
             continue
         on_ladder[r.segment, r.rung] += 1
         if stage != AWARENESS:
-            spent += relationship(r, k, p, s, tables, migration, u, t, False, relationships)
+            spent += relationship(r, k, p, s, tables, migration, u, t, False, relationships, season, shadow)
         elif acquisition.step(r, k, p, u, entering[0] <= k < entering[1], t):
-            spent += relationship(r, k, p, s, tables, migration, u, t, True, relationships)
+            spent += relationship(r, k, p, s, tables, migration, u, t, True, relationships, season, shadow)
         else:  # a prospect stands on the ladder and may lose interest
             spent += ladder.step(r, k, p, s, migration, u, False)
             if u[U_DISSOLUTION, k] < p.stages.prospect_exit_rate:

@@ -30,6 +30,10 @@ _SECTIONS = (
     "firm",
     "migration",
     "portfolio_policy",
+    "events",
+    "prospecting",
+    "demand",
+    "yield_management",
 )
 _STAGED = {  # per-stage effects and their neutral value for awareness and dissolution
     "purchase_factor": 1.0,
@@ -81,10 +85,15 @@ def params(scenario: Any) -> tuple:
     """The scenario's parameters as the kernel reads them (``p.<section>.<field>``, ``p.posture``, ``p.staged``)."""
     sc = scenario
     sections = {name: record(name, getattr(sc, name).model_dump()) for name in _SECTIONS}
+    sections["firm"] = record("firm", sc.firm.model_dump(exclude={"capacity"}))  # one type, capacity set or not
     staged = record("staged", {k: sc.stages.effect(k, neutral).tolist() for k, neutral in _STAGED.items()})
     derived = {
         "closeness": float(np.clip(sc.posture.closeness + sc.offering.closeness_shift, 0.0, 1.0)),
         "acquisition_cost": tuple(float(s.acquisition_cost) for s in sc.segments),
+        "event_rate": tuple(float(s.event_rate) for s in sc.segments),
+        "capacity": float("inf") if sc.firm.capacity is None else float(sc.firm.capacity),
+        "event_oriented": sc.strategy.prospecting == "event_oriented",
+        "yield_managed": sc.strategy.pricing == "yield_management",
     }
     values = {
         **sections,

@@ -33,7 +33,8 @@ def step(r, k, p, u, stage, reprice, switching, sat):  # noqa: ANN001, ANN201
     if not u[U_OFFER, k] < co.offer_rate * (1.0 + co.market_uncertainty_effect * r.market_u):
         return False
     # The rung after this month's ladder move; a price rise adds to the pull, financial rewards hold back.
-    pull = p.purchasing.price_sensitivity[r.rung] + reprice * p.portfolio_policy.price_rise
+    # What unfair prices taught the customer (yield management) adds to its rung's sensitivity.
+    pull = p.purchasing.price_sensitivity[r.rung] + r.price_shift + reprice * p.portfolio_policy.price_rise
     pull = pull - r.financial_bond
     chance = switch_probability(pull, switching, r.affective, sat, co, p.staged.switch_shift[stage])
     return u[U_SWITCH, k] < chance

@@ -22,6 +22,8 @@ STREAMS = (
     "competitor.offer",
     "competitor.switch",
     "dissolution",
+    "event",
+    "event.detect",
 )
 (
     U_PURCHASE,
@@ -37,4 +39,6 @@ STREAMS = (
     U_OFFER,
     U_SWITCH,
     U_DISSOLUTION,
+    U_EVENT,
+    U_DETECT,
 ) = range(len(STREAMS))

@@ -33,10 +33,13 @@ def basket(z, cv):
 
 
 @njit(cache=True, inline="always")
-def step(r, k, p, u, new, rung, stage, price, cost_factor):  # noqa: ANN001, ANN201
-    """Whether the customer buys (a trial is a purchase), what it pays, what serving it costs; its target share."""
+def step(r, k, p, u, new, rung, stage, price, cost_factor, demand):  # noqa: ANN001, ANN201
+    """Whether the customer buys (a trial is a purchase), what it pays, what serving it costs; its target share.
+
+    `demand` multiplies the purchase chance (season, price response and room left: sim.engine.strategies.pricing).
+    """
     pu = p.purchasing
-    chance = min(pu.purchase_probability[rung] * p.staged.purchase_factor[stage], 1.0)
+    chance = min(pu.purchase_probability[rung] * p.staged.purchase_factor[stage] * demand, 1.0)
     buy = new or u[U_PURCHASE, k] < chance
     coverage = r.products / p.firm.max_products
     target = share_of_wallet_target(

@@ -38,6 +38,7 @@ class BuyTillYouDie(Mode):
         "firm.problem_solving_ability",
         "firm.self_orientation",
         "firm.max_products",
+        "firm.capacity",
         "segments[*].acquisition_cost",
         "segments[*].initial_rungs",
     )

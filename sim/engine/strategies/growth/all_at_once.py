@@ -15,7 +15,7 @@ import simpy
 from scipy.special import expit as logistic
 
 from sim.engine.mechanisms.trust import green_trust
-from sim.engine.strategies.growth.offers import judge, uniforms
+from sim.engine.strategies.growth.offers import judge, timing, uniforms
 from sim.stages import DISSOLUTION
 
 
@@ -71,11 +71,12 @@ def decide(market: Any, j: np.ndarray) -> None:
     u = uniforms(market, j, 0)
     c.offers[j] += 1
     trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
-    shift = sc.stages.effect("growth_acceptance_shift", 0.0)[c.stage[j]]
+    need, lift, fit = timing(market, j)
+    shift = sc.stages.effect("growth_acceptance_shift", 0.0)[c.stage[j]] + lift
     size = c.wallet[j] / p.reference_wallet
-    accept = acceptance(trust, c.fit[j], size, c.need_u[j], sc.firm.problem_solving_ability, p, c.rung[j], shift)
+    accept = acceptance(trust, fit, size, c.need_u[j], sc.firm.problem_solving_ability, p, c.rung[j], shift)
     yes = u[:, 0] < accept
     jy = j[yes]
     c.accepted[jy] += 1
     c.products[jy] = sc.firm.max_products
-    judge(market, jy, p, u[yes, 1], u[yes, 2])
+    judge(market, jy, p, u[yes, 1], u[yes, 2], fit[yes], need[yes])

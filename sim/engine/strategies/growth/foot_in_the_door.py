@@ -17,7 +17,7 @@ import simpy
 from scipy.special import expit as logistic
 
 from sim.engine.mechanisms.trust import green_trust
-from sim.engine.strategies.growth.offers import judge, uniforms
+from sim.engine.strategies.growth.offers import judge, timing, uniforms
 from sim.stages import DISSOLUTION
 
 
@@ -65,14 +65,15 @@ def decide(market: Any, j: np.ndarray, step: int, size: float, since: float) -> 
     c.offers[jl] += 1
     u = uniforms(market, jl, step)
     trust = green_trust(c.credibility[jl], c.reliability[jl], c.intimacy[jl], c.self_orientation[jl])
-    shift = sc.stages.effect("growth_acceptance_shift", 0.0)[c.stage[jl]]
+    need, lift, fit = timing(market, jl)
+    shift = sc.stages.effect("growth_acceptance_shift", 0.0)[c.stage[jl]] + lift
     asked = size / remaining[live]  # the size asked, uncapped, relative to the need left
-    yes = u[:, 0] < acceptance(trust, c.fit[jl], asked, step, since, p, c.rung[jl], c.need_u[jl], shift)
+    yes = u[:, 0] < acceptance(trust, fit, asked, step, since, p, c.rung[jl], c.need_u[jl], shift)
     jy = jl[yes]
     c.accepted[jy] += 1
     c.products[jy] += offer[live][yes].astype(c.products.dtype)
     go = np.zeros(len(j), dtype=bool)
-    go[live[yes]] = judge(market, jy, p, u[yes, 1], u[yes, 2])
+    go[live[yes]] = judge(market, jy, p, u[yes, 1], u[yes, 2], fit[yes], need[yes])
     return go
 
 
