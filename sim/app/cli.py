@@ -183,7 +183,7 @@ def run(
                 results = dataclasses.replace(results, customers=None)
         written = results.write(out, fmt) + extra
     write_scenario(out / "scenario.toml", sc)
-    save_figure(plot_occupancy(results.occupancy), out / "occupancy")
+    save_figure(plot_occupancy(results.occupancy, results.lifetimes), out / "occupancy")
     if not quiet:
         title = (
             f"{sc.name}: {sc.population.customers:,} customers, {sc.horizon_months} months, "

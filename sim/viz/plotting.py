@@ -8,6 +8,7 @@ PNG and SVG.
 from __future__ import annotations
 
 import functools
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -66,6 +67,7 @@ COMPACT = matplotlib.ticker.FuncFormatter(_compact)
 
 # Okabe-Ito: distinguishable under the common colour-vision deficiencies.
 STAGE_COLOURS = ["#56B4E9", "#E69F00", "#009E73", "#0072B2", "#999999"]
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
 
 def _shares(occupancy: pd.DataFrame, dimension: str, order: list[str]) -> pd.DataFrame:
@@ -78,13 +80,41 @@ def _shares(occupancy: pd.DataFrame, dimension: str, order: list[str]) -> pd.Dat
 
 
 @styled
-def plot_stage_occupancy(occupancy: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Stacked areas: share of customers in each relationship stage per month (mean over replications)."""
+def plot_stage_occupancy(
+    occupancy: pd.DataFrame, ax: Axes | None = None, lifetimes: pd.DataFrame | None = None
+) -> Figure:
+    """Stacked areas: share of customers in each relationship stage per month (mean over replications).
+
+    With `lifetimes`, the dissolution band is split: prospects who lost interest before ever buying
+    (they never became customers) apart from relationships that dissolved.
+    """
     fig, ax = _axes(ax)
     s = _shares(occupancy, "stage", STAGES)
-    ax.stackplot(s.index, s.T.to_numpy(), labels=[n.capitalize() for n in STAGES], colors=STAGE_COLOURS, alpha=0.9)
+    labels, colours = [n.capitalize() for n in STAGES], list(STAGE_COLOURS)
+    if lifetimes is not None:
+        lost = _lost_prospects(occupancy, lifetimes)
+        s.insert(len(STAGES) - 1, "lost", lost.reindex(s.index, fill_value=0.0))
+        s["dissolution"] -= s["lost"]
+        labels[-1:] = ["Never a customer (lost interest)", "Dissolved relationship"]
+        colours[-1:] = ["#DDDDDD", "#999999"]
+    ax.stackplot(s.index, s.T.to_numpy(), labels=labels, colors=colours, alpha=0.9)
     _finish(ax, "Relationship stages over time", "Share of customers")
     return fig
+
+
+def _lost_prospects(occupancy: pd.DataFrame, lifetimes: pd.DataFrame) -> pd.Series:
+    """Mean share per month of customers who left as prospects (dissolved before the month, never acquired)."""
+    d = occupancy[occupancy["dimension"] == "stage"]
+    total = d.groupby(["replication", "period"], observed=True)["customers"].sum()
+    lost = lifetimes[lifetimes["dissolution_cause"] == "prospect_lost"]
+    periods = total.index.get_level_values("period").to_numpy()
+    reps = total.index.get_level_values("replication").to_numpy()
+    counts = np.zeros(len(total))
+    for rep, months in lost.groupby("replication", observed=True)["dissolved_month"]:
+        ended = np.sort(months.to_numpy())
+        mine = reps == rep
+        counts[mine] = np.searchsorted(ended, periods[mine], side="left")  # dissolved before the month starts
+    return pd.Series(counts / total.to_numpy(), index=total.index).groupby(level="period").mean()
 
 
 @styled
@@ -100,10 +130,10 @@ def plot_rung_occupancy(occupancy: pd.DataFrame, ax: Axes | None = None) -> Figu
 
 
 @styled
-def plot_occupancy(occupancy: pd.DataFrame) -> Figure:
-    """Stage and rung occupancy side by side, the figure `crmsim run` saves."""
+def plot_occupancy(occupancy: pd.DataFrame, lifetimes: pd.DataFrame | None = None) -> Figure:
+    """Stage and rung occupancy side by side, the figure `crmsim run` saves (see plot_stage_occupancy)."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(13, 4.8), constrained_layout=True)
-    plot_stage_occupancy(occupancy, ax=a)
+    plot_stage_occupancy(occupancy, ax=a, lifetimes=lifetimes)
     plot_rung_occupancy(occupancy, ax=b)
     return fig
 
@@ -318,23 +348,47 @@ def plot_migration_matrix(panel: pd.DataFrame, ax: Axes | None = None) -> Figure
 
 @styled
 def plot_clv_distribution(lifetimes: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """CLV (discounted margin) of customers ever acquired, by segment: boxes with the mean marked."""
+    """CLV of the customers ever acquired (or in a relationship at month 0), by segment: empirical CDFs, means marked.
+
+    A CDF shows the whole skewed distribution (a box hides the tail that makes the mean); the note under
+    the axes says who is left out.  The axis spans the 0.5th to 99.5th percentile.
+    """
     fig, ax = _axes(ax)
-    lt = lifetimes[(lifetimes["acquired_month"] >= 0) | lifetimes["existing"]]
+    customers = (lifetimes["acquired_month"] >= 0) | lifetimes["existing"]
+    lt = lifetimes[customers]
     segments = list(lt["segment"].cat.categories) if hasattr(lt["segment"], "cat") else sorted(lt["segment"].unique())
-    data = [lt.loc[lt["segment"] == s, "clv"].to_numpy() for s in segments]
-    ax.boxplot(
-        data,
-        tick_labels=segments,
-        showfliers=False,
-        showmeans=True,
-        meanprops={"marker": "D", "markerfacecolor": "#D55E00", "markeredgecolor": "#D55E00"},
+    for k, segment in enumerate(segments):
+        clv = lt.loc[lt["segment"] == segment, "clv"].to_numpy()
+        if not len(clv):
+            continue
+        colour = PALETTE[k % len(PALETTE)]
+        ax.ecdf(clv, color=colour, label=f"{segment}: mean {clv.mean():,.0f} (n = {len(clv):,})")
+        ax.axvline(clv.mean(), color=colour, linestyle="--", linewidth=1.2)
+    if len(lt):
+        lo, hi = np.percentile(lt["clv"], [0.5, 99.5])
+        if hi > lo:
+            ax.set_xlim(lo, hi)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("CLV: discounted margin over the horizon (currency)")
+    ax.set_ylabel("Customers with CLV at most this")
+    ax.set_title("Customer lifetime value (dashed: mean)")
+    ax.xaxis.set_major_formatter(NUMBER)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    left_out = int((~customers).sum())
+    note = (
+        f"Customers ever acquired or in a relationship at month 0; {left_out:,} prospects who never bought "
+        "are left out (KPI mean_clv counts them, mean_clv_acquired does not)."
     )
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_ylabel("CLV: discounted margin (currency)")
-    ax.set_xlabel("Segment")
-    ax.set_title("Customer lifetime value by segment (diamond: mean)")
-    ax.yaxis.set_major_formatter(NUMBER)
+    ax.annotate(
+        textwrap.fill(note, 95),
+        xy=(0, -0.16),
+        xycoords="axes fraction",
+        fontsize="x-small",
+        color="#555555",
+        va="top",
+    )
     return fig
 
 

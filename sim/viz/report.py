@@ -111,7 +111,7 @@ def build_report(
     parts += [
         "<h2>Relationship stages and the loyalty ladder</h2>",
         _img(
-            pl.plot_occupancy(results.occupancy),
+            pl.plot_occupancy(results.occupancy, results.lifetimes),
             "Share of customers per stage and rung over time (mean over replications).",
             "occupancy",
             figures,

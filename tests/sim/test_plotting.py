@@ -25,6 +25,23 @@ def test_occupancy(results):
     assert [t.get_text() for t in stages.get_legend().get_texts()][0] == "Awareness"
 
 
+def test_the_stage_plot_keeps_prospects_who_never_bought_apart_from_dissolved_relationships(results):
+    stages = pl.plot_occupancy(results.occupancy, results.lifetimes).axes[0]
+    names = [t.get_text() for t in stages.get_legend().get_texts()]
+    assert names[-2:] == ["Never a customer (lost interest)", "Dissolved relationship"]
+    # The two bands add up to the dissolution share, and the first is the prospects lost before each month.
+    lt, occ = results.lifetimes, results.occupancy
+    lost = pl._lost_prospects(occ, lt)
+    month = occ.period.max()
+    last = occ[(occ.dimension == "stage") & (occ.period == month)]
+    expected = [
+        ((g.dissolution_cause == "prospect_lost") & (g.dissolved_month < month)).sum()
+        / last[last.replication == rep].customers.sum()
+        for rep, g in lt.groupby("replication", observed=True)
+    ]
+    assert lost.loc[month] == pytest.approx(sum(expected) / len(expected))
+
+
 def test_migration_matrix(results):
     ax = pl.plot_migration_matrix(results.customers).axes[0]
     assert ax.get_xlabel() == "Rung next month" and len(ax.get_xticklabels()) == 9
@@ -33,7 +50,13 @@ def test_migration_matrix(results):
 
 def test_clv_distribution(results):
     ax = pl.plot_clv_distribution(results.lifetimes).axes[0]
-    assert "CLV" in ax.get_ylabel() and [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert "CLV" in ax.get_xlabel() and len(ax.get_legend().get_texts()) == 2  # one CDF per segment
+    lt = results.lifetimes
+    acquired = lt[(lt.acquired_month >= 0) | lt.existing]
+    legend = ax.get_legend().get_texts()[0].get_text()
+    a = acquired[acquired.segment == "a"]
+    assert legend == f"a: mean {a.clv.mean():,.0f} (n = {len(a):,})"
+    assert f"{len(lt) - len(acquired):,} prospects who never bought" in ax.texts[0].get_text().replace("\n", " ")
 
 
 @pytest.mark.parametrize(
