@@ -452,22 +452,46 @@ def plot_portfolio_quadrants(
     xlo, xhi = ax.get_xlim()
     ylo, yhi = ax.get_ylim()
     for name, xs, ys in labels:
+        box = ((xlo, xcut) if xs == "low" else (xcut, xhi), (ylo, ycut) if ys == "low" else (ycut, yhi))
+        at, ha = _emptiest_spot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), *box)
         ax.text(
-            (xlo + xcut) / 2 if xs == "low" else (xcut + xhi) / 2,
-            (ylo + ycut) / 2 if ys == "low" else (ycut + yhi) / 2,
+            *at,
             name,
-            ha="center",
+            ha=ha,
             va="center",
             fontsize="large",
             fontweight="bold",
             color="#333333",
-            alpha=0.8,
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
         )
     ax.set_title(
         "Customer portfolio: "
         + ("loyalty by management effort" if scheme == "loyalty_effort" else "profitability by loyalty")
     )
     return fig
+
+
+def _emptiest_spot(
+    x: np.ndarray, y: np.ndarray, xs: tuple[float, float], ys: tuple[float, float]
+) -> tuple[tuple[float, float], str]:
+    """Where in the box `xs` x `ys` a label covers the fewest points, and its alignment.
+
+    The box is cut into 4 x 4 cells; a label is wider than a cell, so each cell counts with its left and
+    right neighbours.  A label in an outer column is aligned to the box's edge, so it stays inside.
+    """
+    xe, ye = np.linspace(*xs, 5), np.linspace(*ys, 5)
+    counts, _, _ = np.histogram2d(x, y, bins=[xe, ye])
+    padded = np.pad(counts, ((1, 1), (0, 0)))
+    crowd = padded[:-2] + padded[1:-1] + padded[2:]
+    centre = np.array([1.5, 1.5])
+    i, j = min(np.ndindex(crowd.shape), key=lambda ij: (crowd[ij], np.abs(np.array(ij) - centre).sum()))
+    pad = 0.03 * (xs[1] - xs[0])
+    at_y = (ye[j] + ye[j + 1]) / 2
+    if i == 0:
+        return (xe[0] + pad, at_y), "left"
+    if i == 3:
+        return (xe[4] - pad, at_y), "right"
+    return ((xe[i] + xe[i + 1]) / 2, at_y), "center"
 
 
 @styled
