@@ -311,3 +311,19 @@ def test_undefined_kpis_print_as_a_dash_with_a_note():
     row = {"kpi": ["time_to_commitment"], "mean": [float("nan")], "ci_low": [float("nan")], "ci_high": [float("nan")]}
     table = summary_table(pd.DataFrame({**row, "replications": [3]}), "t")
     assert table.caption == UNDEFINED_NOTE
+
+
+def test_compare_and_sweep_tables_fit_80_columns_and_name_the_variants(tiny, tmp_path, monkeypatch):
+    from sim.app import console
+
+    monkeypatch.setattr(console.out_console, "width", 80)
+    variants = ["-v", "eop:strategy.prospecting=event_oriented", "-v", "aao:strategy.account_growth=all_at_once"]
+    res = runner.invoke(app, ["compare", str(tiny), *variants, "-r", "2", "-j", "1", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    assert "eop against baseline" in res.output and "aao against baseline" in res.output
+    sweep = ["-p", "segments[*].need_uncertainty.mean=0.2,0.8", "-p", "segments[*].wallet_median=500,2000"]
+    res2 = runner.invoke(app, ["sweep", str(tiny), *sweep, "-r", "2", "-j", "1", "--out", str(tmp_path / "s")])
+    assert res2.exit_code == 0, res2.output
+    assert "need uncertainty mean: segments[*].need_uncertainty.mean" in " ".join(res2.output.split())
+    for line in (res.output + res2.output).splitlines():
+        assert len(line) <= 80, line

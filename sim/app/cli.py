@@ -21,7 +21,7 @@ from rich.markup import escape
 from optimize.errors import InputError, OptimizationError
 from sim.app.console import (
     decomposition_table,
-    differences_table,
+    differences_tables,
     err_console,
     estimates_table,
     fail,
@@ -466,7 +466,7 @@ def compare(
             )
         show = diff[diff.kpi.isin(COMPARE_KPIS[:6])]
         out_console.print(
-            differences_table(
+            differences_tables(
                 show, f"{sc.name}: {reps} paired replications, seed {seed if seed is not None else sc.seed}"
             )
         )

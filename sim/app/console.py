@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
+from rich import box
+from rich.console import Console, Group
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,40 +79,76 @@ def loop_table(comparison: pd.DataFrame, title: str) -> Table:
     return table
 
 
-def differences_table(diff: pd.DataFrame, title: str) -> Table:
-    """Paired KPI differences from the baseline with intervals and verdicts."""
-    table = Table(title=title, title_justify="left")
-    for col in ("KPI", diff.baseline.iloc[0], "variant", "difference (95% interval)", ""):
-        table.add_column(col, justify="left" if col == "KPI" else "right")
+def short(x: float) -> str:
+    """A number in about 6 characters: 527k, 7.2k, 1.23M, 0.031 ('-' if NaN); the CSV files keep every digit."""
+    if x != x:
+        return "-"
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:.3g}{unit}"
+    return fmt(x)
+
+
+def differences_tables(diff: pd.DataFrame, title: str) -> Group:
+    """Paired KPI differences from the baseline with intervals and verdicts: one table per variant, named for it.
+
+    Sized for an 80-column terminal: numbers are shown to three significant figures (differences.csv has them all).
+    """
     colour = {"better": "green", "worse": "red"}
-    for r in diff.itertuples():
-        mark = f"[{colour[r.verdict]}]{r.verdict}[/]" if r.verdict in colour else r.verdict
-        table.add_row(
-            f"{r.kpi.replace('_', ' ')} ({r.variant})",
-            fmt(r.baseline_mean),
-            fmt(r.variant_mean),
-            f"{fmt(r.difference)} ({fmt(r.ci_low)} .. {fmt(r.ci_high)})",
-            mark,
-        )
-    if diff["difference"].isna().any():
-        table.caption = UNDEFINED_NOTE
-    return table
+    tables = []
+    for variant, rows in diff.groupby("variant", sort=False):
+        baseline = rows.baseline.iloc[0]
+        table = Table(title=f"{variant} against {baseline}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("KPI", min_width=18)
+        for col in (baseline, variant, "difference", "95% interval", ""):
+            table.add_column(col, justify="right", no_wrap=True)
+        for r in rows.itertuples():
+            mark = f"[{colour[r.verdict]}]{r.verdict}[/]" if r.verdict in colour else r.verdict
+            table.add_row(
+                r.kpi.replace("_", " "),
+                short(r.baseline_mean),
+                short(r.variant_mean),
+                short(r.difference),
+                f"{short(r.ci_low)}..{short(r.ci_high)}",
+                mark,
+            )
+        if rows["difference"].isna().any():
+            table.caption = UNDEFINED_NOTE
+        tables.append(table)
+    return Group(Text(title, style="bold"), *tables)
 
 
 def sweep_table(summary: pd.DataFrame, paths: list[str], value: str, title: str) -> Table:
-    """One row per sweep point: the KPI (or the difference between variants, its interval and the winner)."""
-    t = Table(title=title, title_justify="left")
+    """One row per sweep point: the KPI (or the difference between variants, its interval and the winner).
+
+    Parameters are headed by the last part of their path (``wallet_median``), with the full paths in the caption.
+    """
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     winners, intervals = "winner" in summary, "ci_low" in summary
-    for c in [*paths, value, *(["95% interval"] if intervals else []), *(["winner"] if winners else [])]:
-        t.add_column(c)
+    heads = [_leaf(p) for p in paths]
+    for head in heads:
+        t.add_column(head.replace("_", " "))  # a long name wraps onto two lines; the values are short
+    t.add_column(value.replace("_", " "), justify="right", no_wrap=True)
+    if intervals:
+        t.add_column("95% interval", justify="right", no_wrap=True)
+    if winners:
+        t.add_column("winner")
     for r in summary.to_dict("records"):
-        cells = [f"{r[p]:g}" if isinstance(r[p], float) else str(r[p]) for p in paths] + [fmt(r[value])]
+        cells = [f"{r[p]:g}" if isinstance(r[p], float) else str(r[p]) for p in paths] + [short(r[value])]
         if intervals:
-            cells.append(f"{fmt(r['ci_low'])} .. {fmt(r['ci_high'])}")
+            cells.append(f"{short(r['ci_low'])}..{short(r['ci_high'])}")
         if winners:
-            cells.append(r["winner"])
+            cells.append(str(r["winner"]).replace("_", " "))
         t.add_row(*cells)
+    t.caption = "; ".join(f"{h.replace('_', ' ')}: {p}" for h, p in zip(heads, paths, strict=True) if h != p)
     return t
+
+
+def _leaf(path: str) -> str:
+    """The last name of a dotted path: segments[*].need_uncertainty.mean -> need_uncertainty mean."""
+    parts = [p.split("[")[0] for p in path.split(".")]
+    leaf = parts[-1] if parts[-1] not in ("mean", "concentration") else " ".join(parts[-2:])
+    return leaf
 
 
 def estimates_table(parameters: pd.DataFrame, title: str) -> Table:
