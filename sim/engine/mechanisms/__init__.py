@@ -1,6 +1,7 @@
-"""Mechanisms of the agent month, one module each: a step over the customer arrays and its own named uniforms.
+"""Mechanisms of the agent month, one module each: a step of one customer and its own named uniforms.
 
-The order in which they run is the agent mode's (:data:`sim.engine.modes.agent.MECHANISMS`).
+The order in which they run is the compiled pass's (:func:`sim.engine.kernel.agent.month`), then
+:data:`sim.engine.modes.agent.AFTER_PASS`.
 Pure formulas (trust, acceptance, hazards...) sit beside the step that uses them.
 """
 
