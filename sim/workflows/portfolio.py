@@ -278,7 +278,16 @@ def _notes(stability: pd.DataFrame, level: str) -> list[str]:
         f"on bootstrap resamples of the estimation replications, {moved:.0%} of the capacity moves to other "
         f"{level}s on average (stability.csv); --kappa makes the choice steadier"
     ]
+    wavering = stability[stability["held_in_share"].between(0.1, 0.9)]
+    if moved > UNSETTLED and len(wavering) and level == "segment":
+        held = ", ".join(f"{r.asset} in {r.held_in_share:.0%}" for r in wavering.itertuples())
+        notes.append(
+            f"the choice is not settled: resamples hold {held} of them; run more replications (-r) before acting on it"
+        )
     return notes
+
+
+UNSETTLED = 0.10  # share of the capacity moving between resamples above which the command warns
 
 
 def default_gamma(frontier: pd.DataFrame, capacity: float) -> float:

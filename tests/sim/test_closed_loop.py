@@ -232,3 +232,17 @@ def test_a_design_whose_levels_all_equal_the_plan_reproduces_the_plan_exactly():
     planned = with_investments(sc, plan, by_segment=True)
     a, b = outcome(planned, 0, 11), outcome(planned, 0, 11, design)
     assert a.equity == b.equity and np.array_equal(a.value, b.value) and a.invested == b.invested > 0
+
+
+def test_an_unsettled_portfolio_choice_is_named_in_the_notes():
+    import pandas as pd
+
+    from sim.workflows.portfolio import _notes
+
+    def table(moved, held):
+        return pd.DataFrame({"asset": ["a", "b"], "held_in_share": held, "capacity_moved": moved})
+
+    settled = _notes(table(0.01, [1.0, 0.0]), "segment")
+    unsettled = _notes(table(0.16, [1.0, 0.7]), "segment")
+    assert not any("not settled" in n for n in settled)
+    assert any("not settled" in n and "b in 70%" in n for n in unsettled)
