@@ -10,7 +10,9 @@ in this one counts:
 - the big run: `--customers` customers for `--months` months in aggregates
   mode, one replication, one process: wall time, customer-months per second
   and peak memory (the process's maximum resident set);
-- the same process's cost of drawing the population alone, for scale.
+- with ``--table N``: N customers for `--months` months with the customer-month
+  table, kept in memory and streamed to Parquet (``crmsim run --customer-table
+  --format parquet``), each in a fresh process: wall time and peak memory.
 """
 
 from __future__ import annotations
@@ -48,6 +50,22 @@ print(json.dumps({{"wall_s": wall, "peak_gib": peak, "customers_at_end": int(rep
 """
 
 
+TABLE = """
+import json, resource, sys, tempfile, time
+from pathlib import Path
+from sim.experiments import run
+from sim.scenario import Scenario
+sc = Scenario(horizon_months={months}, replications=1, record="customers", population={{"customers": {customers}}})
+run(sc.with_overrides(population={{"customers": 1000}}))  # loads the compiled code
+with tempfile.TemporaryDirectory() as d:
+    t = time.perf_counter()
+    res = run(sc, customer_parts=Path(d) / "customers.parquet" if {streamed} else None)
+    wall = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+print(json.dumps({{"wall_s": wall, "peak_gib": peak}}))
+"""
+
+
 def python(code: str, env: dict[str, str]) -> str:
     """Run `code` in a fresh interpreter (the project on its path) and return what it printed."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
@@ -58,6 +76,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=1_000_000)
     ap.add_argument("--months", type=int, default=120)
+    ap.add_argument("--table", type=int, default=0, help="also time the customer-month table for this many customers")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as cache:
         cold = float(python(SMALL, {"NUMBA_CACHE_DIR": cache}))
@@ -70,6 +89,15 @@ def main() -> None:
         f"{args.customers:,} customers x {args.months} months, aggregates, one process: {big['wall_s']:.1f} s "
         f"({rate / 1e6:.2f} M customer-months/s), peak memory {big['peak_gib']:.2f} GiB"
     )
+    if args.table:
+        for streamed in (False, True):
+            code = TABLE.format(customers=args.table, months=args.months, streamed=streamed)
+            got = json.loads(python(code, {}))
+            how = "streamed to Parquet" if streamed else "kept in memory"
+            print(
+                f"{args.table:,} customers x {args.months} months with the customer table {how}: "
+                f"{got['wall_s']:.1f} s, peak memory {got['peak_gib']:.2f} GiB"
+            )
 
 
 if __name__ == "__main__":

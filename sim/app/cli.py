@@ -157,7 +157,9 @@ def run(
     KPIs), occupancy.csv (customers per stage and rung per month),
     lifetimes.csv (one row per customer: CLV and history), scenario.toml (the
     scenario as run, every default filled in), occupancy.png, with
-    --customer-table customers.csv (one row per customer and month), and with
+    --customer-table customers.csv (one row per customer and month; with
+    --format parquet, customers.parquet, a folder of one file per replication
+    written while the run goes, so it need not fit in memory), and with
     --transactions transactions.csv (one row per purchase, dated from --start-date).
     """
     from sim.calibration.transactions import simulated_log
@@ -173,10 +175,12 @@ def run(
     minutes = seconds_needed(sc, sc.replications, jobs) / 60.0
     if minutes > 1.0 and not quiet:
         err_console.print(f"this run will take about {minutes:,.0f} minutes", highlight=False)
+    # A Parquet customer table is written while the replications run, so it never has to fit in memory.
+    parts = out / "customers.parquet" if customer_table and fmt == "parquet" and not transactions else None
     bar, tick = progress(quiet, sc.replications, f"simulating {sc.name}")
     with bar:
-        results = run_replications(sc, n_jobs=jobs, progress=tick)
-        extra = []
+        results = run_replications(sc, n_jobs=jobs, progress=tick, customer_parts=parts)
+        extra = [parts] if parts is not None else []
         if transactions:
             extra = write_tables(out, {"transactions.csv": simulated_log(results.customers, start, sc.seed)})
             if not customer_table:  # the panel was recorded for the log only

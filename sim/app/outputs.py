@@ -94,7 +94,7 @@ def commit_outputs(command: str) -> None:
             "seconds": round(time.perf_counter() - _STARTED, 2),
             **_RUN,
             "versions": _versions(),
-            "files": {name: (staging / name).stat().st_size for name in files},
+            "files": {name: _size(staging / name) for name in files},
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         if target.exists():
@@ -106,6 +106,11 @@ def commit_outputs(command: str) -> None:
         else:
             staging.rename(target)
         del _PENDING[staging]
+
+
+def _size(path: Path) -> int:
+    """Bytes of a file, or of every file in a folder (a Parquet table written in parts)."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
 
 def discard_outputs() -> None:

@@ -115,9 +115,8 @@ class Market:
     def _close_month(self, t: int) -> None:
         c, rec = self.customers, self.recorder
         gross_margin = self.scenario.firm.gross_margin if self.mode.books_revenue else 1.0
-        close_month(
-            c.records, c.n, gross_margin, self.discount**t, rec.totals[t], rec.margin[t] if rec.panel else _NONE
-        )
+        margins = rec.margin[rec.row(t)] if rec.panel else _NONE
+        close_month(c.records, c.n, gross_margin, self.discount**t, rec.totals[t], margins)
         rec.flows(t, c)
 
     def dissolve(self, idx: Any, cause: Cause, t: int | None = None) -> None:

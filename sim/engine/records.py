@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from sim.engine.state import Customers
@@ -19,8 +21,11 @@ class Recorder:
     ``panel=False`` only occupancy and totals are kept (for huge runs).
     """
 
-    def __init__(self, horizon: int, capacity: int, panel: bool, segments: int = 1) -> None:
+    def __init__(self, horizon: int, capacity: int, panel: bool, segments: int = 1, sink: Any = None) -> None:
         self.horizon = horizon
+        # With a sink, the panel is handed over month by month (sink.month(t, segment, entered, columns),
+        # then sink.close(); sim.results.stream writes it to Parquet) and only the current month is kept.
+        self.sink = sink
         # Who spend reaches, by month, segment and rung: investments reach customers in a relationship,
         # direct migration spend everyone on the ladder (prospects too).
         self.relationships = np.zeros((horizon, segments, N_RUNGS), dtype=np.int64)
@@ -32,7 +37,7 @@ class Recorder:
         self.totals = np.zeros((horizon, 5))  # revenue, cost to serve, acquisition, margin, purchases
         self.panel = panel
         if panel:
-            shape = (horizon, capacity)
+            shape = (1 if sink is not None else horizon, capacity)
             self.stage = np.zeros(shape, dtype=np.int8)
             self.rung = np.zeros(shape, dtype=np.int8)
             self.trust = np.zeros(shape, dtype=np.float32)
@@ -51,20 +56,27 @@ class Recorder:
             month.shape
         )
 
+    def row(self, t: int) -> int:
+        """Where month t is kept in the panel arrays (0 when the panel streams: one month at a time)."""
+        return 0 if self.sink is not None else t
+
     def state(self, t: int, c: Customers) -> None:
         """Record the start-of-month state of the customers in the market (counts: sim.engine.kernel.books)."""
         if self.panel:
-            n = c.n
-            self.stage[t, :n] = c.stage[:n]
-            self.rung[t, :n] = c.rung[:n]
-            self.trust[t, :n] = c.trust(slice(0, n))
-            self.satisfaction[t, :n] = c.satisfaction[:n]
-            self.share_of_wallet[t, :n] = c.share_of_wallet[:n]
+            n, r = c.n, self.row(t)
+            self.stage[r, :n] = c.stage[:n]
+            self.rung[r, :n] = c.rung[:n]
+            self.trust[r, :n] = c.trust(slice(0, n))
+            self.satisfaction[r, :n] = c.satisfaction[:n]
+            self.share_of_wallet[r, :n] = c.share_of_wallet[:n]
 
     def flows(self, t: int, c: Customers) -> None:
         """Record the month's purchases and money per customer (totals and margins: sim.engine.kernel.books)."""
         if self.panel:
-            n = c.n
-            self.purchases[t, :n] = c.month_purchases[:n]
-            self.revenue[t, :n] = c.revenue[:n]
-            self.cost_to_serve[t, :n] = c.cost[:n]
+            n, r = c.n, self.row(t)
+            self.purchases[r, :n] = c.month_purchases[:n]
+            self.revenue[r, :n] = c.revenue[:n]
+            self.cost_to_serve[r, :n] = c.cost[:n]
+            if self.sink is not None:
+                columns = {name: getattr(self, name)[0, :n] for name in PANEL_STATE + PANEL_FLOWS}
+                self.sink.month(t, c.segment[:n], c.entered[:n], columns)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import simpy
@@ -36,12 +37,14 @@ def simulate(
     seed: int | None = None,
     design: SpendDesign | None = None,
     served: np.ndarray | None = None,
+    sink: Any = None,
 ) -> Replication:
     """Simulate one replication of `scenario` with root `seed` (default: the scenario's).
 
     With a `design`, each customer who comes by itself (at month 0 or in a cohort) spends its own drawn levels
     (a designed experiment).
     With `served`, initial customer i is in the firm's portfolio with chance served[i] (a per-customer holding).
+    With a `sink`, the customer-month panel is handed to it month by month instead of kept (sim.results.stream).
     """
     seed = scenario.seed if seed is None else seed
     who = 0 if scenario.population.fixed else replication
@@ -49,7 +52,7 @@ def simulate(
     customers = draw_population(scenario, stream(seed, who, Purpose.POPULATION), mode)
     cohorts = draw_cohorts(scenario, stream(seed, who, Purpose.POPULATION, name="cohorts"), mode)
     recorder = Recorder(
-        scenario.horizon_months, customers.capacity, scenario.record == "customers", len(scenario.segments)
+        scenario.horizon_months, customers.capacity, scenario.record == "customers", len(scenario.segments), sink
     )
     # Designed customers: those who come by themselves, at month 0 or in a cohort, in order of identity.
     segment = np.concatenate([customers.segment[: customers.n], cohorts.segment])
@@ -59,4 +62,6 @@ def simulate(
     mode.prepare(market, stream(seed, who, Purpose.TRAITS))
     env = simpy.Environment()
     env.run(until=env.process(market.run(env)))
+    if sink is not None:
+        sink.close()
     return Replication(replication, seed, customers, recorder, market.lost_referrals, mode.unmodelled_kpis, index)

@@ -64,7 +64,10 @@ def check_fits(scenario: Scenario, replications: int, parallel: int = 1) -> None
     hint = ""
     if scenario.record == "customers":
         totals_only = memory_needed(scenario.with_overrides(record="aggregates"), replications, parallel)
-        hint = f'set record = "aggregates" (totals only: about {totals_only / gib:.1f} GiB), '
+        hint = (
+            f'set record = "aggregates" (totals only: about {totals_only / gib:.1f} GiB), stream the customer '
+            "table to disk (crmsim run --customer-table --format parquet), "
+        )
     raise UsageError(
         f"{scenario.name}: {scenario.population.customers:,} customers x {scenario.horizon_months} months x "
         f"{replications} replications needs about {need / gib:.1f} GiB but {have / gib:.1f} GiB is available; "

@@ -37,24 +37,37 @@ def _segments(codes: np.ndarray, scenario: Scenario) -> pd.Categorical:
 
 
 def customers_table(rep: Replication, scenario: Scenario) -> pd.DataFrame | None:
-    """Customer-period panel of one replication (None if only aggregates were recorded)."""
+    """Customer-period panel of one replication (None if only aggregates were recorded, or it was streamed to disk)."""
     b, c = rep.recorder, rep.customers
-    if not b.panel:
+    if not b.panel or b.sink is not None:
         return None
     n = c.n
     entered = c.entered[:n]
     months = np.arange(b.horizon)[:, None]
     mask = (entered[None, :] >= 0) & (entered[None, :] <= months)
     t_idx, k_idx = np.nonzero(mask)
+    columns = {name: getattr(b, name)[:, :n][mask] for name in PANEL_STATE + PANEL_FLOWS}
+    return panel_frame(rep.replication, rep.seed, t_idx, k_idx, c.segment[k_idx], columns, scenario)
+
+
+def panel_frame(
+    replication: int,
+    seed: int,
+    period: np.ndarray,
+    customer: np.ndarray,
+    segment: np.ndarray,
+    columns: dict[str, np.ndarray],
+    scenario: Scenario,
+) -> pd.DataFrame:
+    """Rows of the customer-period table: one per (period, customer), with the recorded state and flows."""
     data: dict[str, object] = {
-        "replication": np.full(len(t_idx), rep.replication, dtype=np.int64),
-        "seed": np.full(len(t_idx), rep.seed, dtype=np.int64),
-        "period": t_idx.astype(np.int64),
-        "customer": k_idx.astype(np.int32),
-        "segment": _segments(c.segment[k_idx], scenario),
+        "replication": np.full(len(period), replication, dtype=np.int64),
+        "seed": np.full(len(period), seed, dtype=np.int64),
+        "period": np.asarray(period, dtype=np.int64),
+        "customer": np.asarray(customer, dtype=np.int32),
+        "segment": _segments(segment, scenario),
+        **columns,
     }
-    for name in PANEL_STATE + PANEL_FLOWS:
-        data[name] = getattr(b, name)[:, :n][mask]
     data["stage"] = _stage_cat(data["stage"])
     data["rung"] = data["rung"].astype(np.int8) + 1
     return pd.DataFrame(data)
