@@ -31,13 +31,14 @@ def starters(c, n, rate, max_products, u, flagged):  # noqa: ANN001, ANN201
     the eligible customers, in expectation) go at random to the others: the
     same effort as random prospecting, spent on needs first.
     """
-    eligible = spotted = 0
-    for k in range(n):
-        if _eligible(c[k], max_products):
-            eligible += 1
-            spotted += c[k].flagged
-    if flagged and eligible > spotted:
-        rate = max(rate * eligible - spotted, 0.0) / (eligible - spotted)
+    if flagged:  # the offers left after the flagged customers, as a rate over the others
+        eligible = spotted = 0
+        for k in range(n):
+            if _eligible(c[k], max_products):
+                eligible += 1
+                spotted += c[k].flagged
+        if eligible > spotted:
+            rate = max(rate * eligible - spotted, 0.0) / (eligible - spotted)
     out = np.empty(n, dtype=np.int64)
     found = 0
     for k in range(n):
