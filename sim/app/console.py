@@ -147,8 +147,7 @@ def sweep_table(summary: pd.DataFrame, paths: list[str], value: str, title: str)
 def _leaf(path: str) -> str:
     """The last name of a dotted path: segments[*].need_uncertainty.mean -> need_uncertainty mean."""
     parts = [p.split("[")[0] for p in path.split(".")]
-    leaf = parts[-1] if parts[-1] not in ("mean", "concentration") else " ".join(parts[-2:])
-    return leaf
+    return " ".join(parts[-2:]) if parts[-1] in ("mean", "concentration") else parts[-1]
 
 
 def estimates_table(parameters: pd.DataFrame, title: str) -> Table:

@@ -272,6 +272,9 @@ def holdings_stability(
     )
 
 
+UNSETTLED = 0.10  # share of the capacity moving between resamples above which the command warns
+
+
 def _notes(stability: pd.DataFrame, level: str) -> list[str]:
     moved = float(stability["capacity_moved"].iloc[0])
     notes = [
@@ -285,9 +288,6 @@ def _notes(stability: pd.DataFrame, level: str) -> list[str]:
             f"the choice is not settled: resamples hold {held} of them; run more replications (-r) before acting on it"
         )
     return notes
-
-
-UNSETTLED = 0.10  # share of the capacity moving between resamples above which the command warns
 
 
 def default_gamma(frontier: pd.DataFrame, capacity: float) -> float:

@@ -49,10 +49,10 @@ def dissolve(r, cause, t):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, inline="always")
-def relationship(r, k, p, s, tables, migration, u, t, new, relationships, season, shadow):  # noqa: ANN001, ANN201
+def relationship(r, k, p, s, tables, migration, u, t, new, relationships, market):  # noqa: ANN001, ANN201
     """A customer in a relationship: investments to ladder, stages, competition and dissolution.  Returns the spend.
 
-    `season` is the month's demand index and `shadow` the capacity's shadow price (sim.engine.strategies.pricing).
+    `market` is the month's season, shadow price of capacity and demand at list prices (pricing.month_terms).
     """
     rung, stage = r.rung, r.stage
     rate, cost_factor, price, invest, reprice = portfolio.effects(r, p)
@@ -62,7 +62,7 @@ def relationship(r, k, p, s, tables, migration, u, t, new, relationships, season
         r.cost += prospecting.step(r, k, p, u, arose)
     spent = investments.step(r, p, s, tables, rung)
     interactions.step(r, k, p, u, not new, rate, invest)
-    x, demand = pricing.terms(r, p, season, shadow)
+    x, demand = pricing.terms(r, p, market)
     buy, coverage, target = purchases.step(r, k, p, u, new, rung, stage, price * x, cost_factor, demand)
     if p.yield_managed:
         pricing.unfairness(r, p, x, buy)
@@ -93,8 +93,7 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
     relationships[:] = 0
     on_ladder[:] = 0
     spent = 0.0
-    season = pricing.season(t, p.demand)
-    shadow = pricing.shadow_price(season, p.capacity)
+    market = pricing.month_terms(t, p)
     for k in range(n):
         r = c[k]
         stage = r.stage
@@ -103,9 +102,9 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
             continue
         on_ladder[r.segment, r.rung] += 1
         if stage != AWARENESS:
-            spent += relationship(r, k, p, s, tables, migration, u, t, False, relationships, season, shadow)
+            spent += relationship(r, k, p, s, tables, migration, u, t, False, relationships, market)
         elif acquisition.step(r, k, p, u, entering[0] <= k < entering[1], t):
-            spent += relationship(r, k, p, s, tables, migration, u, t, True, relationships, season, shadow)
+            spent += relationship(r, k, p, s, tables, migration, u, t, True, relationships, market)
         else:  # a prospect stands on the ladder and may lose interest
             spent += ladder.step(r, k, p, s, migration, u, False)
             if u[U_DISSOLUTION, k] < p.stages.prospect_exit_rate:

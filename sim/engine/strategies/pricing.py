@@ -65,11 +65,19 @@ def room(capacity, demand):
     return min(capacity / demand, 1.0)
 
 
+@register_jitable
+def month_terms(t, p):
+    """The month's market: demand index, the capacity's shadow price, and the chance multiplier at list prices."""
+    month_season = season(t, p.demand)
+    return month_season, shadow_price(month_season, p.capacity), month_season * room(p.capacity, month_season)
+
+
 @njit(cache=True, inline="always")
-def terms(r, p, month_season, shadow):  # noqa: ANN001, ANN201
-    """The customer's price (a multiple of list) and purchase-chance multiplier this month."""
+def terms(r, p, market):  # noqa: ANN001, ANN201
+    """The customer's price (a multiple of list) and purchase-chance multiplier this month (`market`: month_terms)."""
+    month_season, shadow, at_list = market
     if not p.yield_managed:
-        return 1.0, month_season * room(p.capacity, month_season)
+        return 1.0, at_list
     sensitivity = p.purchasing.price_sensitivity[r.rung] + r.price_shift
     x = price(sensitivity, shadow, p.yield_management)
     demand = month_season * demand_response(x, sensitivity, p.yield_management.reference_sensitivity)

@@ -42,9 +42,10 @@ def false_alarm(event_rate, spotted, precision):
 def step(r, k, p, u, arose):  # noqa: ANN001, ANN201
     """Whether the CIF flags the customer this month (`arose`: a need arose); returns the detection's cost."""
     pr = p.prospecting
+    if r.in_need and not arose:  # a need already known is not flagged again
+        r.flagged = False
+        return pr.cost
     spotted = recall(r.purchases, pr)
-    if arose:
-        r.flagged = u[U_DETECT, k] < spotted
-    else:
-        r.flagged = not r.in_need and u[U_DETECT, k] < false_alarm(p.event_rate[r.segment], spotted, pr.precision)
+    chance = spotted if arose else false_alarm(p.event_rate[r.segment], spotted, pr.precision)
+    r.flagged = u[U_DETECT, k] < chance
     return pr.cost
