@@ -774,6 +774,28 @@ def report(
 
 
 @app.command()
+def dashboard(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario TOML file to open (default: the baseline market).")
+    ] = None,
+    port: Annotated[int, typer.Option("--port", "-p", help="Port to serve on.", min=1, max=65535)] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind: 127.0.0.1 serves this machine only; 0.0.0.0 every network.")
+    ] = "127.0.0.1",
+) -> None:
+    """Open a what-if dashboard in the browser: levers, KPIs with intervals, paired variants and the optimizers.
+
+    Serves http://HOST:PORT/ until Ctrl+C.  The page opens on the scenario's
+    KPIs (at an interactive size: at most 1.5 million customer-months), runs
+    every job in a background worker with a progress bar and a cancel button,
+    and downloads the current what-if as a scenario TOML or an HTML report.
+    """
+    from sim.app.dashboard import serve
+
+    serve(_scenario(scenario) if scenario is not None else Scenario(), host, port)
+
+
+@app.command()
 def calibrate(
     log: Annotated[Path, typer.Argument(help="Transaction log, CSV or Parquet: one row per transaction.")],
     calibration_end: Annotated[

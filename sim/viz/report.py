@@ -47,7 +47,7 @@ window.addEventListener('load', function () {
 """
 
 
-def _img(fig: Figure, caption: str, name: str = "", folder: Path | None = None) -> str:
+def figure_html(fig: Figure, caption: str, name: str = "", folder: Path | None = None) -> str:
     """The figure embedded in the page; with a `folder`, also written there as NAME.png and NAME.svg for decks."""
     if folder is not None and name:
         for fmt in ("png", "svg"):
@@ -110,7 +110,7 @@ def build_report(
     step("plotting occupancy")
     parts += [
         "<h2>Relationship stages and the loyalty ladder</h2>",
-        _img(
+        figure_html(
             pl.plot_occupancy(results.occupancy, results.lifetimes),
             "Share of customers per stage and rung over time (mean over replications).",
             "occupancy",
@@ -151,26 +151,26 @@ def _customer_plots(results: Results, figures: Path | None = None) -> list[str]:
     """Migration matrix, CLV distribution and the portfolio quadrants (they need the customer-month table)."""
     summary = pl.customer_summary(results)
     return [
-        _img(
+        figure_html(
             pl.plot_migration_matrix(results.customers),
             "Monthly moves between rungs, estimated from every customer-month.",
             "migration_matrix",
             figures,
         ),
         "<h2>Customer value and portfolio</h2>",
-        _img(
+        figure_html(
             pl.plot_clv_distribution(results.lifetimes),
             "Distribution of customer lifetime value (discounted margin) by segment.",
             "clv_distribution",
             figures,
         ),
-        _img(
+        figure_html(
             pl.plot_portfolio_quadrants(summary, "loyalty_effort"),
             "Loyalty by management effort (CR lecture notes).",
             "quadrants_loyalty_effort",
             figures,
         ),
-        _img(
+        figure_html(
             pl.plot_portfolio_quadrants(summary, "profitability_loyalty"),
             "Profitability by loyalty (PRM notes).",
             "quadrants_profitability_loyalty",
@@ -186,7 +186,7 @@ def _comparison(table: pd.DataFrame, diff: pd.DataFrame, figures: Path | None = 
         f"<h2>Strategy comparison</h2><p>Paired differences from <b>{html.escape(diff.baseline.iloc[0])}</b> over "
         f"{table.replication.nunique()} replications with common random numbers.</p>",
         _table(shown),
-        _img(pl.plot_comparison(diff), "Paired differences with 95% intervals.", "comparison", figures),
+        figure_html(pl.plot_comparison(diff), "Paired differences with 95% intervals.", "comparison", figures),
     ]
 
 

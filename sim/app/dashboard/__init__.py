@@ -1,0 +1,69 @@
+"""A what-if dashboard for strategists: levers, KPIs with intervals, paired variants and optimizers in a browser.
+
+Built on Shiny for Python (see README, "Dashboard", for why).  The layout
+(:mod:`.page`) and the behaviour (:mod:`.server`) read the scenario schema
+through :mod:`.controls`; simulations run in a background worker process
+(:mod:`.worker`, jobs in :mod:`.jobs`), so the page never freezes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.scenario import Scenario
+
+#: The opening run's size: at most this many customer-months in all, so the first result comes within seconds.
+INTERACTIVE = 1_500_000
+
+
+def interactive(scenario: Scenario) -> Scenario:
+    """The scenario at a size that runs within seconds on 2 cores (fewer customers, then fewer replications)."""
+    reps = min(scenario.replications, 10)
+    customers = scenario.population.customers
+    per_customer = scenario.horizon_months * reps
+    if customers * per_customer > INTERACTIVE:
+        customers = max(100, INTERACTIVE // per_customer)
+    cohorts = scenario.population.cohorts
+    return scenario.with_overrides(
+        replications=max(reps, 2),
+        population={**scenario.population.model_dump(), "customers": customers, "cohorts": cohorts},
+    )
+
+
+def make_app(scenario: Scenario) -> tuple[Any, Any]:
+    """The Shiny app for `scenario` and its worker (start its first run now, so the page opens on a result)."""
+    from shiny import App
+
+    from sim.app.dashboard.jobs import Job
+    from sim.app.dashboard.page import layout
+    from sim.app.dashboard.server import server_for
+    from sim.app.dashboard.worker import Worker
+
+    start = interactive(scenario)
+    worker = Worker()
+    worker.start(Job("run", start))
+    return App(layout(scenario, start), server_for(scenario, start, worker)), worker
+
+
+def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Start the dashboard on host:port and serve until interrupted (the worker process stops with it)."""
+    import socket
+
+    import uvicorn
+
+    from sim.errors import UsageError
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(
+                f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}); choose another port"
+            ) from None
+    app, worker = make_app(scenario)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"crmsim dashboard on http://{shown}:{port}/ (Ctrl+C stops it)", flush=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        worker.close()

@@ -1,0 +1,412 @@
+"""The dashboard's behaviour: read the levers into a scenario, send jobs to the worker, show what comes back.
+
+Every job goes to :class:`~sim.app.dashboard.worker.Worker` as a Shiny
+extended task, so the page stays live while it runs; outputs read the
+tasks' results, and keep showing the last result while a new one computes.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from shiny import reactive, render, ui
+
+from sim.app.dashboard import views
+from sim.app.dashboard.controls import (
+    ACTIONS,
+    SIZE,
+    action_id,
+    controls,
+    current_value,
+    field_errors,
+    input_id,
+    scheme_classes,
+    settle,
+)
+from sim.app.dashboard.jobs import Job
+from sim.app.dashboard.worker import Cancelled, Worker
+from sim.errors import UsageError
+from sim.scenario import Scenario, ScenarioError
+
+MAX_VARIANTS = 4
+BASELINE = "baseline"
+
+
+class Followed:
+    """A task's last good result (kept while a new run computes or after a cancel) and its last problem."""
+
+    def __init__(self, task: reactive.ExtendedTask) -> None:
+        self.task = task
+        self.result: reactive.Value[Any] = reactive.value(None)
+        self.problem: reactive.Value[str | None] = reactive.value(None)
+
+        @reactive.effect
+        def _follow() -> None:
+            status = task.status()
+            if status == "success":
+                self.result.set(task.result())
+                self.problem.set(None)
+            elif status == "error":
+                self.problem.set(_problem(task))
+            elif status == "running":
+                self.problem.set(None)
+
+    def alert(self) -> Any:
+        """The last problem as an alert box (None if the last job went well)."""
+        text = self.problem.get()
+        return None if text is None else ui.div(text, class_="alert alert-danger")
+
+
+def _problem(task: reactive.ExtendedTask) -> str | None:
+    """What went wrong in a failed task, in words a user can act on (None when the user cancelled it)."""
+    try:
+        task.result()
+    except Cancelled:
+        return None
+    except (ScenarioError, UsageError, ValueError) as exc:
+        return str(exc)
+    except Exception as exc:  # a bug: say so on the page rather than leave it blank
+        return f"the job failed ({type(exc).__name__}: {exc}); please report it with the scenario TOML"
+    return None
+
+
+def follow(worker: Worker, button: str) -> Followed:
+    """An extended task bound to `button` that sends a job to the worker (the page stays live while it runs)."""
+
+    @ui.bind_task_button(button_id=button)
+    @reactive.extended_task
+    async def task(job: Job) -> Any:
+        return await worker.submit(job)
+
+    return Followed(task)
+
+
+def _figure(fig: Any, caption: str) -> Any:
+    """A figure as the report shows it: a PNG in the page, scaled to its card, with a caption."""
+    from sim.viz.report import figure_html
+
+    return ui.HTML(f"<div class='crmsim-figure'>{figure_html(fig, caption)}</div>")
+
+
+def _settings(input: Any, base: Scenario) -> Any:
+    """A reactive (scenario or None, {field path: error}) from every control on the page."""
+    every = controls(base)
+    starts = {c.path: current_value(base, c.path) for c in every}
+    skipped = ("compare", "sweep", "sensitivity", "record", "name", "description", ACTIONS)
+
+    @reactive.calc
+    def settings() -> tuple[Scenario | None, dict[str, str], dict[str, Any]]:
+        changes: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for c in every:
+            if any(c.path == s or c.path.startswith(s + ".") for s in skipped):
+                continue
+            try:
+                value = c.read(input[c.id]())
+            except ScenarioError as exc:
+                errors[c.path] = str(exc)
+                continue
+            if value != starts[c.path]:
+                changes[c.path] = value
+        scheme = input[input_id("portfolio_policy.scheme")]()
+        classes = scheme_classes().get(scheme, {})
+        actions = {cls: input[action_id(scheme, cls)]() for cls in classes}
+        if actions != {**classes, **base.portfolio_policy.actions} and classes:
+            changes[ACTIONS] = actions
+        if errors:
+            return None, errors, changes
+        try:
+            return settle(base, changes), {}, changes
+        except ScenarioError as exc:
+            return None, field_errors(str(exc), [c.path for c in every]), changes
+
+    return settings
+
+
+def _size_only(base: Scenario, changes: dict[str, Any]) -> Scenario:
+    """The baseline at the current run size (customers, horizon, replications, seed)."""
+    return settle(base, {p: v for p, v in changes.items() if p in SIZE})
+
+
+def _what_if(changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes a variant keeps: everything but the run size, which every variant shares."""
+    return {p: v for p, v in changes.items() if p not in SIZE}
+
+
+def whatif_scenario(base: Scenario, changes: dict[str, Any], variants: dict[str, dict[str, Any]]) -> Scenario:
+    """The current settings (what ``crmsim run`` runs), with the saved variants as its [compare] table.
+
+    The baseline arm puts back the opened scenario's values of whatever the current settings change, so
+    ``crmsim compare`` on the file compares what the dashboard compared.
+    """
+    sc = settle(base, changes)
+    if not variants:
+        return sc
+    undo = {p: current_value(base, p) for p in _what_if(changes)}
+    arms = {BASELINE: undo, **{name: {**undo, **v} for name, v in variants.items()}}
+    return settle(sc, {"compare": {"baseline": BASELINE, "variants": arms}})
+
+
+def fitd_arms(sc: Scenario) -> dict[str, dict[str, Any]]:
+    """FITD and all-at-once at equal effort: all-at-once gets FITD's offer rate and cost per offer."""
+    fitd = sc.account_growth.foot_in_the_door
+    return {
+        "foot_in_the_door": {"strategy.account_growth": "foot_in_the_door"},
+        "all_at_once": {
+            "strategy.account_growth": "all_at_once",
+            "account_growth.all_at_once.offer_rate": fitd.offer_rate,
+            "account_growth.all_at_once.offer_cost": fitd.offer_cost,
+        },
+    }
+
+
+def server_for(base: Scenario, start: Scenario, worker: Worker) -> Any:
+    """The Shiny server function of a dashboard opened on `base` (first run at `start`'s size)."""
+
+    def server(input: Any, output: Any, session: Any) -> None:
+        settings = _settings(input, base)
+        variants: reactive.Value[dict[str, dict[str, Any]]] = reactive.value({})
+        buttons = ("run", "save_variant", "fitd", "optimize_portfolio", "optimize_migration")
+        tasks = {name: follow(worker, name) for name in buttons}
+        tasks["run"].task.invoke(Job("run", start))
+        _show_errors(session, settings)
+        _results(input, settings, tasks["run"])
+        _progress(input, worker, tasks)
+        _variants(input, base, settings, variants, tasks["save_variant"])
+        _fitd(input, settings, tasks["fitd"])
+        _optimizers(input, settings, tasks["optimize_portfolio"], tasks["optimize_migration"])
+        _downloads(base, settings, variants, worker)
+
+    return server
+
+
+def _show_errors(session: Any, settings: Any) -> None:
+    @reactive.effect
+    async def _send() -> None:
+        _, errors, _ = settings()
+        await session.send_custom_message("crmsim-errors", {input_id(p): m for p, m in errors.items() if p})
+
+    @render.ui
+    def general_errors() -> Any:
+        sc, errors, _ = settings()
+        if sc is not None:
+            return None
+        listed = "".join(f"<li>{html.escape(m)}</li>" for m in errors.values())
+        return ui.HTML(
+            f"<div class='alert alert-danger py-1 px-2 small'>Not valid yet (see the fields):<ul>{listed}</ul></div>"
+        )
+
+
+def _on_click(input: Any, button: str, settings: Any, f: Followed, job: Callable[[Scenario], Job]) -> None:
+    """When `button` is clicked with valid settings, send the job made from them."""
+
+    @reactive.effect
+    @reactive.event(input[button])
+    def _go() -> None:
+        sc, _, _ = settings()
+        if sc is None:
+            ui.notification_show("The settings are not valid: fix the fields marked in red first.", type="error")
+        else:
+            f.task.invoke(job(sc))
+
+
+def _results(input: Any, settings: Any, run: Followed) -> None:
+    from sim.viz.plotting import plot_clv_distribution, plot_occupancy
+
+    _on_click(input, "run", settings, run, lambda sc: Job("run", sc))
+
+    @render.ui
+    def run_caption() -> Any:
+        res = run.result.get()
+        return run.alert() or (None if res is None else ui.p(views.describe(res.scenario)))
+
+    @render.ui
+    def kpis() -> Any:
+        res = run.result.get()
+        return None if res is None else ui.HTML(views.kpi_table(res.summary()))
+
+    @render.ui
+    def occupancy() -> Any:
+        res = run.result.get()
+        if res is None:
+            return None
+        fig = plot_occupancy(res.occupancy, res.lifetimes)
+        return _figure(fig, "Share of customers per relationship stage and ladder rung over time.")
+
+    @render.ui
+    def clv() -> Any:
+        res = run.result.get()
+        if res is None:
+            return None
+        return _figure(plot_clv_distribution(res.lifetimes), "Distribution of customer lifetime value per segment.")
+
+
+def _progress(input: Any, worker: Worker, tasks: dict[str, Followed]) -> None:
+    @reactive.effect
+    @reactive.event(input.cancel)
+    def _cancel() -> None:
+        worker.cancel()
+        for f in tasks.values():
+            f.task.cancel()
+
+    @render.ui
+    def progress() -> Any:
+        running = [f.task.status() for f in tasks.values()].count("running")
+        now = worker.progress()
+        if not running or now is None:
+            return None
+        reactive.invalidate_later(0.25)
+        kind, done, total = now
+        if not total:
+            return ui.div("waiting for the worker...", class_="crmsim-progress", id="progress-wait")
+        bar = ui.tags.progress(value=str(done), max=str(total), style="width:100%")
+        return ui.div(f"{kind}: {done} of {total} replications", bar, class_="crmsim-progress", id="progress-bar")
+
+
+def _variants(input: Any, base: Scenario, settings: Any, variants: Any, compare: Followed) -> None:
+    from sim.experiments import paired_differences
+    from sim.viz.plotting import plot_comparison
+
+    @reactive.effect
+    @reactive.event(input.save_variant)
+    def _save() -> None:
+        sc, _, changes = settings()
+        saved = dict(variants.get())
+        name = (input.variant_name() or "").strip() or f"variant {len(saved) + 1}"
+        if sc is None:
+            ui.notification_show("The settings are not valid: fix the fields marked in red first.", type="error")
+            return
+        if name not in saved and len(saved) >= MAX_VARIANTS:
+            ui.notification_show(f"Up to {MAX_VARIANTS} variants: clear them to start again.", type="warning")
+            return
+        saved[name] = _what_if(changes)
+        variants.set(saved)
+        compare.task.invoke(Job("compare", _size_only(base, changes), {"variants": {BASELINE: {}, **saved}}))
+
+    @reactive.effect
+    @reactive.event(input.clear_variants)
+    def _clear() -> None:
+        variants.set({})
+
+    @render.ui
+    def variants_list() -> Any:
+        saved = variants.get()
+        if not saved:
+            return ui.p("No variants yet: move some levers, name the settings and save them as a variant (up to 4).")
+        items = "".join(
+            f"<li><b>{html.escape(n)}</b>: "
+            f"{html.escape(', '.join(f'{p} = {v!r}' for p, v in ch.items()) or 'as the baseline')}</li>"
+            for n, ch in saved.items()
+        )
+        return ui.HTML(f"<ul>{items}</ul>")
+
+    @reactive.calc
+    def diffs() -> Any:
+        table = compare.result.get()
+        return None if table is None else paired_differences(table, BASELINE)
+
+    @render.ui
+    def differences() -> Any:
+        d = diffs()
+        return compare.alert() or (None if d is None else ui.HTML(views.differences_table(d)))
+
+    @render.ui
+    def differences_plot() -> Any:
+        d = diffs()
+        if d is None or d.empty:
+            return None
+        return _figure(plot_comparison(d), "Paired differences of each variant against the baseline, 95% intervals.")
+
+
+def _fitd(input: Any, settings: Any, fitd: Followed) -> None:
+    from sim.experiments import paired_differences
+
+    effort = reactive.value((0.0, 0.0))
+
+    def job(sc: Scenario) -> Job:
+        offer = sc.account_growth.foot_in_the_door
+        effort.set((offer.offer_rate, offer.offer_cost))
+        return Job("compare", sc, {"variants": fitd_arms(sc)})
+
+    _on_click(input, "fitd", settings, fitd, job)
+
+    @render.ui
+    def fitd_view() -> Any:
+        table = fitd.result.get()
+        if fitd.alert() is not None or table is None:
+            return fitd.alert()
+        rate, cost = effort.get()
+        note = (
+            f"Equal effort: both arms make offers at FITD's offer rate ({rate:g} a month) and cost per offer "
+            f"({cost:g}), so the difference is the strategy's, not the contact rate's."
+        )
+        return ui.div(ui.p(note), ui.HTML(views.differences_table(paired_differences(table, "foot_in_the_door"))))
+
+
+def _optimizers(input: Any, settings: Any, portfolio: Followed, migration: Followed) -> None:
+    from sim.viz.plotting import plot_frontier, plot_spend_plan
+
+    _on_click(
+        input,
+        "optimize_portfolio",
+        settings,
+        portfolio,
+        lambda sc: Job("portfolio", sc, {"capacity": float(input.capacity() or 0.0)}),
+    )
+    _on_click(
+        input,
+        "optimize_migration",
+        settings,
+        migration,
+        lambda sc: Job("migration", sc, {"budget": float(input.budget() or 0.0)}),
+    )
+
+    @render.ui
+    def portfolio_view() -> Any:
+        got = portfolio.result.get()
+        if portfolio.alert() is not None or got is None:
+            return portfolio.alert()
+        return ui.HTML(
+            views.notes(got.notes)
+            + views.plan_table(got.plan)
+            + views.loop_table(got.comparison, "closed loop: the chosen portfolio played on fresh seeds")
+        )
+
+    @render.ui
+    def frontier() -> Any:
+        got = portfolio.result.get()
+        return None if got is None else _figure(plot_frontier(got.frontier), "Efficient frontier of segment mixes.")
+
+    @render.ui
+    def migration_view() -> Any:
+        got = migration.result.get()
+        if migration.alert() is not None or got is None:
+            return migration.alert()
+        return ui.HTML(
+            views.notes(got.notes) + views.loop_table(got.comparison, "closed loop: the plan played on fresh seeds")
+        )
+
+    @render.ui
+    def spend_plan() -> Any:
+        got = migration.result.get()
+        return None if got is None else _figure(plot_spend_plan(got.plan), "Migration spend per rung.")
+
+
+def _downloads(base: Scenario, settings: Any, variants: Any, worker: Worker) -> None:
+    def current() -> Scenario:
+        sc, errors, changes = settings()
+        if sc is None:
+            raise ScenarioError("the settings are not valid: " + "; ".join(errors.values()))
+        return whatif_scenario(base, changes, variants.get())
+
+    @render.download(filename=lambda: f"{base.name}-whatif.toml", media_type="application/toml")
+    def download_toml() -> Any:
+        from sim.scenario.template import scenario_toml
+
+        yield scenario_toml(current(), header="Scenario saved from the crmsim dashboard; crmsim run accepts it.")
+
+    @render.download(filename=lambda: f"{base.name}-report.html", media_type="text/html")
+    async def download_report() -> Any:
+        yield await worker.submit(Job("report", current()))

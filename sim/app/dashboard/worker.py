@@ -1,0 +1,128 @@
+"""Where the dashboard's simulations run: a background process, one job at a time, with progress and cancel.
+
+The page never waits on a simulation: each job (a run, a comparison, an
+optimizer, a report) goes to one long-lived worker process, which has the
+engine imported and its compiled kernel loaded, so a job starts at once.  The
+worker counts finished replications in shared memory (the progress bar reads
+them) and stops at the next replication when cancelled.  Results are cached by
+the job's content (its kind, the scenario as validated and its options), so
+returning to a setting shows its result at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from sim.app.dashboard.jobs import TASKS, Job
+from sim.scenario import Scenario
+
+
+class Cancelled(Exception):
+    """The user cancelled the job."""
+
+
+# The worker process's side: shared counters set once when it starts.
+_done: Any = None
+_current: Any = None
+_cancel: Any = None
+
+
+def _start(done: Any, current: Any, cancel: Any) -> None:
+    """Worker start-up: keep the shared counters and load the engine's compiled code (a tiny run)."""
+    global _done, _current, _cancel
+    _done, _current, _cancel = done, current, cancel
+    from sim.engine.simulate import simulate
+
+    simulate(Scenario(horizon_months=2, replications=1, population={"customers": 20}))
+
+
+def _tick(k: int) -> None:
+    """One more replication finished; stop here if the user cancelled."""
+    with _done.get_lock():
+        _done.value += k
+    if _cancel.is_set():
+        raise Cancelled("cancelled")
+
+
+def execute(serial: int, job: Job) -> Any:
+    """Run `job` in the worker (its replications counted in the shared counter)."""
+    with _done.get_lock():
+        _done.value = 0
+        _current.value = serial
+    if _cancel.is_set():
+        raise Cancelled("cancelled")
+    return TASKS[job.kind](job, _tick)
+
+
+class Worker:
+    """The background process, its cache of results by job content, and what it is doing now."""
+
+    def __init__(self, cache_size: int = 64) -> None:
+        ctx = mp.get_context("spawn")  # a clean process: no copy of the server's threads or event loop
+        self._done, self._current, self._cancel = ctx.Value("q", 0), ctx.Value("q", -1), ctx.Event()
+        self._pool = ProcessPoolExecutor(
+            1, mp_context=ctx, initializer=_start, initargs=(self._done, self._current, self._cancel)
+        )
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._cache_size = cache_size
+        self._pending: dict[str, Future] = {}
+        self._jobs: dict[int, tuple[Job, int]] = {}
+        self._serial = 0
+
+    def cached(self, job: Job) -> Any | None:
+        """The result of `job` if it was computed before (None otherwise)."""
+        if job.key in self._cache:
+            self._cache.move_to_end(job.key)
+            return self._cache[job.key]
+        return None
+
+    def start(self, job: Job) -> Future:
+        """Queue `job` (or join the same job already queued); its future gives the result."""
+        key = job.key
+        if key in self._pending:
+            return self._pending[key]
+        self._serial += 1
+        self._jobs[self._serial] = (job, job.steps)
+        self._cancel.clear()
+        fut = self._pool.submit(execute, self._serial, job)
+        self._pending[key] = fut
+        fut.add_done_callback(lambda f: self._finish(key, f))
+        return fut
+
+    def _finish(self, key: str, fut: Future) -> None:
+        self._pending.pop(key, None)
+        if not fut.cancelled() and fut.exception() is None:
+            self._cache[key] = fut.result()
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    async def submit(self, job: Job) -> Any:
+        """The result of `job`: from the cache, or computed in the worker without blocking the page."""
+        got = self.cached(job)
+        if got is not None:
+            return got
+        return await asyncio.wrap_future(self.start(job))
+
+    def progress(self) -> tuple[str, int, int] | None:
+        """What the worker is doing: (job kind, replications done, replications in all), or None when idle."""
+        if not self._pending:
+            return None
+        job, total = self._jobs.get(self._current.value, (None, 0))
+        if job is None or job.key not in self._pending:
+            return ("waiting", 0, 0)
+        return (job.kind, min(self._done.value, total), total)
+
+    def cancel(self) -> None:
+        """Stop the running job at its next replication and drop the queued ones."""
+        self._cancel.set()
+        for fut in list(self._pending.values()):
+            fut.cancel()
+
+    def close(self) -> None:
+        """Stop the worker process."""
+        self.cancel()
+        self._pool.shutdown(wait=False, cancel_futures=True)
