@@ -2,40 +2,29 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
-import pytest
 from typer.testing import CliRunner
 
 from sim.app.cli import app
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+from tests.browser import FLAGS, need_chromium
 
 
 def _browser_dom(path) -> str:
     flags = [
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
+        *FLAGS,
         f"--user-data-dir={path.parent / 'profile'}",
         "--virtual-time-budget=10000",
     ]
-    out = subprocess.run([CHROMIUM, *flags, "--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=120)
+    cmd = [need_chromium(), *flags, "--dump-dom", path.as_uri()]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     return out.stdout
 
 
 def test_report_is_self_contained_and_every_image_loads(tmp_path):
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing in CI: .ci/run installs it with apt-get install chromium")
-        pytest.skip("needs Chromium (apt-get install chromium) to render the report")
+    need_chromium()
     f = tmp_path / "s.toml"
     f.write_text(
         'name = "tiny"\nhorizon_months = 12\nreplications = 3\n[population]\ncustomers = 200\n'

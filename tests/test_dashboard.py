@@ -1,0 +1,143 @@
+"""The dashboard without a browser: controls follow the schema, an untouched page is the scenario, jobs are cached."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sim.app.dashboard import INTERACTIVE, interactive
+from sim.app.dashboard.controls import controls, current_value, field_errors, levers, settle
+from sim.app.dashboard.jobs import Job
+from sim.app.dashboard.server import BASELINE, fitd_arms, whatif_scenario
+from sim.app.dashboard.worker import Cancelled, Worker
+from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.paths import get_path
+from tests.conftest import small
+
+SCENARIOS = ["scenarios/baseline.toml", "scenarios/segments.toml", "scenarios/smart_strategies.toml"]
+
+
+@pytest.mark.parametrize("path", SCENARIOS)
+def test_every_field_is_a_control_once_with_the_schema_description_as_help(path):
+    sc = load_scenario(path)
+    main, segments, rest = levers(sc)
+    placed = [c.path for c in (*main, *segments, *rest)]
+    assert len(placed) == len(set(placed))
+    every = controls(sc)
+    assert len({c.id for c in every}) == len(every)  # page ids never collide
+    for c in every:
+        if c.path.startswith(("compare.", "sweep.", "sensitivity.")) or c.path in ("record", "name", "description"):
+            continue
+        if c.path == "portfolio_policy.actions":
+            continue  # one drop-down per class of the chosen scheme instead
+        assert c.path in placed, c.path
+        assert c.help, f"{c.path} has no description in the schema"
+    assert {c.path for c in segments} == {
+        f"segments[{i}].{f}" for i in range(len(sc.segments)) for f in ("share", "wallet_median")
+    }
+
+
+@pytest.mark.parametrize("path", SCENARIOS)
+def test_an_untouched_page_reads_back_as_the_scenario(path):
+    sc = load_scenario(path)
+    changes = {}
+    for c in controls(sc):
+        shown = c.shown(current_value(sc, c.path))
+        if c.kind == "integer" or c.kind == "number":
+            shown = float(shown)  # the browser sends numbers as floats
+        value = c.read(shown)
+        if value != current_value(sc, c.path):
+            changes[c.path] = value
+    assert changes == {}
+    assert settle(sc, changes) == sc
+
+
+def test_control_limits_come_from_the_schema():
+    every = {c.path: c for c in controls(Scenario())}
+    assert (every["firm.gross_margin"].low, every["firm.gross_margin"].high) == (0.0, 1.0)
+    assert every["horizon_months"].kind == "integer" and every["horizon_months"].low == 1
+    assert every["strategy.posture"].choices == ("transactional", "collaborative")
+    assert every["firm.capacity"].kind == "optional" and every["firm.capacity"].read("") is None
+
+
+def test_bad_values_get_the_validate_message_beside_their_field():
+    sc = Scenario()
+    every = {c.path: c for c in controls(sc)}
+    with pytest.raises(ScenarioError, match="horizon_months = 2.5: must be a whole number"):
+        every["horizon_months"].read(2.5)
+    with pytest.raises(ScenarioError, match="migration.spend"):
+        every["migration.spend"].read("[1, 2")
+    with pytest.raises(ScenarioError) as exc:
+        settle(sc, {"firm.gross_margin": 1.5, "horizon_months": 0})
+    placed = field_errors(str(exc.value), list(every))
+    assert placed["firm.gross_margin"].startswith("firm.gross_margin = 1.5:")
+    assert placed["horizon_months"].startswith("horizon_months = 0:")
+
+
+def test_a_rule_across_fields_lands_beside_the_fields_it_names():
+    sc = load_scenario("scenarios/segments.toml")
+    paths = [c.path for c in controls(sc)]
+    with pytest.raises(ScenarioError) as exc:
+        settle(sc, {"segments[0].share": 0.9})
+    placed = field_errors(str(exc.value), paths)
+    assert set(placed) == {f"segments[{i}].share" for i in range(len(sc.segments))}
+    assert all("shares sum to" in m for m in placed.values())
+
+
+def test_the_downloaded_what_if_runs_the_current_settings_and_compares_what_the_page_compared():
+    base = small()
+    changes = {"strategy.posture": "collaborative", "replications": 4}
+    saved = {"aao": {"strategy.posture": "collaborative", "strategy.account_growth": "all_at_once"}}
+    sc = whatif_scenario(base, changes, saved)
+    assert sc.strategy.posture == "collaborative" and sc.replications == 4
+    arms = sc.compare.variants
+    assert arms[BASELINE] == {"strategy.posture": "transactional"}  # the baseline is the scenario as opened
+    assert arms["aao"]["strategy.account_growth"] == "all_at_once"
+    assert sc.compare.baseline == BASELINE
+
+
+def test_fitd_arms_have_equal_effort():
+    sc = small(account_growth={"foot_in_the_door": {"offer_rate": 0.07, "offer_cost": 55.0}})
+    arms = fitd_arms(sc)
+    aao = settle(sc, arms["all_at_once"])
+    assert aao.account_growth.all_at_once.offer_rate == 0.07
+    assert aao.account_growth.all_at_once.offer_cost == 55.0
+
+
+def test_the_opening_run_is_interactive_in_size():
+    big = Scenario(horizon_months=120, replications=50, population={"customers": 100_000})
+    sc = interactive(big)
+    assert sc.population.customers * sc.horizon_months * sc.replications <= INTERACTIVE
+    assert sc.replications == 10 and sc.horizon_months == 120
+    assert interactive(Scenario()) == Scenario()  # the baseline already is
+
+
+def test_a_job_is_known_by_its_content():
+    a, b = Job("run", small()), Job("run", small())
+    assert a.key == b.key
+    assert Job("run", small(seed=1)).key != a.key
+    assert Job("portfolio", small(), {"capacity": 0.5}).key != Job("portfolio", small(), {"capacity": 0.4}).key
+
+
+def test_the_worker_caches_by_content_and_cancels_between_replications():
+    async def scenario():
+        worker = Worker()
+        try:
+            job = Job("run", small())
+            first = await worker.submit(job)
+            assert worker.cached(Job("run", small())) is first  # the same content: no second run
+            long = Job("run", small(replications=500))
+            waiting = asyncio.ensure_future(worker.submit(long))
+            while (worker.progress() or ("", 0, 0))[1] < 1:
+                await asyncio.sleep(0.05)
+            worker.cancel()
+            with pytest.raises(Cancelled):
+                await waiting
+            assert worker.cached(long) is None and worker.progress() is None
+            again = await worker.submit(Job("run", small(seed=2)))  # the worker goes on after a cancel
+            assert get_path(again.scenario.model_dump(), "seed") == 2
+        finally:
+            worker.close()
+
+    asyncio.run(scenario())
