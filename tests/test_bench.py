@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -56,3 +57,9 @@ def test_loops_table(tmp_path):
     run("loops.py", "--reps", "2", "--customers", "150", "--months", "12", "--out", str(out), cwd=tmp_path)
     table = pd.read_csv(out)
     assert len(table) == 2 and (table[["seconds", "plain_run_seconds"]] > 0).all(axis=None)
+
+
+@pytest.mark.browser
+def test_dashboard_bench_times_a_strategists_waits(tmp_path):
+    text = run("dashboard.py", "--repeat", "1", cwd=tmp_path)
+    assert all(key in text for key in ("start", "first KPIs", "new run", "cached"))

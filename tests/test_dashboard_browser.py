@@ -8,6 +8,7 @@ Playwright (tests/browser.py).
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -22,11 +23,18 @@ TIMEOUT = 120_000  # ms: a run on two busy cores, far above the few seconds it t
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """A dashboard on a small market (so runs take about a second) and a browser."""
+def browser():
+    """One Chromium for the module (Playwright's sync API allows one at a time in a process)."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, browser):
+    """A dashboard on a small market (so runs take about a second) and the browser."""
     scenario = tmp_path_factory.mktemp("dash") / "small.toml"
     scenario.write_text('name = "small"\nhorizon_months = 24\nreplications = 4\n[population]\ncustomers = 400\n')
-    with dashboard(scenario) as url, chromium() as browser:
+    with dashboard(scenario) as url:
         yield url, browser
 
 
@@ -161,3 +169,17 @@ def test_the_report_downloads_as_one_html_file(opened, tmp_path):
     got.value.save_as(path)
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "profit" in text and "data:image/png;base64," in text
+
+
+def test_crmsim_dashboard_opens_on_the_default_scenario_with_no_click(browser):
+    started = time.monotonic()
+    with dashboard() as url:
+        answered = time.monotonic() - started
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(url)
+        page.locator("table.kpis td:text-is('profit')").wait_for(timeout=TIMEOUT)
+        assert "baseline: 2,000 customers, 60 months" in page.locator("#run_caption").inner_text()
+        assert errors == []
+    assert answered < 60
