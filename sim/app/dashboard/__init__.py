@@ -32,16 +32,19 @@ def interactive(scenario: Scenario) -> Scenario:
 
 def make_app(scenario: Scenario) -> tuple[Any, Any]:
     """The Shiny app for `scenario` and its worker (start its first run now, so the page opens on a result)."""
-    from shiny import App
-
     from sim.app.dashboard.jobs import Job
-    from sim.app.dashboard.page import layout
-    from sim.app.dashboard.server import server_for
     from sim.app.dashboard.worker import Worker
 
     start = interactive(scenario)
     worker = Worker()
-    worker.start(Job("run", start))
+    worker.start(Job("run", start))  # first: the worker starts while this process builds the page
+
+    from shiny import App
+
+    import sim.viz.report  # noqa: F401  (the figures' code, loaded before the first page asks for them)
+    from sim.app.dashboard.page import layout
+    from sim.app.dashboard.server import server_for
+
     return App(layout(scenario, start), server_for(scenario, start, worker)), worker
 
 

@@ -7,7 +7,9 @@ tasks' results, and keep showing the last result while a new one computes.
 
 from __future__ import annotations
 
+import hashlib
 import html
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -88,6 +90,19 @@ def _figure(fig: Any, caption: str) -> Any:
     from sim.viz.report import figure_html
 
     return ui.HTML(f"<div class='crmsim-figure'>{figure_html(fig, caption)}</div>")
+
+
+_DRAWN: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+
+def drawn_once(name: str, scenario: Scenario, draw: Callable[[], Any]) -> Any:
+    """`draw()` for the run of `scenario`, drawn once: returning to a setting shows its figures at once."""
+    key = (name, hashlib.sha1(scenario.model_dump_json().encode("utf-8")).hexdigest())
+    if key not in _DRAWN:
+        _DRAWN[key] = draw()
+        while len(_DRAWN) > 2 * 64:  # the worker keeps 64 results
+            _DRAWN.popitem(last=False)
+    return _DRAWN[key]
 
 
 def _settings(input: Any, base: Scenario) -> Any:
@@ -232,15 +247,18 @@ def _results(input: Any, settings: Any, run: Followed) -> None:
         res = run.result.get()
         if res is None:
             return None
-        fig = plot_occupancy(res.occupancy, res.lifetimes)
-        return _figure(fig, "Share of customers per relationship stage and ladder rung over time.")
+        caption = "Share of customers per relationship stage and ladder rung over time."
+        return drawn_once(
+            "occupancy", res.scenario, lambda: _figure(plot_occupancy(res.occupancy, res.lifetimes), caption)
+        )
 
     @render.ui
     def clv() -> Any:
         res = run.result.get()
         if res is None:
             return None
-        return _figure(plot_clv_distribution(res.lifetimes), "Distribution of customer lifetime value per segment.")
+        caption = "Distribution of customer lifetime value per segment."
+        return drawn_once("clv", res.scenario, lambda: _figure(plot_clv_distribution(res.lifetimes), caption))
 
 
 def _progress(input: Any, worker: Worker, tasks: dict[str, Followed]) -> None:
