@@ -93,34 +93,38 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
+def _shot(page, anchor: str, path: Path) -> Path:
+    """A screenshot of the window with `anchor` scrolled to its top."""
+    page.locator(anchor).evaluate("el => el.scrollIntoView()")
+    page.wait_for_timeout(500)
+    page.screenshot(path=path)
+    return path
+
+
 def screenshots(folder: Path) -> list[Path]:
-    """The dashboard's main views as PNG files in `folder` (for README)."""
+    """The dashboard's main views on the shipped four-segment market, as PNG files in `folder` (for README)."""
     folder.mkdir(parents=True, exist_ok=True)
-    shots = []
-    with dashboard() as url, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    wait = 300_000
+    with dashboard(ROOT / "scenarios" / "segments.toml") as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 960})
         page.goto(url)
-        page.locator("table.kpis").wait_for(timeout=60_000)
-        page.wait_for_timeout(1000)
-        shots.append(folder / "dashboard-results.png")
-        page.screenshot(path=shots[-1])
+        page.locator("table.kpis").wait_for(timeout=wait)
+        page.locator("#occupancy img").wait_for(timeout=wait)
+        shots = [_shot(page, "#run_caption", folder / "dashboard-results.png")]
         page.select_option(f"#{input_id('strategy.posture')}", "collaborative")
         page.click(".accordion-button:has-text('What-if variants')")
         page.fill("#variant_name", "collaborative")
         page.click("#save_variant")
         page.click("text=What-if variants")
-        page.locator("#differences table").wait_for(timeout=120_000)
+        page.locator("#differences_plot img").wait_for(timeout=wait)
+        shots.append(_shot(page, "#variants_list", folder / "dashboard-variants.png"))
         page.click("#fitd")
-        page.locator("#fitd_view table").wait_for(timeout=120_000)
-        page.wait_for_timeout(1000)
-        shots.append(folder / "dashboard-variants.png")
-        page.screenshot(path=shots[-1], full_page=True)
+        page.locator("#fitd_view table").wait_for(timeout=wait)
+        shots.append(_shot(page, "#fitd", folder / "dashboard-fitd.png"))
         page.click("text=Optimizers")
         page.click("#optimize_portfolio")
-        page.locator("#frontier img").wait_for(timeout=300_000)
-        page.wait_for_timeout(1000)
-        shots.append(folder / "dashboard-optimizers.png")
-        page.screenshot(path=shots[-1], full_page=True)
+        page.locator("#frontier img").wait_for(timeout=wait)
+        shots.append(_shot(page, "#capacity", folder / "dashboard-optimizers.png"))
     return shots
 
 

@@ -31,9 +31,13 @@ def browser():
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, browser):
-    """A dashboard on a small market (so runs take about a second) and the browser."""
+    """A dashboard on a small market of two segments (so runs take about a second) and the browser."""
     scenario = tmp_path_factory.mktemp("dash") / "small.toml"
-    scenario.write_text('name = "small"\nhorizon_months = 24\nreplications = 4\n[population]\ncustomers = 400\n')
+    scenario.write_text(
+        'name = "small"\nhorizon_months = 24\nreplications = 4\n[population]\ncustomers = 400\n'
+        '[[segments]]\nname = "small firms"\nshare = 0.6\nwallet_median = 500.0\n'
+        '[[segments]]\nname = "large firms"\nshare = 0.4\nwallet_median = 3000.0\n'
+    )
     with dashboard(scenario) as url:
         yield url, browser
 
@@ -58,6 +62,16 @@ def _fill(page, selector: str, value: str, panel: str) -> None:
         page.click(f".accordion-button:has-text('{panel}')")
     page.fill(selector, value)
     page.press(selector, "Tab")  # inputs update on blur
+
+
+def _download(page, button: str, path):
+    """Click a download button in the "Take it away" panel and save what comes to `path`."""
+    if not page.locator(button).is_visible():
+        page.click(".accordion-button:has-text('Take it away')")
+    with page.expect_download(timeout=TIMEOUT) as got:
+        page.click(button)
+    got.value.save_as(path)
+    return path
 
 
 def _kpi(page, name: str) -> str:
@@ -120,12 +134,7 @@ def test_the_downloaded_toml_passes_validate_and_holds_the_variants(opened, tmp_
     page.click("#save_variant")
     page.click("text=What-if variants")
     page.locator("#variants_list li", has_text="augmented").wait_for(timeout=TIMEOUT)
-    if not page.locator("#download_toml").is_visible():
-        page.click(".accordion-button:has-text('Take it away')")
-    with page.expect_download(timeout=TIMEOUT) as got:
-        page.click("#download_toml")
-    path = tmp_path / "whatif.toml"
-    got.value.save_as(path)
+    path = _download(page, "#download_toml", tmp_path / "whatif.toml")
     res = CliRunner().invoke(app, ["validate", str(path)])
     assert res.exit_code == 0, res.output
     sc = load_scenario(path)
@@ -161,12 +170,7 @@ def test_the_optimizers_run_from_the_page_with_their_fresh_seed_checks(opened):
 
 def test_the_report_downloads_as_one_html_file(opened, tmp_path):
     page, _ = opened
-    if not page.locator("#download_report").is_visible():
-        page.click(".accordion-button:has-text('Take it away')")
-    with page.expect_download(timeout=TIMEOUT) as got:
-        page.click("#download_report")
-    path = tmp_path / "report.html"
-    got.value.save_as(path)
+    path = _download(page, "#download_report", tmp_path / "report.html")
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "profit" in text and "data:image/png;base64," in text
 

@@ -86,6 +86,19 @@ def bootstrap(x: np.ndarray, resamples: int, seed: int) -> list[np.ndarray]:
     return [x[rng.integers(0, len(x), len(x))] for _ in range(resamples)]
 
 
+def _check_choice(scenario: Scenario, level: str, capacity_share: float) -> None:
+    """Raise UsageError unless there is a choice to make: a known level, a capacity share, two segments or more."""
+    if level not in ("segment", "customer"):
+        raise UsageError(f"level = {level!r}: use segment or customer")
+    if not (np.isfinite(capacity_share) and 1e-4 <= capacity_share <= 1):
+        raise UsageError(f"--capacity {capacity_share}: give a share of the cost to serve everyone in [0.0001, 1]")
+    if level == "segment" and len(scenario.segments) < 2:
+        raise UsageError(
+            "level = segment: this scenario has one segment, so there is no mix of segments to choose; "
+            "add [[segments]] tables (see scenarios/segments.toml) or choose among customers (--level customer)"
+        )
+
+
 def portfolio_loop(
     scenario: Scenario,
     level: str = "segment",
@@ -110,10 +123,7 @@ def portfolio_loop(
     shares, or chosen customers) and, on the same fresh seeds, the same
     capacity spread evenly, so referrals and competition act on both.
     """
-    if level not in ("segment", "customer"):
-        raise UsageError(f"level = {level!r}: use segment or customer")
-    if not (np.isfinite(capacity_share) and 1e-4 <= capacity_share <= 1):
-        raise UsageError(f"--capacity {capacity_share}: give a share of the cost to serve everyone in [0.0001, 1]")
+    _check_choice(scenario, level, capacity_share)
     reps = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
     sc = scenario.with_overrides(

@@ -146,6 +146,10 @@ def test_optimize_commands_write_plans_and_plots(tmp_path):
     assert read.investments.social.spend == pytest.approx(social)
     assert read.migration.spend == pytest.approx(direct)
     res = runner.invoke(app, ["optimize", "portfolio", str(f), "--out", str(tmp_path / "port"), "--points", "5"])
+    assert res.exit_code == 2 and "one segment" in res.output  # no mix of segments to choose
+    res = runner.invoke(
+        app, ["optimize", "portfolio", str(f), "--level", "customer", "--out", str(tmp_path / "port"), "--points", "5"]
+    )
     assert res.exit_code == 0, res.output
     for name in ("frontier.csv", "portfolio.csv", "closed_loop.csv", "frontier.png"):
         assert (tmp_path / "port" / name).is_file()

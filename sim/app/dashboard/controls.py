@@ -163,11 +163,12 @@ def levers(scenario: Scenario) -> tuple[list[Control], list[Control], list[Contr
     main = [every[p] for p in (*STRATEGY, *SIZE)]
     segments = [every[f"segments[{i}].{f}"] for i in range(len(scenario.segments)) for f in SEGMENT]
     taken = {c.path for c in (*main, *segments)}
-    rest = [c for p, c in every.items() if p not in taken and not _excluded(p)]
+    rest = [c for p, c in every.items() if p not in taken and not excluded(p)]
     return main, segments, rest
 
 
-def _excluded(path: str) -> bool:
+def excluded(path: str) -> bool:
+    """Whether the field at `path` is not a lever (what-if tables, the record mode, names; actions go per class)."""
     return any(path == x or path.startswith(x + ".") for x in NOT_LEVERS)
 
 

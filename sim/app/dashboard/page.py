@@ -24,8 +24,9 @@ from sim.scenario import Scenario
 CSS = """
 .crmsim-error { color: #b00020; font-size: .85em; min-height: 0; }
 .crmsim-help { color: #6c757d; font-size: .78em; display: block; margin-top: -.6em; margin-bottom: .6em; }
-.crmsim-table td:not(:first-child), .crmsim-table th:not(:first-child) { text-align: right; }
-.crmsim-table.kpis td:last-child, .crmsim-table.kpis th:last-child { text-align: left; color: #555; }
+.crmsim-table td:not(:first-child), .crmsim-table th:not(:first-child) { text-align: right; white-space: nowrap; }
+.crmsim-table.kpis td:last-child, .crmsim-table.kpis th:last-child {
+  text-align: left; color: #555; font-size: .85em; white-space: normal; }
 .crmsim-table caption { caption-side: bottom; font-size: .85em; }
 .crmsim-note { color: #7a4f01; font-size: .9em; margin: .2em 0; }
 .crmsim-progress { font-size: .85em; }
@@ -159,7 +160,7 @@ def _whatif_tab() -> Any:
 
 def _optimize_tab() -> Any:
     portfolio = ui.card(
-        ui.card_header("Efficient portfolio of segments"),
+        ui.card_header("Efficient portfolio of segments (needs two or more segments)"),
         ui.input_numeric(
             "capacity", "capacity (share of the cost to serve everyone)", 0.5, min=0.01, max=1.0, step=0.05
         ),

@@ -22,6 +22,7 @@ from sim.app.dashboard.controls import (
     action_id,
     controls,
     current_value,
+    excluded,
     field_errors,
     input_id,
     scheme_classes,
@@ -109,14 +110,13 @@ def _settings(input: Any, base: Scenario) -> Any:
     """A reactive (scenario or None, {field path: error}) from every control on the page."""
     every = controls(base)
     starts = {c.path: current_value(base, c.path) for c in every}
-    skipped = ("compare", "sweep", "sensitivity", "record", "name", "description", ACTIONS)
 
     @reactive.calc
     def settings() -> tuple[Scenario | None, dict[str, str], dict[str, Any]]:
         changes: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for c in every:
-            if any(c.path == s or c.path.startswith(s + ".") for s in skipped):
+            if excluded(c.path):
                 continue
             try:
                 value = c.read(input[c.id]())
@@ -388,7 +388,7 @@ def _optimizers(input: Any, settings: Any, portfolio: Followed, migration: Follo
             return portfolio.alert()
         return ui.HTML(
             views.notes(got.notes)
-            + views.plan_table(got.plan)
+            + views.holdings_table(got.plan, got.scenario)
             + views.loop_table(got.comparison, "closed loop: the chosen portfolio played on fresh seeds")
         )
 

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from sim.app.console import UNDEFINED_NOTE, fmt
-from sim.results.kpis import KPIS
+from sim.results.kpis import HEADLINE, KPIS
 from sim.scenario import Scenario
 
 
@@ -32,7 +32,12 @@ def html_table(rows: list[dict[str, Any]], caption: str = "", klass: str = "") -
 
 
 def kpi_table(summary: pd.DataFrame) -> str:
-    """KPI means with 95% intervals over replications, and what each KPI means (from the KPI registry)."""
+    """KPI means with 95% intervals over replications, and what each KPI means (from the KPI registry).
+
+    The headline KPIs (profit, customer equity, retention, share of wallet...) come first, the rest after.
+    """
+    order = {k: i for i, k in enumerate(HEADLINE)}
+    summary = summary.sort_values("kpi", key=lambda s: s.map(lambda k: order.get(k, len(order))), kind="stable")
     rows = [
         {
             "KPI": r.kpi.replace("_", " "),
@@ -72,10 +77,21 @@ def loop_table(comparison: pd.DataFrame, caption: str) -> str:
     return html_table(rows, caption)
 
 
-def plan_table(plan: pd.DataFrame) -> str:
-    """An optimizer's plan, numbers formatted as the command line prints them."""
-    rows = [{k: fmt(v) if isinstance(v, float) else v for k, v in row.items()} for row in plan.to_dict("records")]
-    return html_table(rows)
+def holdings_table(plan: pd.DataFrame, chosen: Scenario) -> str:
+    """The chosen portfolio: the share of each segment served (`chosen` serves it), its capacity and value."""
+    served = {s.name: s.served for s in chosen.segments}
+    rows = [
+        {
+            "segment": r.asset,
+            "share served": f"{served[r.asset]:.0%}",
+            "capacity used": fmt(r.resource),
+            "expected value": fmt(r.expected_value),
+        }
+        for r in plan.itertuples()
+    ]
+    return html_table(
+        rows, "holdings of the chosen portfolio (portfolio.csv of crmsim optimize portfolio has them all)"
+    )
 
 
 def describe(sc: Scenario) -> str:
