@@ -118,9 +118,9 @@ def test_a_job_is_known_by_its_content():
     assert Job("portfolio", small(), {"capacity": 0.5}).key != Job("portfolio", small(), {"capacity": 0.4}).key
 
 
-def test_the_worker_caches_by_content_and_cancels_between_replications():
+def test_the_worker_caches_by_content_within_its_budget_and_cancels_between_replications():
     async def scenario():
-        worker = Worker()
+        worker = Worker(cache_bytes=1.0)  # room for the newest result only
         try:
             job = Job("run", small())
             first = await worker.submit(job)
@@ -135,6 +135,8 @@ def test_the_worker_caches_by_content_and_cancels_between_replications():
             assert worker.cached(long) is None and worker.progress() is None
             again = await worker.submit(Job("run", small(seed=2)))  # the worker goes on after a cancel
             assert get_path(again.scenario.model_dump(), "seed") == 2
+            assert worker.cached(Job("run", small(seed=2))) is again
+            assert worker.cached(job) is None  # the older result left the cache when the budget was full
         finally:
             worker.close()
 

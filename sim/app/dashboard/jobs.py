@@ -7,6 +7,7 @@ back to the page: tables and reports, never the customer-month panel.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -73,7 +74,8 @@ def portfolio_task(job: Job, tick: Tick) -> Any:
     from sim.workflows.portfolio import portfolio_loop
 
     sc = job.scenario
-    return portfolio_loop(sc, "segment", job.options["capacity"], None, 30, sc.replications, None, JOBS, tick)
+    report = portfolio_loop(sc, "segment", job.options["capacity"], None, 30, sc.replications, None, JOBS, tick)
+    return dataclasses.replace(report, estimation=None)  # the estimation run's customer-month panel stays here
 
 
 def migration_task(job: Job, tick: Tick) -> Any:
@@ -81,7 +83,8 @@ def migration_task(job: Job, tick: Tick) -> Any:
     from sim.workflows.migration import migration_loop
 
     sc = job.scenario
-    return migration_loop(sc, job.options["budget"], sc.replications, n_jobs=JOBS, progress=tick)
+    report = migration_loop(sc, job.options["budget"], sc.replications, n_jobs=JOBS, progress=tick)
+    return dataclasses.replace(report, estimation=None)
 
 
 def report_task(job: Job, tick: Tick) -> str:

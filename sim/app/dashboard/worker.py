@@ -18,6 +18,8 @@ from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+import pandas as pd
+
 from sim.app.dashboard.jobs import TASKS, Job
 
 
@@ -56,10 +58,20 @@ def execute(serial: int, job: Job) -> Any:
     return TASKS[job.kind](job, _tick)
 
 
+def footprint(result: Any) -> float:
+    """Bytes a result holds in its tables (DataFrames inside it, one level down) and text."""
+    if isinstance(result, pd.DataFrame):
+        return float(result.memory_usage(index=True).sum())
+    if isinstance(result, str):
+        return float(len(result))
+    parts = vars(result).values() if hasattr(result, "__dict__") else ()
+    return sum(footprint(p) for p in parts if isinstance(p, (pd.DataFrame, str)))
+
+
 class Worker:
     """The background process, its cache of results by job content, and what it is doing now."""
 
-    def __init__(self, cache_size: int = 64) -> None:
+    def __init__(self, cache_bytes: float = 2e9) -> None:
         # Forked before the server starts any thread, with the engine already imported here: the worker starts
         # at once (a spawned one imports everything again, about 3 s on 2 cores before its first result).
         # Forking a process that runs threads can deadlock the child, so then it is spawned.
@@ -71,8 +83,8 @@ class Worker:
         self._pool = ProcessPoolExecutor(
             1, mp_context=ctx, initializer=_start, initargs=(self._done, self._current, self._cancel)
         )
-        self._cache: OrderedDict[str, Any] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: OrderedDict[str, tuple[Any, float]] = OrderedDict()
+        self._cache_bytes = cache_bytes
         self._pending: dict[str, Future] = {}
         self._jobs: dict[int, tuple[Job, int]] = {}
         self._serial = 0
@@ -81,7 +93,7 @@ class Worker:
         """The result of `job` if it was computed before (None otherwise)."""
         if job.key in self._cache:
             self._cache.move_to_end(job.key)
-            return self._cache[job.key]
+            return self._cache[job.key][0]
         return None
 
     def start(self, job: Job) -> Future:
@@ -100,8 +112,9 @@ class Worker:
     def _finish(self, key: str, fut: Future) -> None:
         self._pending.pop(key, None)
         if not fut.cancelled() and fut.exception() is None:
-            self._cache[key] = fut.result()
-            while len(self._cache) > self._cache_size:
+            self._cache[key] = (fut.result(), footprint(fut.result()))
+            # The oldest results go first once the cache holds more than its budget (the newest always stays).
+            while len(self._cache) > 1 and sum(size for _, size in self._cache.values()) > self._cache_bytes:
                 self._cache.popitem(last=False)
 
     async def submit(self, job: Job) -> Any:
