@@ -7,13 +7,23 @@ import asyncio
 import pytest
 
 from sim.app.dashboard import INTERACTIVE, interactive
-from sim.app.dashboard.controls import controls, current_value, excluded, field_errors, levers, settle
+from sim.app.dashboard.controls import (
+    controls,
+    current_value,
+    excluded,
+    field_errors,
+    levers,
+    read_settings,
+    scheme_classes,
+    settle,
+)
 from sim.app.dashboard.jobs import Job
 from sim.app.dashboard.server import BASELINE, fitd_arms, whatif_scenario
 from sim.app.dashboard.worker import Cancelled, Worker
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.paths import get_path
 from tests.conftest import small
+from tests.reference import LADDER_WITH_CHURN
 
 SCENARIOS = ["scenarios/baseline.toml", "scenarios/segments.toml", "scenarios/smart_strategies.toml"]
 
@@ -36,19 +46,37 @@ def test_every_field_is_a_control_once_with_the_schema_description_as_help(path)
     }
 
 
+def _as_the_page_holds(sc: Scenario) -> dict:
+    """What every input shows for `sc`, numbers as the browser sends them (floats)."""
+    raw = {}
+    for c in controls(sc):
+        shown = c.shown(current_value(sc, c.path))
+        raw[c.path] = float(shown) if c.kind in ("integer", "number") else shown
+    return raw
+
+
 @pytest.mark.parametrize("path", SCENARIOS)
 def test_an_untouched_page_reads_back_as_the_scenario(path):
     sc = load_scenario(path)
-    changes = {}
-    for c in controls(sc):
-        shown = c.shown(current_value(sc, c.path))
-        if c.kind == "integer" or c.kind == "number":
-            shown = float(shown)  # the browser sends numbers as floats
-        value = c.read(shown)
-        if value != current_value(sc, c.path):
-            changes[c.path] = value
-    assert changes == {}
-    assert settle(sc, changes) == sc
+    assert read_settings(sc, _as_the_page_holds(sc), {}) == (sc, {}, {})
+
+
+def test_a_changed_lever_and_a_class_action_become_the_scenario():
+    sc = Scenario()
+    raw = {**_as_the_page_holds(sc), "strategy.posture": "collaborative", "portfolio_policy.scheme": "value"}
+    actions = {**scheme_classes()["value"], "below_zero": "streamline"}
+    got, errors, changes = read_settings(sc, raw, actions)
+    assert errors == {} and got.strategy.posture == "collaborative"
+    assert got.portfolio_policy.actions["below_zero"] == "streamline"
+    assert set(changes) == {"strategy.posture", "portfolio_policy.scheme", "portfolio_policy.actions"}
+
+
+def test_a_lever_the_mode_never_reads_is_refused_beside_it():
+    sc = small(behaviour="markov", markov={"transitions": LADDER_WITH_CHURN.tolist()})
+    raw = {**_as_the_page_holds(sc), "strategy.posture": "collaborative"}
+    got, errors, _ = read_settings(sc, raw, {})
+    assert got is None and list(errors) == ["strategy.posture"]
+    assert 'behaviour = "markov" never reads strategy.posture' in errors["strategy.posture"]
 
 
 def test_control_limits_come_from_the_schema():

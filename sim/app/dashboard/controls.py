@@ -22,9 +22,10 @@ from typing import Any, Literal
 import annotated_types as at
 from pydantic import BaseModel
 
+from sim.engine.modes import check_levers, ignored_levers
 from sim.scenario import Scenario, ScenarioError, build_scenario
 from sim.scenario.paths import get_path, set_path
-from sim.scenario.schema import DEFAULT_ACTIONS, Action, BetaDist
+from sim.scenario.schema import DEFAULT_ACTIONS, Action
 
 #: The levers a strategist moves first, shown in the sidebar (every other field is in the advanced panel).
 STRATEGY = (
@@ -188,9 +189,47 @@ def action_id(scheme: str, cls: str) -> str:
 
 
 def current_value(scenario: Scenario, path: str) -> Any:
-    """The value a control starts at: the field's value in `scenario`."""
-    value = get_path(scenario.model_dump(), path)
-    return BetaDist(**value).model_dump() if isinstance(value, BetaDist) else value
+    """The value a control starts at: the field's value in `scenario` (tables as dicts, as the page edits them)."""
+    return get_path(scenario.model_dump(), path)
+
+
+def read_settings(
+    base: Scenario, raw: dict[str, Any], actions: dict[str, str]
+) -> tuple[Scenario | None, dict[str, str], dict[str, Any]]:
+    """The scenario the page's inputs describe: (scenario or None, {field: error}, {field: changed value}).
+
+    `raw` is what each input holds, by field path; `actions` the action chosen for each class of the scheme.
+    A lever the scenario's behaviour mode never reads is an error beside it, as in ``crmsim compare``.
+    """
+    data = base.model_dump()
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for c in controls(base):
+        if excluded(c.path) or c.path not in raw:
+            continue
+        try:
+            value = c.read(raw[c.path])
+        except ScenarioError as exc:
+            errors[c.path] = str(exc)
+            continue
+        if value != get_path(data, c.path):
+            changes[c.path] = value
+    scheme = changes.get("portfolio_policy.scheme", base.portfolio_policy.scheme)
+    chosen = {cls: base.portfolio_policy.actions.get(cls, a) for cls, a in DEFAULT_ACTIONS.get(scheme, {}).items()}
+    if actions and actions != chosen:
+        changes[ACTIONS] = actions
+    if errors:
+        return None, errors, changes
+    try:
+        sc = settle(base, changes)
+    except ScenarioError as exc:
+        return None, field_errors(str(exc), list(raw)), changes
+    ignored = ignored_levers(sc, changes)
+    try:
+        check_levers(sc, ignored, "this page")
+    except ScenarioError as exc:
+        return None, dict.fromkeys(ignored, str(exc)), changes
+    return sc, {}, changes
 
 
 def settle(base: Scenario, changes: dict[str, Any]) -> Scenario:

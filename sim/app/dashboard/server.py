@@ -17,14 +17,13 @@ from shiny import reactive, render, ui
 
 from sim.app.dashboard import views
 from sim.app.dashboard.controls import (
-    ACTIONS,
     SIZE,
     action_id,
     controls,
     current_value,
     excluded,
-    field_errors,
     input_id,
+    read_settings,
     scheme_classes,
     settle,
 )
@@ -107,35 +106,15 @@ def drawn_once(name: str, scenario: Scenario, draw: Callable[[], Any]) -> Any:
 
 
 def _settings(input: Any, base: Scenario) -> Any:
-    """A reactive (scenario or None, {field path: error}) from every control on the page."""
-    every = controls(base)
-    starts = {c.path: current_value(base, c.path) for c in every}
+    """A reactive (scenario or None, {field path: error}, {field path: changed value}) from the page's inputs."""
+    paths = [c.path for c in controls(base) if not excluded(c.path)]
 
     @reactive.calc
     def settings() -> tuple[Scenario | None, dict[str, str], dict[str, Any]]:
-        changes: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for c in every:
-            if excluded(c.path):
-                continue
-            try:
-                value = c.read(input[c.id]())
-            except ScenarioError as exc:
-                errors[c.path] = str(exc)
-                continue
-            if value != starts[c.path]:
-                changes[c.path] = value
-        scheme = input[input_id("portfolio_policy.scheme")]()
-        classes = scheme_classes().get(scheme, {})
-        actions = {cls: input[action_id(scheme, cls)]() for cls in classes}
-        if actions != {**classes, **base.portfolio_policy.actions} and classes:
-            changes[ACTIONS] = actions
-        if errors:
-            return None, errors, changes
-        try:
-            return settle(base, changes), {}, changes
-        except ScenarioError as exc:
-            return None, field_errors(str(exc), [c.path for c in every]), changes
+        raw = {p: input[input_id(p)]() for p in paths}
+        scheme = raw["portfolio_policy.scheme"]
+        actions = {cls: input[action_id(scheme, cls)]() for cls in scheme_classes().get(scheme, {})}
+        return read_settings(base, raw, actions)
 
     return settings
 
