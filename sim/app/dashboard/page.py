@@ -11,6 +11,7 @@ from typing import Any
 from shiny import ui
 
 from sim.app.dashboard.controls import (
+    STRATEGY,
     Control,
     action_choices,
     action_id,
@@ -92,8 +93,8 @@ def _actions(scenario: Scenario) -> list[Any]:
 def sidebar(scenario: Scenario, start: Scenario) -> Any:
     """Strategy levers, segment mix, run size, and the run, variant and download buttons."""
     main, segments, _ = levers(scenario)
-    strategy = [widget(c, current_value(start, c.path)) for c in main[:6]]
-    size = [widget(c, current_value(start, c.path)) for c in main[6:]]
+    strategy = [widget(c, current_value(start, c.path)) for c in main[: len(STRATEGY)]]
+    size = [widget(c, current_value(start, c.path)) for c in main[len(STRATEGY) :]]
     mix = []
     for i, seg in enumerate(scenario.segments):
         these = [c for c in segments if c.path.startswith(f"segments[{i}].")]
@@ -110,7 +111,9 @@ def sidebar(scenario: Scenario, start: Scenario) -> Any:
             ui.accordion_panel(
                 "What-if variants",
                 ui.input_text("variant_name", "name of the variant", placeholder="e.g. collaborative"),
-                ui.input_action_button("save_variant", "Save current settings as a variant", class_="btn-sm"),
+                ui.input_task_button(
+                    "save_variant", "Save current settings as a variant", label_busy="Comparing...", class_="btn-sm"
+                ),
                 ui.input_action_button("clear_variants", "Clear variants", class_="btn-outline-secondary btn-sm"),
             ),
             ui.accordion_panel(
