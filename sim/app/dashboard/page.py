@@ -28,6 +28,8 @@ CSS = """
 .crmsim-table td:not(:first-child), .crmsim-table th:not(:first-child) { text-align: right; white-space: nowrap; }
 .crmsim-table.kpis td:last-child, .crmsim-table.kpis th:last-child {
   text-align: left; color: #555; font-size: .85em; white-space: normal; }
+.crmsim-table.kpis { table-layout: auto; width: 100%; }
+.crmsim-table.kpis td:first-child { min-width: 8em; }
 .crmsim-table caption { caption-side: bottom; font-size: .85em; }
 .crmsim-note { color: #7a4f01; font-size: .9em; margin: .2em 0; }
 .crmsim-progress { font-size: .85em; }
@@ -135,7 +137,7 @@ def _results_tab() -> Any:
         ui.layout_columns(
             ui.card(ui.card_header("KPIs with 95% intervals"), ui.output_ui("kpis")),
             ui.card(ui.card_header("Customer lifetime value"), ui.output_ui("clv")),
-            col_widths=(6, 6),
+            col_widths=(7, 5),
         ),
         ui.card(
             ui.card_header("Who is where: relationship stages and loyalty-ladder rungs"),
