@@ -30,6 +30,7 @@ from sim.app.dashboard.controls import (
 from sim.app.dashboard.jobs import Job
 from sim.app.dashboard.worker import Cancelled, Worker
 from sim.errors import UsageError
+from sim.experiments.cost import seconds_needed
 from sim.scenario import Scenario, ScenarioError
 
 MAX_VARIANTS = 4
@@ -202,8 +203,12 @@ def _on_click(input: Any, button: str, settings: Any, f: Followed, job: Callable
         sc, _, _ = settings()
         if sc is None:
             ui.notification_show("The settings are not valid: fix the fields marked in red first.", type="error")
-        else:
-            f.task.invoke(job(sc))
+            return
+        todo = job(sc)
+        minutes = seconds_needed(sc, todo.steps, 1) / 60.0  # one replication a step, as the worker runs them
+        if minutes > 1.0:
+            ui.notification_show(f"This will take about {minutes:,.0f} minutes; Cancel stops it.", duration=10)
+        f.task.invoke(todo)
 
 
 def _results(input: Any, settings: Any, run: Followed) -> None:
