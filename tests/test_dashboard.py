@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -165,6 +168,25 @@ def test_the_worker_caches_by_content_within_its_budget_and_cancels_between_repl
             assert get_path(again.scenario.model_dump(), "seed") == 2
             assert worker.cached(Job("run", small(seed=2))) is again
             assert worker.cached(job) is None  # the older result left the cache when the budget was full
+        finally:
+            worker.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_worker_that_dies_fails_its_job_and_the_next_job_gets_a_new_one():
+    async def scenario():
+        worker = Worker()
+        try:
+            waiting = asyncio.ensure_future(worker.submit(Job("run", small(replications=500))))
+            while (worker.progress() or ("", 0, 0))[1] < 1:
+                await asyncio.sleep(0.05)
+            for process in list(worker._pool._processes.values()):  # as the kernel's out-of-memory killer would
+                os.kill(process.pid, signal.SIGKILL)
+            with pytest.raises(BrokenProcessPool):
+                await waiting
+            res = await worker.submit(Job("run", small()))
+            assert len(res.replications) == small().replications
         finally:
             worker.close()
 

@@ -11,6 +11,7 @@ import hashlib
 import html
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from shiny import reactive, render, ui
@@ -68,6 +69,8 @@ def _problem(task: reactive.ExtendedTask) -> str | None:
         task.result()
     except Cancelled:
         return None
+    except BrokenProcessPool:
+        return "the worker process stopped during this job (out of memory, or killed); run again to start a new one"
     except (ScenarioError, UsageError, ValueError) as exc:
         return str(exc)
     except Exception as exc:  # a bug: say so on the page rather than leave it blank

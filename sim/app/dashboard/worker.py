@@ -16,6 +16,7 @@ import multiprocessing as mp
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import pandas as pd
@@ -72,9 +73,20 @@ class Worker:
     """The background process, its cache of results by job content, and what it is doing now."""
 
     def __init__(self, cache_bytes: float = 2e9) -> None:
-        # Forked before the server starts any thread, with the engine already imported here: the worker starts
-        # at once (a spawned one imports everything again, about 3 s on 2 cores before its first result).
-        # Forking a process that runs threads can deadlock the child, so then it is spawned.
+        self._new_process()
+        self._cache: OrderedDict[str, tuple[Any, float]] = OrderedDict()
+        self._cache_bytes = cache_bytes
+        self._pending: dict[str, Future] = {}
+        self._jobs: dict[int, tuple[Job, int]] = {}
+        self._serial = 0
+
+    def _new_process(self) -> None:
+        """Start the worker process and its shared counters.
+
+        Forked before the server starts any thread, with the engine already imported here, it starts at once
+        (a spawned one imports everything again: about 3 s on 2 cores before its first result).  Forking a
+        process that runs threads can deadlock the child, so then it is spawned.
+        """
         import sim.experiments  # noqa: F401
 
         fork = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
@@ -83,11 +95,6 @@ class Worker:
         self._pool = ProcessPoolExecutor(
             1, mp_context=ctx, initializer=_start, initargs=(self._done, self._current, self._cancel)
         )
-        self._cache: OrderedDict[str, tuple[Any, float]] = OrderedDict()
-        self._cache_bytes = cache_bytes
-        self._pending: dict[str, Future] = {}
-        self._jobs: dict[int, tuple[Job, int]] = {}
-        self._serial = 0
 
     def cached(self, job: Job) -> Any | None:
         """The result of `job` if it was computed before (None otherwise)."""
@@ -104,7 +111,11 @@ class Worker:
         self._serial += 1
         self._jobs[self._serial] = (job, job.steps)
         self._cancel.clear()
-        fut = self._pool.submit(execute, self._serial, job)
+        try:
+            fut = self._pool.submit(execute, self._serial, job)
+        except BrokenProcessPool:  # the worker died (out of memory, killed): the next job gets a new one
+            self._new_process()
+            fut = self._pool.submit(execute, self._serial, job)
         self._pending[key] = fut
         fut.add_done_callback(lambda f: self._finish(key, f))
         return fut
