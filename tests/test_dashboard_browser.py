@@ -98,7 +98,7 @@ def test_a_lever_and_run_change_the_kpis(opened):
     assert errors == []
 
 
-def test_a_saved_variant_shows_paired_differences_with_intervals(opened):
+def test_a_saved_variant_and_the_fitd_view_show_paired_differences_with_intervals(opened):
     page, errors = opened
     page.select_option(f"#{input_id('strategy.account_growth')}", "all_at_once")
     _fill(page, "#variant_name", "aao", "What-if variants")
@@ -110,6 +110,11 @@ def test_a_saved_variant_shows_paired_differences_with_intervals(opened):
     assert "aao" in text and "profit" in text and "95% interval" in text
     assert re.search(r"-?[\d,.]+ \.\. -?[\d,.]+", text)  # an interval per row
     assert page.locator("#differences_plot img").count() == 1
+    page.click("#fitd")  # the ready view: FITD against all-at-once at equal effort, with its caveat
+    view = page.locator("#fitd_view")
+    view.locator("table").wait_for(timeout=TIMEOUT)
+    assert "Equal effort" in view.inner_text() and "size_effect" in view.inner_text()
+    assert "all_at_once" in view.locator("table").inner_text()
     assert errors == []
 
 

@@ -328,11 +328,11 @@ def _variants(input: Any, base: Scenario, settings: Any, variants: Any, compare:
 def _fitd(input: Any, settings: Any, fitd: Followed) -> None:
     from sim.experiments import paired_differences
 
-    effort = reactive.value((0.0, 0.0))
+    effort = reactive.value((0.0, 0.0, 0.0))
 
     def job(sc: Scenario) -> Job:
         offer = sc.account_growth.foot_in_the_door
-        effort.set((offer.offer_rate, offer.offer_cost))
+        effort.set((offer.offer_rate, offer.offer_cost, offer.size_effect))
         return Job("compare", sc, {"variants": fitd_arms(sc)})
 
     _on_click(input, "fitd", settings, fitd, job)
@@ -342,12 +342,21 @@ def _fitd(input: Any, settings: Any, fitd: Followed) -> None:
         table = fitd.result.get()
         if fitd.alert() is not None or table is None:
             return fitd.alert()
-        rate, cost = effort.get()
+        rate, cost, size_effect = effort.get()
         note = (
             f"Equal effort: both arms make offers at FITD's offer rate ({rate:g} a month) and cost per offer "
             f"({cost:g}), so the difference is the strategy's, not the contact rate's."
         )
-        return ui.div(ui.p(note), ui.HTML(views.differences_table(paired_differences(table, "foot_in_the_door"))))
+        caveat = (
+            "The verdict hinges on how much a larger request deters acceptance, "
+            f"account_growth.foot_in_the_door.size_effect ({size_effect:g} here; a judgement call no source gives: "
+            "README, The research question). Set it from your own offer data in the Advanced tab before acting."
+        )
+        return ui.div(
+            ui.p(note),
+            ui.p(caveat, class_="crmsim-note"),
+            ui.HTML(views.differences_table(paired_differences(table, "foot_in_the_door"))),
+        )
 
 
 def _optimizers(input: Any, settings: Any, portfolio: Followed, migration: Followed) -> None:
