@@ -48,8 +48,32 @@ def peak_memory(customers: int, months: int, record: str) -> float:
     return float(peak)
 
 
-def replication_rates(reps: int, customers: int, months: int, repeat: int) -> tuple[float, float, float]:
-    """Replications per second serially and on all local cores once the workers are up, and the start-up time.
+def dask_rate(jobs: list[tuple], serial: list, repeat: int) -> tuple[float, float] | None:
+    """Replications per second on a local Dask cluster (one single-threaded worker process per core), and its start.
+
+    The same jobs as the local runs, sent through ``--cluster``'s path (`map_jobs` with an address); their KPI rows
+    must equal the serial ones.  None when Dask is not installed (``pip install 'crmsim[distributed]'``).
+    """
+    try:
+        from dask.distributed import LocalCluster
+    except ImportError:
+        return None
+    t = time.perf_counter()
+    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, dashboard_address=None) as cluster:
+        map_jobs(kpis, jobs[:1] * (os.cpu_count() or 1), None, None, cluster.scheduler_address)  # workers import
+        startup = time.perf_counter() - t
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            rows = map_jobs(kpis, jobs, None, None, cluster.scheduler_address)
+            times.append(time.perf_counter() - t)
+        assert rows == serial, "Dask results differ from serial ones"
+    return len(jobs) / min(times), startup
+
+
+def replication_rates(reps: int, customers: int, months: int, repeat: int) -> tuple:
+    """Replications per second serially and on all local cores once the workers are up, the start-up time, and
+    the Dask cluster's rate and start-up (:func:`dask_rate`).
 
     Comparison-style jobs (KPI rows come back).  The first parallel call in a
     process also starts the worker processes, which import numpy, scipy and
@@ -74,7 +98,7 @@ def replication_rates(reps: int, customers: int, months: int, repeat: int) -> tu
     startup = time.perf_counter() - t - ts / reps
     tp, parallel = fastest(None)
     assert serial == parallel, "parallel results differ from serial ones"
-    return reps / ts, reps / tp, startup
+    return reps / ts, reps / tp, startup, dask_rate(jobs, serial, repeat)
 
 
 def main() -> None:
@@ -140,7 +164,7 @@ def main() -> None:
             "GiB",
         )
     cores = os.cpu_count() or 1
-    serial, parallel, startup = replication_rates(4 if args.quick else 32, 2000, months, rep)
+    serial, parallel, startup, dask = replication_rates(4 if args.quick else 32, 2000, months, rep)
     add("parallel", "replications/s serial (2,000 customers) (baseline)", serial, "replications/s")
     add(
         "parallel",
@@ -150,6 +174,11 @@ def main() -> None:
         serial,
     )
     add("parallel", "one-off start-up of the worker processes", startup, "s")
+    if dask is not None:
+        rate, dask_startup = dask
+        add("parallel", f"replications/s on a local Dask cluster, {cores} workers, identical results", rate,
+            "replications/s", serial)  # fmt: skip
+        add("parallel", "one-off start-up of the Dask cluster and its workers", dask_startup, "s")
     for n in [100, 1000] if args.quick else [100, 1000, 10_000, 100_000]:
         x = portfolio_scenarios(n, 200)
         t = time.perf_counter()

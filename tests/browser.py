@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -58,7 +59,10 @@ def dashboard(scenario: Path | None = None, timeout: float = 60.0) -> Iterator[s
     port = free_port()
     cmd = [sys.executable, "-m", "sim", "dashboard", "--port", str(port)] + ([str(scenario)] if scenario else [])
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A session of its own, so that the server, its worker and the worker's pool all stop together.
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + timeout
@@ -68,16 +72,19 @@ def dashboard(scenario: Path | None = None, timeout: float = 60.0) -> Iterator[s
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
                     raise RuntimeError(f"the dashboard did not answer on {url}: {proc.stdout.read()}") from None
                 time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import subprocess
+import sys
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -25,6 +29,7 @@ from sim.app.dashboard.server import BASELINE, fitd_arms, whatif_scenario
 from sim.app.dashboard.worker import Cancelled, Worker
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.paths import get_path
+from tests.browser import free_port
 from tests.conftest import small
 from tests.reference import LADDER_WITH_CHURN
 
@@ -191,3 +196,25 @@ def test_a_worker_that_dies_fails_its_job_and_the_next_job_gets_a_new_one():
             worker.close()
 
     asyncio.run(scenario())
+
+
+def test_a_killed_server_leaves_no_worker_computing_on():
+    port = free_port()
+    cmd = [sys.executable, "-m", "sim", "dashboard", "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert "http://127.0.0.1:" in proc.stdout.readline()  # printed once the worker is started
+        time.sleep(1.0)
+        os.kill(proc.pid, signal.SIGKILL)  # no chance to stop its worker
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)  # anything left in the server's session?
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+        pytest.fail("the dashboard's worker outlived its server")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

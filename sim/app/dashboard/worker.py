@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing as mp
+import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,11 +36,20 @@ _current: Any = None
 _cancel: Any = None
 
 
-def _start(done: Any, current: Any, cancel: Any) -> None:
-    """Worker start-up: keep the shared counters and import the engine (its first job loads the compiled code)."""
+def _start(done: Any, current: Any, cancel: Any, server: int) -> None:
+    """Worker start-up: keep the shared counters, import the engine, and end with the server process."""
     global _done, _current, _cancel
     _done, _current, _cancel = done, current, cancel
     import sim.experiments  # noqa: F401  (imported once here, not in every job)
+
+    threading.Thread(target=_end_with, args=(server,), daemon=True).start()
+
+
+def _end_with(server: int) -> None:
+    """Exit when the server process is gone (killed without the chance to stop its worker): no orphan computes on."""
+    while os.getppid() == server:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _tick(k: int) -> None:
@@ -93,7 +104,7 @@ class Worker:
         ctx = mp.get_context("fork" if fork else "spawn")
         self._done, self._current, self._cancel = ctx.Value("q", 0), ctx.Value("q", -1), ctx.Event()
         self._pool = ProcessPoolExecutor(
-            1, mp_context=ctx, initializer=_start, initargs=(self._done, self._current, self._cancel)
+            1, mp_context=ctx, initializer=_start, initargs=(self._done, self._current, self._cancel, os.getpid())
         )
 
     def cached(self, job: Job) -> Any | None:
@@ -151,6 +162,8 @@ class Worker:
             fut.cancel()
 
     def close(self) -> None:
-        """Stop the worker process."""
+        """Stop the worker process now (a job it runs is abandoned)."""
         self.cancel()
+        for process in list(getattr(self._pool, "_processes", {}).values()):  # no public kill before Python 3.14
+            process.terminate()
         self._pool.shutdown(wait=False, cancel_futures=True)
