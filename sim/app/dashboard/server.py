@@ -97,6 +97,7 @@ def _figure(fig: Any, caption: str) -> Any:
 
 
 _DRAWN: OrderedDict[tuple[str, str], Any] = OrderedDict()
+MAX_DRAWN = 128  # figures of the latest runs, about 100 kB of PNG each
 
 
 def drawn_once(name: str, scenario: Scenario, draw: Callable[[], Any]) -> Any:
@@ -104,7 +105,7 @@ def drawn_once(name: str, scenario: Scenario, draw: Callable[[], Any]) -> Any:
     key = (name, hashlib.sha1(scenario.model_dump_json().encode("utf-8")).hexdigest())
     if key not in _DRAWN:
         _DRAWN[key] = draw()
-        while len(_DRAWN) > 2 * 64:  # the worker keeps 64 results
+        while len(_DRAWN) > MAX_DRAWN:
             _DRAWN.popitem(last=False)
     return _DRAWN[key]
 
