@@ -85,6 +85,8 @@ def test_page_opens_on_the_kpis_with_no_console_error(opened):
     assert re.fullmatch(r"-?[\d,]+(\.\d+)?", _kpi(page, "profit"))
     assert "95% interval" in page.locator("table.kpis").inner_text()
     assert page.locator("#clv img").count() == 1 and page.locator("#occupancy img").count() == 1
+    invalid = page.evaluate("[...document.querySelectorAll('input')].filter(e => !e.validity.valid).map(e => e.id)")
+    assert invalid == []  # every input's own value passes the browser's checks (decimals included)
     assert errors == []
 
 

@@ -64,7 +64,7 @@ def widget(c: Control, value: Any) -> Any:
     elif c.kind == "switch":
         w = ui.input_checkbox(c.id, c.label, bool(shown))
     elif c.kind in ("number", "integer"):
-        step = 1 if c.kind == "integer" else None
+        step = 1 if c.kind == "integer" else "any"  # HTML's "any": a decimal is a valid value, not a step mismatch
         w = ui.input_numeric(c.id, c.label, shown, min=c.low, max=c.high, step=step, update_on="blur")
     else:
         w = ui.input_text(c.id, c.label, str(shown), update_on="blur")
@@ -167,7 +167,7 @@ def _optimize_tab() -> Any:
     portfolio = ui.card(
         ui.card_header("Efficient portfolio of segments (needs two or more segments)"),
         ui.input_numeric(
-            "capacity", "capacity (share of the cost to serve everyone)", 0.5, min=0.01, max=1.0, step=0.05
+            "capacity", "capacity (share of the cost to serve everyone)", 0.5, min=0.0001, max=1.0, step="any"
         ),
         ui.input_task_button("optimize_portfolio", "Choose the portfolio", class_="btn-sm"),
         ui.output_ui("portfolio_view"),
