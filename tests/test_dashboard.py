@@ -22,12 +22,12 @@ from sim.app.dashboard.controls import (
     levers,
     read_settings,
     scheme_classes,
-    settle,
 )
 from sim.app.dashboard.jobs import Job
 from sim.app.dashboard.server import BASELINE, fitd_arms, whatif_scenario
 from sim.app.dashboard.worker import Cancelled, Worker
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.overrides import with_changes
 from sim.scenario.paths import get_path
 from tests.browser import free_port
 from tests.conftest import small
@@ -103,7 +103,7 @@ def test_bad_values_get_the_validate_message_beside_their_field():
     with pytest.raises(ScenarioError, match="migration.spend"):
         every["migration.spend"].read("[1, 2")
     with pytest.raises(ScenarioError) as exc:
-        settle(sc, {"firm.gross_margin": 1.5, "horizon_months": 0})
+        with_changes(sc, {"firm.gross_margin": 1.5, "horizon_months": 0})
     placed = field_errors(str(exc.value), list(every))
     assert placed["firm.gross_margin"].startswith("firm.gross_margin = 1.5:")
     assert placed["horizon_months"].startswith("horizon_months = 0:")
@@ -113,7 +113,7 @@ def test_a_rule_across_fields_lands_beside_the_fields_it_names():
     sc = load_scenario("scenarios/segments.toml")
     paths = [c.path for c in controls(sc)]
     with pytest.raises(ScenarioError) as exc:
-        settle(sc, {"segments[0].share": 0.9})
+        with_changes(sc, {"segments[0].share": 0.9})
     placed = field_errors(str(exc.value), paths)
     assert set(placed) == {f"segments[{i}].share" for i in range(len(sc.segments))}
     assert all("shares sum to" in m for m in placed.values())
@@ -134,7 +134,7 @@ def test_the_downloaded_what_if_runs_the_current_settings_and_compares_what_the_
 def test_fitd_arms_have_equal_effort():
     sc = small(account_growth={"foot_in_the_door": {"offer_rate": 0.07, "offer_cost": 55.0}})
     arms = fitd_arms(sc)
-    aao = settle(sc, arms["all_at_once"])
+    aao = with_changes(sc, arms["all_at_once"])
     assert aao.account_growth.all_at_once.offer_rate == 0.07
     assert aao.account_growth.all_at_once.offer_cost == 55.0
 

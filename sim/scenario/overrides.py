@@ -15,14 +15,19 @@ from sim.scenario.paths import set_path
 from sim.scenario.schema import Scenario, build_scenario
 
 
-def apply(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
-    """A new scenario with each dotted path set to its value, validated again."""
-    if not changes:
-        return scenario
+def with_changes(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
+    """A new scenario with each dotted path set to its value, validated as a file is (ScenarioError names the field)."""
     data = copy.deepcopy(scenario.model_dump())
     for path, value in changes.items():
         set_path(data, path.split("."), value, path)
+    return build_scenario(data)
+
+
+def apply(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
+    """A new scenario with each dotted path set to its value, validated again; an error says what was set."""
+    if not changes:
+        return scenario
     try:
-        return build_scenario(data)
+        return with_changes(scenario, changes)
     except ScenarioError as exc:
         raise ScenarioError(f"{exc} (after setting {', '.join(f'{k} = {v!r}' for k, v in changes.items())})") from None

@@ -17,16 +17,14 @@ INTERACTIVE = 1_500_000
 
 
 def interactive(scenario: Scenario) -> Scenario:
-    """The scenario at a size that runs within seconds on 2 cores (fewer customers, then fewer replications)."""
-    reps = min(scenario.replications, 10)
-    customers = scenario.population.customers
+    """The scenario at a size that runs within seconds on 2 cores: 2 to 10 replications, then fewer customers."""
+    reps = min(max(scenario.replications, 2), 10)  # two at least, for an interval
     per_customer = scenario.horizon_months * reps
+    customers = scenario.population.customers
     if customers * per_customer > INTERACTIVE:
         customers = max(100, INTERACTIVE // per_customer)
-    cohorts = scenario.population.cohorts
     return scenario.with_overrides(
-        replications=max(reps, 2),
-        population={**scenario.population.model_dump(), "customers": customers, "cohorts": cohorts},
+        replications=reps, population={**scenario.population.model_dump(), "customers": customers}
     )
 
 

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import annotated_types as at
+import tomlkit
 from pydantic import BaseModel
 
 from sim.engine.modes import check_levers, ignored_levers
-from sim.scenario import Scenario, ScenarioError, build_scenario
-from sim.scenario.paths import get_path, set_path
+from sim.scenario import Scenario, ScenarioError
+from sim.scenario.overrides import with_changes
+from sim.scenario.paths import get_path
 from sim.scenario.schema import DEFAULT_ACTIONS, Action
 
 #: The levers a strategist moves first, shown in the sidebar (every other field is in the advanced panel).
@@ -98,8 +100,6 @@ def input_id(path: str) -> str:
 
 def toml_literal(value: Any) -> str:
     """A list or table as a one-line TOML value."""
-    import tomlkit
-
     if isinstance(value, dict):  # an inline table, {} when empty (a bare item would print nothing)
         table = tomlkit.inline_table()
         table.update(value)
@@ -142,17 +142,16 @@ def _control(path: str, info: Any) -> Control:
     return Control(path, "toml", help_text + " (a TOML value)")
 
 
-def controls(scenario: Scenario, model: BaseModel | None = None, prefix: str = "") -> list[Control]:
-    """Every field of the scenario as a control, in schema order (segments one by one)."""
-    model = scenario if model is None else model
+def controls(model: BaseModel, prefix: str = "") -> list[Control]:
+    """Every field of the scenario (or of a table in it, at `prefix`) as a control, in schema order."""
     out: list[Control] = []
     for name, info in type(model).model_fields.items():
         path, value = f"{prefix}{name}", getattr(model, name)
         if isinstance(value, BaseModel):
-            out += controls(scenario, value, f"{path}.")
+            out += controls(value, f"{path}.")
         elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
             for i, item in enumerate(value):
-                out += controls(scenario, item, f"{path}[{i}].")
+                out += controls(item, f"{path}[{i}].")
         else:
             out.append(_control(path, info))
     return out
@@ -221,7 +220,7 @@ def read_settings(
     if errors:
         return None, errors, changes
     try:
-        sc = settle(base, changes)
+        sc = with_changes(base, changes)
     except ScenarioError as exc:
         return None, field_errors(str(exc), list(raw)), changes
     ignored = ignored_levers(sc, changes)
@@ -230,14 +229,6 @@ def read_settings(
     except ScenarioError as exc:
         return None, dict.fromkeys(ignored, str(exc)), changes
     return sc, {}, changes
-
-
-def settle(base: Scenario, changes: dict[str, Any]) -> Scenario:
-    """`base` with each dotted path set, validated as a scenario file is (ScenarioError lists every bad field)."""
-    data = copy.deepcopy(base.model_dump())
-    for path, value in changes.items():
-        set_path(data, path.split("."), value, path)
-    return build_scenario(data)
 
 
 def field_errors(message: str, paths: list[str]) -> dict[str, str]:

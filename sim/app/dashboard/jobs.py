@@ -8,7 +8,6 @@ back to the page: tables and reports, never the customer-month panel.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiments.executors import job_key
 from sim.scenario import Scenario
 
 Tick = Callable[[int], None]
@@ -34,9 +34,8 @@ class Job:
 
     @property
     def key(self) -> str:
-        """A digest of everything the result depends on (the cache key)."""
-        text = json.dumps([self.kind, self.scenario.model_dump(mode="json"), self.options], sort_keys=True)
-        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+        """A digest of everything the result depends on (the cache key; the checkpoints' job_key)."""
+        return job_key(self.kind, self.scenario, json.dumps(self.options, sort_keys=True))
 
     @property
     def steps(self) -> int:

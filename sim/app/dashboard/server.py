@@ -7,7 +7,6 @@ tasks' results, and keep showing the last result while a new one computes.
 
 from __future__ import annotations
 
-import hashlib
 import html
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,23 +25,25 @@ from sim.app.dashboard.controls import (
     input_id,
     read_settings,
     scheme_classes,
-    settle,
 )
 from sim.app.dashboard.jobs import Job
 from sim.app.dashboard.worker import Cancelled, Worker
 from sim.errors import UsageError
 from sim.experiments.cost import seconds_needed
 from sim.scenario import Scenario, ScenarioError
+from sim.scenario.overrides import with_changes
 
 MAX_VARIANTS = 4
 BASELINE = "baseline"
 
 
 class Followed:
-    """A task's last good result (kept while a new run computes or after a cancel) and its last problem."""
+    """A task's last good result and the job that made it (kept while a new run computes or after a cancel),
+    and its last problem."""
 
     def __init__(self, task: reactive.ExtendedTask) -> None:
         self.task = task
+        self.job: reactive.Value[Job | None] = reactive.value(None)
         self.result: reactive.Value[Any] = reactive.value(None)
         self.problem: reactive.Value[str | None] = reactive.value(None)
 
@@ -50,7 +51,9 @@ class Followed:
         def _follow() -> None:
             status = task.status()
             if status == "success":
-                self.result.set(task.result())
+                job, result = task.result()
+                self.job.set(job)
+                self.result.set(result)
                 self.problem.set(None)
             elif status == "error":
                 self.problem.set(_problem(task))
@@ -61,6 +64,11 @@ class Followed:
         """The last problem as an alert box (None if the last job went well)."""
         text = self.problem.get()
         return None if text is None else ui.div(text, class_="alert alert-danger")
+
+    def view(self, show: Callable[[Any], Any]) -> Any:
+        """The last problem if there is one, else `show(result)`, else nothing (no result yet)."""
+        result = self.result.get()
+        return self.alert() or (None if result is None else show(result))
 
 
 def _problem(task: reactive.ExtendedTask) -> str | None:
@@ -83,8 +91,8 @@ def follow(worker: Worker, button: str) -> Followed:
 
     @ui.bind_task_button(button_id=button)
     @reactive.extended_task
-    async def task(job: Job) -> Any:
-        return await worker.submit(job)
+    async def task(job: Job) -> tuple[Job, Any]:
+        return job, await worker.submit(job)
 
     return Followed(task)
 
@@ -100,9 +108,9 @@ _DRAWN: OrderedDict[tuple[str, str], Any] = OrderedDict()
 MAX_DRAWN = 128  # figures of the latest runs, about 100 kB of PNG each
 
 
-def drawn_once(name: str, scenario: Scenario, draw: Callable[[], Any]) -> Any:
-    """`draw()` for the run of `scenario`, drawn once: returning to a setting shows its figures at once."""
-    key = (name, hashlib.sha1(scenario.model_dump_json().encode("utf-8")).hexdigest())
+def drawn_once(name: str, job: Job, draw: Callable[[], Any]) -> Any:
+    """`draw()` for the result of `job`, drawn once: returning to a setting shows its figures at once."""
+    key = (name, job.key)
     if key not in _DRAWN:
         _DRAWN[key] = draw()
         while len(_DRAWN) > MAX_DRAWN:
@@ -126,7 +134,7 @@ def _settings(input: Any, base: Scenario) -> Any:
 
 def _size_only(base: Scenario, changes: dict[str, Any]) -> Scenario:
     """The baseline at the current run size (customers, horizon, replications, seed)."""
-    return settle(base, {p: v for p, v in changes.items() if p in SIZE})
+    return with_changes(base, {p: v for p, v in changes.items() if p in SIZE})
 
 
 def _what_if(changes: dict[str, Any]) -> dict[str, Any]:
@@ -140,12 +148,12 @@ def whatif_scenario(base: Scenario, changes: dict[str, Any], variants: dict[str,
     The baseline arm puts back the opened scenario's values of whatever the current settings change, so
     ``crmsim compare`` on the file compares what the dashboard compared.
     """
-    sc = settle(base, changes)
+    sc = with_changes(base, changes)
     if not variants:
         return sc
     undo = {p: current_value(base, p) for p in _what_if(changes)}
     arms = {BASELINE: undo, **{name: {**undo, **v} for name, v in variants.items()}}
-    return settle(sc, {"compare": {"baseline": BASELINE, "variants": arms}})
+    return with_changes(sc, {"compare": {"baseline": BASELINE, "variants": arms}})
 
 
 def fitd_arms(sc: Scenario) -> dict[str, dict[str, Any]]:
@@ -198,6 +206,9 @@ def _show_errors(session: Any, settings: Any) -> None:
         )
 
 
+NOT_VALID = "The settings are not valid: fix the fields marked in red first."
+
+
 def _on_click(input: Any, button: str, settings: Any, f: Followed, job: Callable[[Scenario], Job]) -> None:
     """When `button` is clicked with valid settings, send the job made from them."""
 
@@ -206,7 +217,7 @@ def _on_click(input: Any, button: str, settings: Any, f: Followed, job: Callable
     def _go() -> None:
         sc, _, _ = settings()
         if sc is None:
-            ui.notification_show("The settings are not valid: fix the fields marked in red first.", type="error")
+            ui.notification_show(NOT_VALID, type="error")
             return
         todo = job(sc)
         minutes = seconds_needed(sc, todo.steps, 1) / 60.0  # one replication a step, as the worker runs them
@@ -222,31 +233,27 @@ def _results(input: Any, settings: Any, run: Followed) -> None:
 
     @render.ui
     def run_caption() -> Any:
-        res = run.result.get()
-        return run.alert() or (None if res is None else ui.p(views.describe(res.scenario)))
+        return run.view(lambda res: ui.p(views.describe(res.scenario)))
 
     @render.ui
     def kpis() -> Any:
         res = run.result.get()
         return None if res is None else ui.HTML(views.kpi_table(res.summary()))
 
+    def figure(name: str, plot: Callable[[Any], Any], caption: str) -> Any:
+        """The last run's figure `name`, drawn once per run."""
+        res, job = run.result.get(), run.job.get()
+        return None if res is None else drawn_once(name, job, lambda: _figure(plot(res), caption))
+
     @render.ui
     def occupancy() -> Any:
-        res = run.result.get()
-        if res is None:
-            return None
         caption = "Share of customers per relationship stage and ladder rung over time."
-        return drawn_once(
-            "occupancy", res.scenario, lambda: _figure(plot_occupancy(res.occupancy, res.lifetimes), caption)
-        )
+        return figure("occupancy", lambda res: plot_occupancy(res.occupancy, res.lifetimes), caption)
 
     @render.ui
     def clv() -> Any:
-        res = run.result.get()
-        if res is None:
-            return None
         caption = "Distribution of customer lifetime value per segment."
-        return drawn_once("clv", res.scenario, lambda: _figure(plot_clv_distribution(res.lifetimes), caption))
+        return figure("clv", lambda res: plot_clv_distribution(res.lifetimes), caption)
 
 
 def _progress(input: Any, worker: Worker, tasks: dict[str, Followed]) -> None:
@@ -282,7 +289,7 @@ def _variants(input: Any, base: Scenario, settings: Any, variants: Any, compare:
         saved = dict(variants.get())
         name = (input.variant_name() or "").strip() or f"variant {len(saved) + 1}"
         if sc is None:
-            ui.notification_show("The settings are not valid: fix the fields marked in red first.", type="error")
+            ui.notification_show(NOT_VALID, type="error")
             return
         if name not in saved and len(saved) >= MAX_VARIANTS:
             ui.notification_show(f"Up to {MAX_VARIANTS} variants: clear them to start again.", type="warning")
@@ -315,8 +322,7 @@ def _variants(input: Any, base: Scenario, settings: Any, variants: Any, compare:
 
     @render.ui
     def differences() -> Any:
-        d = diffs()
-        return compare.alert() or (None if d is None else ui.HTML(views.differences_table(d)))
+        return compare.view(lambda _: ui.HTML(views.differences_table(diffs())))
 
     @render.ui
     def differences_plot() -> Any:
@@ -327,37 +333,32 @@ def _variants(input: Any, base: Scenario, settings: Any, variants: Any, compare:
 
 
 def _fitd(input: Any, settings: Any, fitd: Followed) -> None:
-    from sim.experiments import paired_differences
-
-    effort = reactive.value((0.0, 0.0, 0.0))
-
-    def job(sc: Scenario) -> Job:
-        offer = sc.account_growth.foot_in_the_door
-        effort.set((offer.offer_rate, offer.offer_cost, offer.size_effect))
-        return Job("compare", sc, {"variants": fitd_arms(sc)})
-
-    _on_click(input, "fitd", settings, fitd, job)
+    _on_click(input, "fitd", settings, fitd, lambda sc: Job("compare", sc, {"variants": fitd_arms(sc)}))
 
     @render.ui
     def fitd_view() -> Any:
-        table = fitd.result.get()
-        if fitd.alert() is not None or table is None:
-            return fitd.alert()
-        rate, cost, size_effect = effort.get()
-        note = (
-            f"Equal effort: both arms make offers at FITD's offer rate ({rate:g} a month) and cost per offer "
-            f"({cost:g}), so the difference is the strategy's, not the contact rate's."
-        )
-        caveat = (
-            "The verdict hinges on how much a larger request deters acceptance, "
-            f"account_growth.foot_in_the_door.size_effect ({size_effect:g} here; a judgement call no source gives: "
-            "README, The research question). Set it from your own offer data in the Advanced tab before acting."
-        )
-        return ui.div(
-            ui.p(note),
-            ui.p(caveat, class_="crmsim-note"),
-            ui.HTML(views.differences_table(paired_differences(table, "foot_in_the_door"))),
-        )
+        return fitd.view(lambda table: _fitd_table(table, fitd.job.get()))
+
+
+def _fitd_table(table: Any, job: Job) -> Any:
+    """FITD against all-at-once, with the effort both arms had and the caveat on the verdict."""
+    from sim.experiments import paired_differences
+
+    offer = job.scenario.account_growth.foot_in_the_door  # the settings this table was run at
+    note = (
+        f"Equal effort: both arms make offers at FITD's offer rate ({offer.offer_rate:g} a month) and cost per "
+        f"offer ({offer.offer_cost:g}), so the difference is the strategy's, not the contact rate's."
+    )
+    caveat = (
+        "The verdict hinges on how much a larger request deters acceptance, "
+        f"account_growth.foot_in_the_door.size_effect ({offer.size_effect:g} here; a judgement call no source "
+        "gives: README, The research question). Set it from your own offer data in the Advanced tab before acting."
+    )
+    return ui.div(
+        ui.p(note),
+        ui.p(caveat, class_="crmsim-note"),
+        ui.HTML(views.differences_table(paired_differences(table, "foot_in_the_door"))),
+    )
 
 
 def _optimizers(input: Any, settings: Any, portfolio: Followed, migration: Followed) -> None:
@@ -380,13 +381,12 @@ def _optimizers(input: Any, settings: Any, portfolio: Followed, migration: Follo
 
     @render.ui
     def portfolio_view() -> Any:
-        got = portfolio.result.get()
-        if portfolio.alert() is not None or got is None:
-            return portfolio.alert()
-        return ui.HTML(
-            views.notes(got.notes)
-            + views.holdings_table(got.plan, got.scenario)
-            + views.loop_table(got.comparison, "closed loop: the chosen portfolio played on fresh seeds")
+        return portfolio.view(
+            lambda got: ui.HTML(
+                views.notes(got.notes)
+                + views.holdings_table(got.plan, got.scenario)
+                + views.loop_table(got.comparison, "closed loop: the chosen portfolio played on fresh seeds")
+            )
         )
 
     @render.ui
@@ -396,12 +396,8 @@ def _optimizers(input: Any, settings: Any, portfolio: Followed, migration: Follo
 
     @render.ui
     def migration_view() -> Any:
-        got = migration.result.get()
-        if migration.alert() is not None or got is None:
-            return migration.alert()
-        return ui.HTML(
-            views.notes(got.notes) + views.loop_table(got.comparison, "closed loop: the plan played on fresh seeds")
-        )
+        caption = "closed loop: the plan played on fresh seeds"
+        return migration.view(lambda got: ui.HTML(views.notes(got.notes) + views.loop_table(got.comparison, caption)))
 
     @render.ui
     def spend_plan() -> Any:

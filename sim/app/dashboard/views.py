@@ -53,11 +53,14 @@ def kpi_table(summary: pd.DataFrame) -> str:
 
 def differences_table(diff: pd.DataFrame) -> str:
     """Each variant minus the baseline per KPI, paired by replication, with its 95% interval and verdict."""
+    if diff.empty:
+        return html_table([])
+    baseline = diff.baseline.iloc[0] if diff.baseline.nunique() == 1 else "baseline"  # its name heads the column
     rows = [
         {
             "variant": r.variant,
             "KPI": r.kpi.replace("_", " "),
-            r.baseline if len(diff.baseline.unique()) == 1 else "baseline": fmt(r.baseline_mean),
+            baseline: fmt(r.baseline_mean),
             "variant mean": fmt(r.variant_mean),
             "difference": fmt(r.difference),
             "95% interval": _interval(r.ci_low, r.ci_high, r.replications),

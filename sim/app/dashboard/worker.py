@@ -88,8 +88,10 @@ class Worker:
         self._cache: OrderedDict[str, tuple[Any, float]] = OrderedDict()
         self._cache_bytes = cache_bytes
         self._pending: dict[str, Future] = {}
-        self._jobs: dict[int, tuple[Job, int]] = {}
+        self._jobs: dict[int, tuple[Job, int]] = {}  # queued and running jobs by serial, with their steps
         self._serial = 0
+        # Futures finish on the pool's own thread, while the page reads the cache and the queue: one lock for both.
+        self._lock = threading.Lock()
 
     def _new_process(self) -> None:
         """Start the worker process and its shared counters.
@@ -109,35 +111,42 @@ class Worker:
 
     def cached(self, job: Job) -> Any | None:
         """The result of `job` if it was computed before (None otherwise)."""
-        if job.key in self._cache:
-            self._cache.move_to_end(job.key)
-            return self._cache[job.key][0]
-        return None
+        with self._lock:
+            if job.key in self._cache:
+                self._cache.move_to_end(job.key)
+                return self._cache[job.key][0]
+            return None
 
     def start(self, job: Job) -> Future:
         """Queue `job` (or join the same job already queued); its future gives the result."""
         key = job.key
-        if key in self._pending:
-            return self._pending[key]
-        self._serial += 1
-        self._jobs[self._serial] = (job, job.steps)
-        self._cancel.clear()
-        try:
-            fut = self._pool.submit(execute, self._serial, job)
-        except BrokenProcessPool:  # the worker died (out of memory, killed): the next job gets a new one
-            self._new_process()
-            fut = self._pool.submit(execute, self._serial, job)
-        self._pending[key] = fut
-        fut.add_done_callback(lambda f: self._finish(key, f))
+        with self._lock:
+            if key in self._pending:
+                return self._pending[key]
+            self._serial += 1
+            serial = self._serial
+            self._jobs[serial] = (job, job.steps)
+            self._cancel.clear()
+            try:
+                fut = self._pool.submit(execute, serial, job)
+            except BrokenProcessPool:  # the worker died (out of memory, killed): the next job gets a new one
+                self._new_process()
+                fut = self._pool.submit(execute, serial, job)
+            self._pending[key] = fut
+        fut.add_done_callback(lambda f: self._finish(key, serial, f))
         return fut
 
-    def _finish(self, key: str, fut: Future) -> None:
-        self._pending.pop(key, None)
-        if not fut.cancelled() and fut.exception() is None:
-            self._cache[key] = (fut.result(), footprint(fut.result()))
-            # The oldest results go first once the cache holds more than its budget (the newest always stays).
-            while len(self._cache) > 1 and sum(size for _, size in self._cache.values()) > self._cache_bytes:
-                self._cache.popitem(last=False)
+    def _finish(self, key: str, serial: int, fut: Future) -> None:
+        ok = not fut.cancelled() and fut.exception() is None
+        size = footprint(fut.result()) if ok else 0.0
+        with self._lock:
+            self._pending.pop(key, None)
+            self._jobs.pop(serial, None)
+            if ok:
+                self._cache[key] = (fut.result(), size)
+                # The oldest results go first once the cache holds more than its budget (the newest always stays).
+                while len(self._cache) > 1 and sum(s for _, s in self._cache.values()) > self._cache_bytes:
+                    self._cache.popitem(last=False)
 
     async def submit(self, job: Job) -> Any:
         """The result of `job`: from the cache, or computed in the worker without blocking the page."""
@@ -148,17 +157,20 @@ class Worker:
 
     def progress(self) -> tuple[str, int, int] | None:
         """What the worker is doing: (job kind, replications done, replications in all), or None when idle."""
-        if not self._pending:
-            return None
-        job, total = self._jobs.get(self._current.value, (None, 0))
-        if job is None or job.key not in self._pending:
+        with self._lock:
+            if not self._pending:
+                return None
+            job, total = self._jobs.get(self._current.value, (None, 0))
+        if job is None:  # the worker has not started a queued job yet
             return ("waiting", 0, 0)
         return (job.kind, min(self._done.value, total), total)
 
     def cancel(self) -> None:
         """Stop the running job at its next replication and drop the queued ones."""
         self._cancel.set()
-        for fut in list(self._pending.values()):
+        with self._lock:
+            queued = list(self._pending.values())
+        for fut in queued:
             fut.cancel()
 
     def close(self) -> None:
