@@ -18,6 +18,7 @@ from scipy.special import expit as logistic
 from scipy.special import ndtri
 
 from optimize.response import migration_probability as saturating
+from sim.engine.kernel.books import open_month
 from sim.engine.mechanisms import growth, referrals
 from sim.engine.mechanisms.commitment import calculative_target
 from sim.engine.mechanisms.competition import switch_probability
@@ -432,6 +433,8 @@ MECHANISMS = (
 
 def numpy_month(market: Any, env: simpy.Environment, t: int) -> None:
     """One agent month, mechanism by mechanism (monkeypatched over ``Agent.step`` by the tests)."""
+    c, rec = market.customers, market.recorder
+    open_month(c.records, c.n, rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t])
     m = Month(market, env, t)
     acquisition(m)
     m.enter_relationships()

@@ -71,7 +71,8 @@ class Market:
         self.migrating = bool(self.migration_spend.any())
         self.investment_spend = {kind: t for kind, t in tables.items() if t.any()}  # (segment | customer) x rung
         # The portfolio the firm holds: customers outside it are let go as they arrive (here: before month 0).
-        self.holdings = holdings.Holdings(scenario, customers, draws, served_chance)
+        identities = customers.capacity + self.entrants.capacity
+        self.holdings = holdings.Holdings(scenario, customers, draws, identities, served_chance)
         self.dissolve(self.holdings.let_go(np.arange(customers.n)), Cause.NOT_SERVED, 0)
 
     def spend_rows(self, idx: np.ndarray, seg: np.ndarray) -> np.ndarray:
@@ -95,9 +96,10 @@ class Market:
         c = self.customers
         self.month = t
         self._admit_cohort(self.cohorts[t] if t < len(self.cohorts) else 0, t)
-        self.draws.open(t, c.n, c.identity[: c.n] if self.entrants.capacity else None)
+        self.draws.open(t, c.identity[: c.n])
         rec = self.recorder
-        open_month(c.records, c.n, rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t])
+        if not self.mode.opens_months:
+            open_month(c.records, c.n, rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t])
         rec.state(t, c)
 
     def _admit_cohort(self, size: int, t: int) -> None:

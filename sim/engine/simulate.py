@@ -57,7 +57,7 @@ def simulate(
     # Designed customers: those who come by themselves, at month 0 or in a cohort, in order of identity.
     segment = np.concatenate([customers.segment[: customers.n], cohorts.segment])
     index = None if design is None else design.assign(segment, seed, replication)
-    draws = MonthDraws(seed, replication, customers.capacity + cohorts.capacity)
+    draws = MonthDraws(seed, replication)
     market = Market(scenario, customers, recorder, draws, mode, design, index, served, cohorts)
     mode.prepare(market, stream(seed, who, Purpose.TRAITS))
     env = simpy.Environment()

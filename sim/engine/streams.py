@@ -1,4 +1,4 @@
-"""Random streams: one independent generator per replication, purpose (and month), with random access.
+"""Random streams: counter-based uniforms, one stream per replication and purpose, any draw computed alone.
 
 Every mechanism and episode kind draws from a stream of its own, named by a
 purpose string (``"purchase"``, ``"ladder.up"``, ``"growth_offer.2"``...).  A
@@ -8,6 +8,14 @@ uniform (or one row of `width` uniforms) per customer, keyed by the
 customer's identity (its place, unless cohorts enter): customer k meets the
 same draws whatever the strategy and whoever else is in the market (common
 random numbers).
+
+The monthly uniforms are counter-based (Salmon et al. 2011, "Parallel random
+numbers: as easy as 1, 2, 3"): the uniform of (stream, month, identity) is a
+hash of the three, so the compiled month computes a customer's draw where it
+needs it, and only for the customers who reach that mechanism, instead of
+filling an array per stream for the whole market.  The hash is SplitMix64's
+finaliser (Steele, Lea & Flood 2014), applied to the stream's key and to the
+counter separately, so two streams are not shifted copies of each other.
 """
 
 from __future__ import annotations
@@ -16,6 +24,11 @@ import zlib
 from enum import IntEnum
 
 import numpy as np
+from numba import njit
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 over the golden ratio: SplitMix64's increment
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 
 
 class Purpose(IntEnum):
@@ -36,75 +49,95 @@ def purpose_key(name: str) -> int:
 def stream(
     seed: int, replication: int, purpose: Purpose, month: int | None = None, name: str | None = None
 ) -> np.random.Generator:
-    """The generator for one purpose of one replication (and month, and named monthly purpose).
+    """The generator for one purpose of one replication (and month, and named purpose).
 
     Replication r uses ``SeedSequence(seed).spawn(...)[r]``'s key, so any
     replication can be rerun alone and parallel runs match serial ones.
     """
+    return np.random.Generator(np.random.PCG64(_sequence(seed, replication, purpose, month, name)))
+
+
+def _sequence(
+    seed: int, replication: int, purpose: Purpose, month: int | None = None, name: str | None = None
+) -> np.random.SeedSequence:
     key: tuple[int, ...] = (replication, int(purpose))
     if month is not None:
         key += (month,)
     if name is not None:
         key += (purpose_key(name),)
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+    return np.random.SeedSequence(seed, spawn_key=key)
+
+
+@njit(cache=True, inline="always")
+def _mix(z):  # noqa: ANN001, ANN202
+    """SplitMix64's finaliser: a bijection of 64-bit words whose every output bit depends on every input bit."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def combine(key, counter):  # noqa: ANN001, ANN201
+    """64 random bits of position `counter` (an integer >= 0) of the stream with `key`."""
+    return _mix(key ^ _mix((np.uint64(counter) + np.uint64(1)) * _GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def uniform(key, counter):  # noqa: ANN001, ANN201
+    """The uniform on (0, 1) at position `counter` of the stream with `key` (53 bits, never 0 or 1)."""
+    return (np.float64(combine(key, counter) >> _S11) + 0.5) * 2.0**-53
+
+
+@njit(cache=True)
+def _fill(key, identity, width, out):  # noqa: ANN001, ANN202
+    for i in range(len(identity)):
+        first = identity[i] * width
+        for j in range(width):
+            out[i, j] = uniform(key, first + j)
 
 
 class MonthDraws:
-    """The month's uniforms by purpose, each drawn on first use into a buffer that is reused every month.
+    """The month's uniforms by purpose: a key per stream, and the uniforms of whichever customers ask."""
 
-    float32 uniforms: half the cost of float64, and a resolution of 2**-24 is
-    ample for monthly chances.  Buffers are reused because a fresh array a
-    month pays its page faults again (measured: about half the cost of the draw).
-    """
-
-    def __init__(self, seed: int, replication: int, capacity: int) -> None:
-        self.seed, self.replication, self.capacity = seed, replication, capacity
-        self.month, self.rows, self.keys = -1, 0, 0
-        self.identity: np.ndarray | None = None
-        self._buffers: dict[tuple[str, int], np.ndarray] = {}
+    def __init__(self, seed: int, replication: int) -> None:
+        self.seed, self.replication = seed, replication
+        self.month = -1
+        self.identity = np.zeros(0, dtype=np.int64)
+        self._roots: dict[str, np.uint64] = {}  # each purpose's key for the replication
+        self._keys: dict[str, np.uint64] = {}  # ... and for the month
         self._drawn: dict[tuple[str, int], np.ndarray] = {}
 
-    def open(self, month: int, rows: int, identity: np.ndarray | None = None) -> None:
-        """Start month `month` with `rows` customers in the market (of these identities, if not their places)."""
-        self.month, self.rows, self.identity = month, rows, identity
-        # Uniforms drawn per purpose: one per place, or up to the highest identity in the market.
-        self.keys = rows if identity is None else int(identity.max(initial=-1)) + 1
+    def open(self, month: int, identity: np.ndarray) -> None:
+        """Start month `month` with the customers of these identities in the market, by place."""
+        self.month, self.identity = month, identity
+        self._keys.clear()
         self._drawn.clear()
 
-    def block(self, purposes: tuple[str, ...], drawn: tuple[str, ...]) -> np.ndarray:
-        """This month's uniforms of `purposes`, one row each (purposes x customers); rows not `drawn` are left as is.
+    def key(self, purpose: str) -> np.uint64:
+        """This month's key of `purpose`: customer k's uniform is ``uniform(key, identity[k])``."""
+        got = self._keys.get(purpose)
+        if got is None:
+            root = self._roots.get(purpose)
+            if root is None:
+                seq = _sequence(self.seed, self.replication, Purpose.MONTHLY, name=purpose)
+                root = self._roots[purpose] = seq.generate_state(1, np.uint64)[0]
+            got = self._keys[purpose] = np.uint64(combine(root, self.month))
+        return got
 
-        The compiled month reads its uniforms from one array; each row holds
-        exactly what ``self(purpose)`` gives.
-        """
-        buf = self._buffers.get(("block", purposes))
-        if buf is None:
-            buf = self._buffers[("block", purposes)] = np.zeros((len(purposes), self.capacity), dtype=np.float32)
-        out = buf[:, : self.rows]
-        for i, purpose in enumerate(purposes):
-            if purpose not in drawn:
-                continue
-            if self.identity is None:
-                self._stream(purpose).random(out=out[i], dtype=np.float32)
-            else:
-                out[i] = self(purpose)
-        return out
-
-    def _stream(self, purpose: str) -> np.random.Generator:
-        return stream(self.seed, self.replication, Purpose.MONTHLY, self.month, purpose)
+    def keys(self, purposes: tuple[str, ...]) -> np.ndarray:
+        """This month's keys of `purposes`, in order (what the compiled month reads)."""
+        return np.array([self.key(p) for p in purposes], dtype=np.uint64)
 
     def __call__(self, purpose: str, width: int = 1) -> np.ndarray:
-        """Uniforms of `purpose` this month: one per customer (width 1) or one row of `width` per customer."""
-        key = (purpose, width)
-        got = self._drawn.get(key)
+        """Uniforms of `purpose` this month for every place in the market: one each, or a row of `width` each."""
+        got = self._drawn.get((purpose, width))
         if got is None:
-            buf = self._buffers.get(key)
-            if buf is None:
-                buf = self._buffers[key] = np.empty(self.capacity * width, dtype=np.float32)
-            out = buf[: self.keys * width]
-            self._stream(purpose).random(out=out, dtype=np.float32)
-            got = out if width == 1 else out.reshape(self.keys, width)
-            if self.identity is not None:
-                got = got[self.identity]
-            self._drawn[key] = got
+            got = self._drawn[(purpose, width)] = self.at(purpose, slice(None), width)
         return got
+
+    def at(self, purpose: str, places: np.ndarray | slice, width: int = 1) -> np.ndarray:
+        """Uniforms of `purpose` this month for the customers in `places` only (the same numbers as a full draw)."""
+        identity = np.ascontiguousarray(self.identity[places], dtype=np.int64)
+        out = np.empty((len(identity), width))
+        _fill(self.key(purpose), identity, width, out)
+        return out[:, 0] if width == 1 else out

@@ -18,6 +18,7 @@ from sim.engine.mechanisms import growth, referrals, trust
 from sim.engine.modes import mode_for
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
+from sim.engine.streams import purpose_key
 from sim.scenario import Scenario
 from sim.stages import COMMITMENT, DISSOLUTION, EXPANSION, EXPLORATION, Cause
 from tests import oracle
@@ -35,6 +36,13 @@ class HandDraws:
     def __call__(self, purpose: str, width: int = 1) -> np.ndarray:
         u = self.by_purpose.get(purpose, np.full(self.n, NEVER))
         return np.repeat(u[:, None], width, axis=1) if width > 1 else u
+
+    def at(self, purpose: str, places: np.ndarray, width: int = 1) -> np.ndarray:
+        return self(purpose, width)[places]
+
+    def key(self, purpose: str) -> np.uint64:
+        """A compiled scan computes its own uniforms from a key: tests set its chances to 0 or 1 instead."""
+        return np.uint64(purpose_key(purpose))
 
 
 def market(stages_, rung, scenario: Scenario | None = None, capacity: int | None = None, **draws) -> Market:
@@ -204,7 +212,8 @@ def test_trust_components_drift_back_without_contact():
 
 
 def test_advocates_refer_a_prospect_who_enters_next_month():
-    m = market([1, 1], [6, 2], capacity=3, referral=[ALWAYS, ALWAYS], referral__delay=[0.5, 0.5])
+    only_rung_7 = Scenario(purchasing={"referral_rate": [0.0] * 6 + [1.0, 0.0]})
+    m = market([1, 1], [6, 2], only_rung_7, capacity=3, referral__delay=[0.5, 0.5])
     m.month = 3
     env = simpy.Environment()
     mo = Month(m, env, t=3)
@@ -216,10 +225,14 @@ def test_advocates_refer_a_prospect_who_enters_next_month():
 
 
 def test_growth_episodes_start_for_eligible_customers_only():
-    m = market([1, 0, 1], [3, 3, 3], growth__start=[ALWAYS, ALWAYS, NEVER])
-    mo = month(m)
-    growth.step(mo)
-    assert list(m.customers.in_episode) == [True, False, False]
+    sc = Scenario(
+        strategy={"account_growth": "foot_in_the_door"}, account_growth={"foot_in_the_door": {"offer_rate": 1.0}}
+    )
+    m = market([1, 0, 1, 4], [3, 3, 3, 3], sc)
+    m.customers.products[2] = sc.firm.max_products
+    growth.step(month(m))
+    # A prospect, a customer holding every product and a dissolved one are not eligible, whatever the draw.
+    assert list(m.customers.in_episode) == [True, False, False, False]
 
 
 def test_investments_build_bonds_that_act_on_drivers_and_fade():

@@ -1,9 +1,10 @@
 """The compiled agent month (numba): one pass over the customers per month, mechanisms called in order.
 
 :func:`sim.engine.kernel.agent.month` is the loop; this module hands it the
-customer records, the scenario's parameters and the month's uniforms, which it
-draws from the same named streams as every other part of the engine
-(:mod:`sim.engine.streams`).  Compiled code is cached on disk beside the
+customer records, the scenario's parameters and the month's keys of the same
+named streams every other part of the engine draws from
+(:mod:`sim.engine.streams`): each mechanism computes its uniform for a customer
+only when it needs one.  Compiled code is cached on disk beside the
 package (numba's ``cache=True``), so only the first run after an install
 pays for compilation.
 """
@@ -26,21 +27,13 @@ class Kernel:
         self.params = params(market.scenario)
         self.spend = spend(market)
         self.tables, self.migration = spend_tables(market)
-        # A stream is drawn only where the market reads it (its row is never read otherwise).
-        sc = market.scenario
-        unread = {
-            "migration": not market.migrating,
-            "event": not any(s.event_rate > 0 for s in sc.segments),
-            "event.detect": sc.strategy.prospecting != "event_oriented",
-        }
-        self.streams = tuple(name for name in STREAMS if not unread.get(name, False))
 
     def month(self, t: int) -> None:
         """Run month t's pass (acquisition to trust drift) and record what it spent and whom it counted."""
         m, rec = self.market, self.market.recorder
-        u = m.draws.block(STREAMS, self.streams)
+        u = m.draws.keys(STREAMS)
         entering = np.array([m.entering.start, m.entering.stop], dtype=np.int64)
         rec.invested[t] += month(
             m.customers.records, m.customers.n, t, self.params, self.spend, self.tables, self.migration, u, entering,
-            rec.relationships[t], rec.ladder[t],
+            rec.relationships[t], rec.ladder[t], (rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t]),
         )  # fmt: skip

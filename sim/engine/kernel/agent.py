@@ -1,9 +1,9 @@
 """The agent month compiled: one pass over the customers, each going through the mechanisms in order.
 
 Each mechanism is a small compiled function of one customer in its own module
-of :mod:`sim.engine.mechanisms` (``step(r, k, p, u, ...)``: ``r`` is customer
-``k``'s record, ``p`` the parameters, ``u`` the month's uniforms, one row per
-stream); numba inlines them here, so this module only says in which order
+of :mod:`sim.engine.mechanisms` (``step(r, p, u, ...)``: ``r`` is the
+customer's record, ``p`` the parameters, ``u`` the month's stream keys, from
+which ``draw`` computes the customer's uniforms); numba inlines them here, so this module only says in which order
 they run and what one hands to the next (who bought, who had a failure, the
 month's trust...).  A customer's month depends only on its own state, so the
 order of customers does not matter; the portfolio review (which ranks
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from numba import njit
 
+from sim.engine.kernel import books
 from sim.engine.mechanisms import (
     acquisition,
     commitment,
@@ -31,7 +32,7 @@ from sim.engine.mechanisms import (
     stages,
     trust,
 )
-from sim.engine.mechanisms.draws import STREAMS, U_DISSOLUTION, U_FAILURE_DROP
+from sim.engine.mechanisms.draws import STREAMS, U_DISSOLUTION, U_FAILURE_DROP, draw
 from sim.engine.strategies import portfolio, pricing, prospecting
 from sim.stages import AWARENESS, DISSOLUTION, Cause
 
@@ -49,7 +50,7 @@ def dissolve(r, cause, t):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, inline="always")
-def relationship(r, k, p, s, tables, migration, u, t, new, relationships, market):  # noqa: ANN001, ANN201
+def relationship(r, p, s, tables, migration, u, t, new, relationships, market):  # noqa: ANN001, ANN201
     """A customer in a relationship: investments to ladder, stages, competition and dissolution.  Returns the spend.
 
     `market` is the month's season, shadow price of capacity and demand at list prices (pricing.month_terms).
@@ -57,57 +58,64 @@ def relationship(r, k, p, s, tables, migration, u, t, new, relationships, market
     rung, stage = r.rung, r.stage
     rate, cost_factor, price, invest, reprice = portfolio.effects(r, p)
     relationships[r.segment, rung] += 1
-    arose = events.step(r, k, p, u)
+    arose = events.step(r, p, u)
     if p.event_oriented:
-        r.cost += prospecting.step(r, k, p, u, arose)
+        r.cost += prospecting.step(r, p, u, arose)
     spent = investments.step(r, p, s, tables, rung)
-    interactions.step(r, k, p, u, not new, rate, invest)
+    interactions.step(r, p, u, not new, rate, invest)
     x, demand = pricing.terms(r, p, market)
-    buy, coverage, target = purchases.step(r, k, p, u, new, rung, stage, price * x, cost_factor, demand)
+    buy, coverage, target = purchases.step(r, p, u, new, rung, stage, price * x, cost_factor, demand)
     if p.yield_managed:
         pricing.unfairness(r, p, x, buy)
-    failed, resolved = service.step(r, k, p, u, buy)
+    failed, resolved = service.step(r, p, u, buy)
     if buy:
         satisfaction.step(r, p, stage, failed, resolved)
     sat = r.satisfaction
     trust_level, switching, dependence = commitment.step(r, p, coverage)
     share_of_wallet.step(r, p, target)
     unresolved = failed and not resolved
-    shaken = unresolved and u[U_FAILURE_DROP, k] < p.ladder.failure_drop * r.transaction_u
-    spent += ladder.step(r, k, p, s, migration, u, shaken)
-    stages.step(r, k, p, u, t, trust_level, sat, r.share_of_wallet)
-    if competition.step(r, k, p, u, stage, reprice, switching, sat):
+    shaken = unresolved and draw(u, U_FAILURE_DROP, r) < p.ladder.failure_drop * r.transaction_u
+    spent += ladder.step(r, p, s, migration, u, shaken)
+    stages.step(r, p, u, t, trust_level, sat, r.share_of_wallet)
+    if competition.step(r, p, u, stage, reprice, switching, sat):
         dissolve(r, COMPETITOR, t)
-    elif dissolution.step(r, k, p, u, stage, sat, trust_level, dependence, unresolved):
+    elif dissolution.step(r, p, u, stage, sat, trust_level, dependence, unresolved):
         dissolve(r, DISSATISFACTION, t)
     return spent
 
 
 @njit(cache=True, _nrt=False)  # no reference counting: the pass allocates nothing
-def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladder):  # noqa: ANN001, ANN201
+def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladder, occupancy):  # noqa: ANN001, ANN201
     """One agent month over customers 0..n-1 (before review, referrals and growth offers).  Returns the spend.
 
-    Counts customers in a relationship (`relationships`) and on the ladder
-    (`on_ladder`) by segment and starting rung: whom each lever's spend reaches.
+    Opens each customer's month (books.open_customer: `occupancy` is the
+    stage, rung and active-rung counts) and counts customers in a relationship
+    (`relationships`) and on the ladder (`on_ladder`) by segment and starting
+    rung: whom each lever's spend reaches.
     """
+    stages, rungs, active_rungs = occupancy
+    stages[:] = 0
+    rungs[:] = 0
+    active_rungs[:] = 0
     relationships[:] = 0
     on_ladder[:] = 0
     spent = 0.0
     market = pricing.month_terms(t, p)
     for k in range(n):
         r = c[k]
+        books.open_customer(r, stages, rungs, active_rungs)
         stage = r.stage
         if stage == DISSOLUTION:
             trust.drift(r, p)
             continue
         on_ladder[r.segment, r.rung] += 1
         if stage != AWARENESS:
-            spent += relationship(r, k, p, s, tables, migration, u, t, False, relationships, market)
-        elif acquisition.step(r, k, p, u, entering[0] <= k < entering[1], t):
-            spent += relationship(r, k, p, s, tables, migration, u, t, True, relationships, market)
+            spent += relationship(r, p, s, tables, migration, u, t, False, relationships, market)
+        elif acquisition.step(r, p, u, entering[0] <= k < entering[1], t):
+            spent += relationship(r, p, s, tables, migration, u, t, True, relationships, market)
         else:  # a prospect stands on the ladder and may lose interest
-            spent += ladder.step(r, k, p, s, migration, u, False)
-            if u[U_DISSOLUTION, k] < p.stages.prospect_exit_rate:
+            spent += ladder.step(r, p, s, migration, u, False)
+            if draw(u, U_DISSOLUTION, r) < p.stages.prospect_exit_rate:
                 dissolve(r, PROSPECT_LOST, t)
         trust.drift(r, p)
     return spent

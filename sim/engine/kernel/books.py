@@ -2,7 +2,8 @@
 
 Every behaviour mode's market opens and closes its months here (one pass over
 the customer records each), so the agent, Markov and BG/NBD modes book money
-the same way.
+the same way.  The agent model's compiled month opens each customer's month
+itself (``open_customer``), sparing a pass over memory.
 """
 
 from __future__ import annotations
@@ -14,22 +15,27 @@ from sim.stages import Stage
 AWARENESS, DISSOLUTION = int(Stage.AWARENESS), int(Stage.DISSOLUTION)
 
 
+@njit(cache=True, inline="always")
+def open_customer(r, stages, rungs, active_rungs):  # noqa: ANN001, ANN201
+    """Zero the customer's month flows and count it by stage and rung (and rung, if not dissolved)."""
+    r.revenue = 0.0
+    r.month_purchases = 0
+    r.cost = 0.0
+    r.acquisition = 0.0
+    stages[r.stage] += 1
+    rungs[r.rung] += 1
+    if r.stage != DISSOLUTION:
+        active_rungs[r.rung] += 1
+
+
 @njit(cache=True)
 def open_month(c, n, stages, rungs, active_rungs):  # noqa: ANN001, ANN201
-    """Zero the month's flows of customers 0..n-1 and count them by stage and rung (and rung, not dissolved)."""
+    """Open the month of customers 0..n-1 (`open_customer`), counts starting from zero."""
     stages[:] = 0
     rungs[:] = 0
     active_rungs[:] = 0
     for k in range(n):
-        r = c[k]
-        r.revenue = 0.0
-        r.month_purchases = 0
-        r.cost = 0.0
-        r.acquisition = 0.0
-        stages[r.stage] += 1
-        rungs[r.rung] += 1
-        if r.stage != DISSOLUTION:
-            active_rungs[r.rung] += 1
+        open_customer(c[k], stages, rungs, active_rungs)
 
 
 @njit(cache=True)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from numba import njit
 
-from sim.engine.mechanisms.draws import U_PURCHASE
+from sim.engine.mechanisms.draws import U_PURCHASE, draw
 from sim.stages import EXPLORATION
 
 
 @njit(cache=True, inline="always")
-def step(r, k, p, u, entering, t):  # noqa: ANN001, ANN201
+def step(r, p, u, entering, t):  # noqa: ANN001, ANN201
     """A prospect tries at the trial rate times its rung's purchase chance (a cohort entrant for certain)."""
     chance = p.stages.trial_rate * p.purchasing.purchase_probability[r.rung]
-    if not (entering or u[U_PURCHASE, k] < chance):
+    if not (entering or draw(u, U_PURCHASE, r) < chance):
         return False
     r.stage = EXPLORATION
     r.acquired_month = t

@@ -6,7 +6,7 @@ from numba import njit
 from numba.extending import register_jitable
 from scipy.special import expit as logistic
 
-from sim.engine.mechanisms.draws import U_OFFER, U_SWITCH
+from sim.engine.mechanisms.draws import U_OFFER, U_SWITCH, draw
 
 
 @register_jitable
@@ -27,14 +27,14 @@ def switch_probability(price_sensitivity, switching_cost, affective, satisfactio
 
 
 @njit(cache=True, inline="always")
-def step(r, k, p, u, stage, reprice, switching, sat):  # noqa: ANN001, ANN201
+def step(r, p, u, stage, reprice, switching, sat):  # noqa: ANN001, ANN201
     """A competitor may approach the customer; taking its offer ends the relationship.  Returns whether it did."""
     co = p.competition
-    if not u[U_OFFER, k] < co.offer_rate * (1.0 + co.market_uncertainty_effect * r.market_u):
+    if not draw(u, U_OFFER, r) < co.offer_rate * (1.0 + co.market_uncertainty_effect * r.market_u):
         return False
     # The rung after this month's ladder move; a price rise adds to the pull, financial rewards hold back.
     # What unfair prices taught the customer (yield management) adds to its rung's sensitivity.
     pull = p.purchasing.price_sensitivity[r.rung] + r.price_shift + reprice * p.portfolio_policy.price_rise
     pull = pull - r.financial_bond
     chance = switch_probability(pull, switching, r.affective, sat, co, p.staged.switch_shift[stage])
-    return u[U_SWITCH, k] < chance
+    return draw(u, U_SWITCH, r) < chance

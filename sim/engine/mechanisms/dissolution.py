@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
-from sim.engine.mechanisms.draws import U_DISSOLUTION
+from sim.engine.mechanisms.draws import U_DISSOLUTION, draw
 
 
 @register_jitable
@@ -44,7 +44,7 @@ def dissolution_hazard(
 
 
 @njit(cache=True, inline="always")
-def step(r, k, p, u, stage, sat, trust, dependence, unresolved):  # noqa: ANN001, ANN201
+def step(r, p, u, stage, sat, trust, dependence, unresolved):  # noqa: ANN001, ANN201
     """Whether a relationship that was not switched away ends this month."""
     hazard = dissolution_hazard(
         sat,
@@ -57,4 +57,4 @@ def step(r, k, p, u, stage, sat, trust, dependence, unresolved):  # noqa: ANN001
         p.staged.hazard_factor[stage],
         p.staged.failure_sensitivity[stage],
     )
-    return u[U_DISSOLUTION, k] < hazard
+    return draw(u, U_DISSOLUTION, r) < hazard

@@ -1,11 +1,15 @@
-"""The month's uniforms as the compiled pass reads them: one row per named stream (sim.engine.streams).
+"""The month's uniforms as the compiled pass reads them: one key per named stream (sim.engine.streams).
 
-A mechanism reads ``u[U_PURCHASE, k]`` for customer k; the row holds exactly
-what ``market.draws("purchase")`` gives, so the customer meets the same
-number whichever code asks.
+A mechanism reads ``draw(u, U_PURCHASE, r)`` for customer record r: the
+number ``market.draws("purchase")`` gives that customer, so it meets the same
+number whichever code asks, and it is computed only if the mechanism asks.
 """
 
 from __future__ import annotations
+
+from numba import njit
+
+from sim.engine.streams import uniform
 
 #: The named streams of the compiled pass, in row order.
 STREAMS = (
@@ -42,3 +46,9 @@ STREAMS = (
     U_EVENT,
     U_DETECT,
 ) = range(len(STREAMS))
+
+
+@njit(cache=True, inline="always")
+def draw(u, row, r):  # noqa: ANN001, ANN201
+    """Customer record r's uniform of this month's stream `row` (u holds the month's keys, sim.engine.streams)."""
+    return uniform(u[row], r.identity)

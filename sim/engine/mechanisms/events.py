@@ -15,7 +15,7 @@ from __future__ import annotations
 from numba import njit
 from numba.extending import register_jitable
 
-from sim.engine.mechanisms.draws import U_EVENT
+from sim.engine.mechanisms.draws import U_EVENT, draw
 
 
 @register_jitable
@@ -26,9 +26,9 @@ def prevalence(event_rate, need_months):
 
 
 @njit(cache=True, inline="always")
-def step(r, k, p, u):  # noqa: ANN001, ANN201
+def step(r, p, u):  # noqa: ANN001, ANN201
     """A need arises at the segment's event rate, or an existing one fades; returns whether one arose this month."""
-    x = u[U_EVENT, k]
+    x = draw(u, U_EVENT, r)
     if r.in_need:
         r.in_need = not x < 1.0 / p.events.need_months
         return False

@@ -12,6 +12,7 @@ from numba import njit
 
 from sim.engine.mechanisms.month import Month
 from sim.engine.strategies.growth import GROWTH
+from sim.engine.streams import uniform
 from sim.stages import AWARENESS, DISSOLUTION
 
 
@@ -23,8 +24,8 @@ def _eligible(r, max_products):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True)
-def starters(c, n, rate, max_products, u, flagged):  # noqa: ANN001, ANN201
-    """Eligible customers among 0..n-1 who start an episode: those whose `u` < rate.
+def starters(c, n, rate, max_products, key, flagged):  # noqa: ANN001, ANN201
+    """Eligible customers among 0..n-1 who start an episode: those whose uniform of stream `key` < rate.
 
     With `flagged` (event-oriented prospecting) the customers the CIF flagged
     this month start first, and the rest of the month's offers (`rate` times
@@ -43,7 +44,7 @@ def starters(c, n, rate, max_products, u, flagged):  # noqa: ANN001, ANN201
     found = 0
     for k in range(n):
         r = c[k]
-        if _eligible(r, max_products) and ((flagged and r.flagged) or u[k] < rate):
+        if _eligible(r, max_products) and ((flagged and r.flagged) or uniform(key, r.identity) < rate):
             out[found] = k
             found += 1
     return out[:found]
@@ -60,7 +61,7 @@ def step(m: Month) -> None:
         return
     rate = getattr(sc.account_growth, growth).offer_rate
     flagged = sc.strategy.prospecting == "event_oriented"
-    starts = starters(c.records, n, rate, sc.firm.max_products, m.draws("growth.start"), flagged)
+    starts = starters(c.records, n, rate, sc.firm.max_products, m.draws.key("growth.start"), flagged)
     if len(starts):
         c.in_episode[starts] = True  # until the customer's episode ends
         GROWTH[growth](m.env, m.market, starts)

@@ -13,7 +13,7 @@ from numba.extending import register_jitable
 from scipy.special import expit as logistic
 
 from optimize.response import migration_probability
-from sim.engine.mechanisms.draws import U_DOWN, U_MIGRATION, U_UP
+from sim.engine.mechanisms.draws import U_DOWN, U_MIGRATION, U_UP, draw
 from sim.engine.mechanisms.investments import saturating, spend_row
 from sim.engine.mechanisms.numeric import choose
 from sim.engine.mechanisms.trust import green_trust
@@ -53,7 +53,7 @@ def migrate(market, j: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarra
 
 
 @njit(cache=True, inline="always")
-def step(r, k, p, s, migration, u, shaken):  # noqa: ANN001, ANN201
+def step(r, p, s, migration, u, shaken):  # noqa: ANN001, ANN201
     """Climb or drop a rung (direct migration spend may move it up).  Returns the migration spend."""
     ld, rung = p.ladder, r.rung
     top = len(ld.thresholds)
@@ -61,15 +61,20 @@ def step(r, k, p, s, migration, u, shaken):  # noqa: ANN001, ANN201
     drive = ladder_drive(
         trust, r.satisfaction, r.affective, ld.trust_weight, ld.satisfaction_weight, ld.affective_weight
     )
-    up = u[U_UP, k] < climb_probability(drive, rung, ld.thresholds, ld.up_rate, ld.steepness)
+    # Each chance is a rate times a logistic, never above the rate: a uniform above the rate decides without
+    # the exponential (the same answer, bit for bit).
+    x = draw(u, U_UP, r)
+    up = x < ld.up_rate and x < climb_probability(drive, rung, ld.thresholds, ld.up_rate, ld.steepness)
     spend = 0.0
     if s.migrating:
         spend = migration[spend_row(r, s), rung]
         r.cost += spend
         mg = p.migration
-        up = up or (u[U_MIGRATION, k] < saturating(spend, mg.p_max, mg.scale) and rung < top)
+        up = up or (draw(u, U_MIGRATION, r) < saturating(spend, mg.p_max, mg.scale) and rung < top)
     down = False
     if not up and rung > 0:
-        down = shaken or u[U_DOWN, k] < drop_probability(drive, rung, ld.thresholds, ld.down_rate, ld.steepness)
+        x = draw(u, U_DOWN, r)
+        falls = x < ld.down_rate and x < drop_probability(drive, rung, ld.thresholds, ld.down_rate, ld.steepness)
+        down = shaken or falls
     r.rung = rung + np.int8(up) - np.int8(down)
     return spend

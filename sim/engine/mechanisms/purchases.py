@@ -10,7 +10,7 @@ from numba import njit
 from numba.extending import register_jitable
 from scipy.special import ndtri
 
-from sim.engine.mechanisms.draws import U_BASKET, U_PURCHASE
+from sim.engine.mechanisms.draws import U_BASKET, U_PURCHASE, draw
 
 
 @register_jitable
@@ -33,14 +33,14 @@ def basket(z, cv):
 
 
 @njit(cache=True, inline="always")
-def step(r, k, p, u, new, rung, stage, price, cost_factor, demand):  # noqa: ANN001, ANN201
+def step(r, p, u, new, rung, stage, price, cost_factor, demand):  # noqa: ANN001, ANN201
     """Whether the customer buys (a trial is a purchase), what it pays, what serving it costs; its target share.
 
     `demand` multiplies the purchase chance (season, price response and room left: sim.engine.strategies.pricing).
     """
     pu = p.purchasing
     chance = min(pu.purchase_probability[rung] * p.staged.purchase_factor[stage] * demand, 1.0)
-    buy = new or u[U_PURCHASE, k] < chance
+    buy = new or draw(u, U_PURCHASE, r) < chance
     coverage = r.products / p.firm.max_products
     target = share_of_wallet_target(
         pu.share_of_wallet[rung], r.need_u, r.market_u, coverage, pu.need_concentration, pu.market_dispersion
@@ -50,7 +50,7 @@ def step(r, k, p, u, new, rung, stage, price, cost_factor, demand):  # noqa: ANN
     revenue = 0.0
     if buy:
         premium = 1.0 + pu.price_premium[rung]
-        z = np.float64(np.float32(ndtri(np.float64(u[U_BASKET, k]))))  # scipy's float32 loop rounds z to float32
+        z = ndtri(draw(u, U_BASKET, r))
         size = basket(z, pu.basket_cv) * p.staged.basket_factor[stage]
         revenue = r.wallet * r.share_of_wallet * premium * price * size
     post = p.posture

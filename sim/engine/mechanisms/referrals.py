@@ -15,6 +15,7 @@ import simpy
 from numba import njit
 
 from sim.engine.mechanisms.month import Month
+from sim.engine.streams import uniform
 from sim.stages import DISSOLUTION
 
 
@@ -29,13 +30,13 @@ def arrivals(
 
 
 @njit(cache=True)
-def referrers(c, n, rates, u):  # noqa: ANN001, ANN201
-    """Customers 0..n-1 still in the market whose uniform `u` falls below their rung's referral rate."""
+def referrers(c, n, rates, key):  # noqa: ANN001, ANN201
+    """Customers 0..n-1 still in the market whose uniform of stream `key` falls below their rung's referral rate."""
     out = np.empty(n, dtype=np.int64)
     found = 0
     for k in range(n):
         r = c[k]
-        if r.stage != DISSOLUTION and u[k] < rates[r.rung]:
+        if r.stage != DISSOLUTION and uniform(key, r.identity) < rates[r.rung]:
             out[found] = k
             found += 1
     return out[:found]
@@ -44,7 +45,7 @@ def referrers(c, n, rates, u):  # noqa: ANN001, ANN201
 def step(m: Month) -> None:
     """Customers still in the market refer at their rung's rate (after this month's ladder move)."""
     rates = np.asarray(m.scenario.purchasing.referral_rate)
-    referring = referrers(m.customers.records, m.n, rates, m.draws("referral"))
+    referring = referrers(m.customers.records, m.n, rates, m.draws.key("referral"))
     if len(referring):
-        delays = m.draws("referral.delay")[referring].astype(float)
+        delays = m.draws.at("referral.delay", referring)
         m.env.process(arrivals(m.env, m.market, referring, delays))

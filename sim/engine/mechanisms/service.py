@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
-from sim.engine.mechanisms.draws import U_FAILURE, U_RECOVERY
+from sim.engine.mechanisms.draws import U_FAILURE, U_RECOVERY, draw
 
 
 @register_jitable
@@ -17,7 +17,7 @@ def failure_probability(base, transaction_u, tu_effect, transfer_ability, ta_eff
 
 
 @njit(cache=True, inline="always")
-def step(r, k, p, u, buy):  # noqa: ANN001, ANN201
+def step(r, p, u, buy):  # noqa: ANN001, ANN201
     """A purchase meets a service encounter; a failure may be resolved.  Returns (failed, resolved)."""
     sv, tr, post, tu = p.service, p.trust, p.posture, r.transaction_u
     p_fail = failure_probability(
@@ -29,8 +29,8 @@ def step(r, k, p, u, buy):  # noqa: ANN001, ANN201
         r.linkage,
         sv.linkage_effect,
     )
-    failed = buy and u[U_FAILURE, k] < p_fail
-    resolved = failed and u[U_RECOVERY, k] < post.conflict_resolution
+    failed = buy and draw(u, U_FAILURE, r) < p_fail
+    resolved = failed and draw(u, U_RECOVERY, r) < post.conflict_resolution
     level = r.reliability
     level += (1.0 if buy and not failed else 0.0) * tr.reliability_gain * (1.0 - level)
     level -= (1.0 if failed else 0.0) * min(tr.reliability_loss * (1.0 + tu), 1.0) * level

@@ -28,6 +28,7 @@ class Agent(Mode):
 
     name = "agent"
     ignores = ("markov", "segments[*].buy_till_you_die")
+    opens_months = True  # the compiled pass counts and zeroes each customer as it reaches it
 
     def prepare(self, market: Any, traits: Any) -> None:
         """Gather the compiled month's parameters and spend tables for this replication."""

@@ -83,9 +83,7 @@ class BuyTillYouDie(Mode):
         wanted = stats.poisson.ppf(market.draws("bgnbd.purchases"), self.rate[:n]).astype(np.int64)
         # The purchase after which the customer drops out: geometric in the dropout probability.
         with np.errstate(divide="ignore"):
-            last = np.ceil(np.log1p(-market.draws("bgnbd.dropout").astype(float)) / np.log1p(-self.dropout[:n])).astype(
-                np.int64
-            )
+            last = np.ceil(np.log1p(-market.draws("bgnbd.dropout")) / np.log1p(-self.dropout[:n])).astype(np.int64)
         last = np.maximum(last, 1)
         made = np.where(alive, np.minimum(wanted, last), 0)
         shape = np.maximum(self.spend_shape[:n] * made, 1e-12)

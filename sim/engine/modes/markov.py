@@ -50,7 +50,7 @@ class Markov(Mode):
             # A customer the spend moves up takes that step this month instead of the matrix's.
             ia = np.flatnonzero(alive)
             moved = np.zeros(n, dtype=bool)
-            moved[ia] = migrate(market, ia, rung[ia], market.draws("migration")[ia])
+            moved[ia] = migrate(market, ia, rung[ia], market.draws.at("migration", ia))
             nxt = np.where(moved, np.minimum(rung + 1, len(self.margins) - 1), nxt)
         out = alive & (nxt == self.cumulative.shape[1] - 1)
         stay = alive & ~out

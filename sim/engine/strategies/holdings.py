@@ -26,14 +26,21 @@ class Holdings:
     """Whom the firm serves: a chance per customer and a uniform per identity (None: it serves everyone)."""
 
     def __init__(
-        self, scenario: Scenario, customers: Customers, draws: MonthDraws, chance: np.ndarray | None = None
+        self,
+        scenario: Scenario,
+        customers: Customers,
+        draws: MonthDraws,
+        identities: int,
+        chance: np.ndarray | None = None,
     ) -> None:
         self.share = np.array([s.served for s in scenario.segments])
         self.customers = customers
         self.chance = chance  # per-customer holdings for the customers present at month 0
         self.everyone = chance is None and bool((self.share >= 1.0).all())
         if not self.everyone:
-            self.u = stream(draws.seed, draws.replication, Purpose.SERVED).random(draws.capacity)
+            self.u = stream(draws.seed, draws.replication, Purpose.SERVED).random(
+                identities
+            )  # one per identity, cohorts' too
 
     def let_go(self, places: np.ndarray) -> np.ndarray:
         """The places among `places` (arriving now) that the firm does not serve."""

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
-from sim.engine.mechanisms.draws import U_DETECT
+from sim.engine.mechanisms.draws import U_DETECT, draw
 
 
 @register_jitable
@@ -39,7 +39,7 @@ def false_alarm(event_rate, spotted, precision):
 
 
 @njit(cache=True, inline="always")
-def step(r, k, p, u, arose):  # noqa: ANN001, ANN201
+def step(r, p, u, arose):  # noqa: ANN001, ANN201
     """Whether the CIF flags the customer this month (`arose`: a need arose); returns the detection's cost."""
     pr = p.prospecting
     if r.in_need and not arose:  # a need already known is not flagged again
@@ -47,5 +47,5 @@ def step(r, k, p, u, arose):  # noqa: ANN001, ANN201
         return pr.cost
     spotted = recall(r.purchases, pr)
     chance = spotted if arose else false_alarm(p.event_rate[r.segment], spotted, pr.precision)
-    r.flagged = u[U_DETECT, k] < chance
+    r.flagged = draw(u, U_DETECT, r) < chance
     return pr.cost

@@ -59,7 +59,7 @@ def _offers(env: simpy.Environment, market: Any, cohort: np.ndarray) -> Generato
 
 def decision_uniforms(market: Any, j: np.ndarray) -> np.ndarray:
     """A uniform per customer `j` for the time its decision takes (drawn in the month the offer is made)."""
-    return market.draws("growth.delay")[j].astype(float)
+    return market.draws.at("growth.delay", j)
 
 
 def decide(market: Any, j: np.ndarray) -> None:

@@ -44,4 +44,4 @@ def judge(
 
 def uniforms(market: Any, j: np.ndarray, step: int) -> np.ndarray:
     """Three uniforms per customer `j` for its growth-offer decision number `step` this month (accept, value, end)."""
-    return market.draws(f"growth_offer.{step}", 3)[j]
+    return market.draws.at(f"growth_offer.{step}", j, 3)
