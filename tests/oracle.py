@@ -18,7 +18,7 @@ from scipy.special import expit as logistic
 from scipy.special import ndtri
 
 from optimize.response import migration_probability as saturating
-from sim.engine.kernel.books import open_month
+from sim.engine.kernel.books import close_month, open_month
 from sim.engine.mechanisms import growth, referrals
 from sim.engine.mechanisms.commitment import calculative_target
 from sim.engine.mechanisms.competition import switch_probability
@@ -75,6 +75,21 @@ class Month:
     def u(self, purpose: str) -> np.ndarray:
         """This month's uniforms of `purpose` for the customers in a relationship."""
         return self.draws(purpose)[self.rel]
+
+    @property
+    def referring(self) -> np.ndarray:
+        """Customers still in the market whose referral uniform falls below their rung's rate (the kernel's list)."""
+        c, n = self.customers, self.n
+        rates = np.asarray(self.scenario.purchasing.referral_rate)
+        return np.flatnonzero((c.stage[:n] != DISSOLUTION) & (self.draws("referral")[:n] < rates[c.rung[:n]]))
+
+    @property
+    def eligible(self) -> np.ndarray:
+        """Customers in a relationship with products left to buy and no episode under way (the kernel's list)."""
+        c, n = self.customers, self.n
+        stage = c.stage[:n]
+        in_relationship = (stage != DISSOLUTION) & (stage != AWARENESS)
+        return np.flatnonzero(in_relationship & (c.products[:n] < self.scenario.firm.max_products) & ~c.in_episode[:n])
 
 
 def policy_effects(m: Month) -> None:
@@ -434,6 +449,8 @@ MECHANISMS = (
 def numpy_month(market: Any, env: simpy.Environment, t: int) -> None:
     """One agent month, mechanism by mechanism (monkeypatched over ``Agent.step`` by the tests)."""
     c, rec = market.customers, market.recorder
+    if market.closed_by_pass and t > 0:
+        close_month(c.records, c.n, *market.closing(t - 1), np.zeros(0))
     open_month(c.records, c.n, rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t])
     m = Month(market, env, t)
     acquisition(m)

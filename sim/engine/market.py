@@ -73,6 +73,8 @@ class Market:
         # The portfolio the firm holds: customers outside it are let go as they arrive (here: before month 0).
         identities = customers.capacity + self.entrants.capacity
         self.holdings = holdings.Holdings(scenario, customers, draws, identities, served_chance)
+        # The mode's pass closes the month before as it opens the next, unless the panel needs each margin first.
+        self.closed_by_pass = mode.opens_months and not recorder.panel
         self.dissolve(self.holdings.let_go(np.arange(customers.n)), Cause.NOT_SERVED, 0)
 
     def spend_rows(self, idx: np.ndarray, seg: np.ndarray) -> np.ndarray:
@@ -114,11 +116,15 @@ class Market:
         self.reserved -= size
         self.dissolve(self.holdings.let_go(np.arange(self.entering.start, self.entering.stop)), Cause.NOT_SERVED, t)
 
+    def closing(self, t: int) -> tuple[float, float, np.ndarray]:
+        """What closing month t takes: the gross margin on revenue, the discount weight and the month's totals."""
+        gross_margin = self.scenario.firm.gross_margin if self.mode.books_revenue else 1.0
+        return gross_margin, self.discount**t, self.recorder.totals[t]
+
     def _close_month(self, t: int) -> None:
         c, rec = self.customers, self.recorder
-        gross_margin = self.scenario.firm.gross_margin if self.mode.books_revenue else 1.0
-        margins = rec.margin[rec.row(t)] if rec.panel else _NONE
-        close_month(c.records, c.n, gross_margin, self.discount**t, rec.totals[t], margins)
+        if not self.closed_by_pass or t == self.scenario.horizon_months - 1:
+            close_month(c.records, c.n, *self.closing(t), rec.margin[rec.row(t)] if rec.panel else _NONE)
         rec.flows(t, c)
 
     def dissolve(self, idx: Any, cause: Cause, t: int | None = None) -> None:

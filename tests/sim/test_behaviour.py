@@ -101,15 +101,15 @@ def test_basket_has_mean_one_and_the_given_cv():
 
 def test_population_draws_match_the_library_routines_they_replace():
     """Grid interpolation equals np.interp bit for bit; the categorical pick equals counting cumulative shares."""
-    from sim.engine.population import _GRID, _beta_quantiles, _on_grid, _pick
+    from sim.engine.population import _GRID, _beta_quantiles, _category, _cumulative, _on_grid
 
     rng = np.random.default_rng(5)
     u = np.concatenate([rng.random(20_000), _GRID[:-1], rng.random(100) * 1e-6])
     q = _beta_quantiles(2.0, 5.0)
-    assert np.array_equal(_on_grid(u, q), np.interp(u, _GRID, q))
+    assert np.array_equal([_on_grid(x, q) for x in u], np.interp(u, _GRID, q))
 
-    table = np.array([[0.2, 0.3, 0.5], [0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+    cum = _cumulative([[0.2, 0.3, 0.5], [0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
     row = rng.integers(0, 3, len(u))
-    cum = np.cumsum(table, axis=1)
-    cum[:, -1] = 1.0
-    assert np.array_equal(_pick(table, row, u), (u[:, None] > cum[row]).sum(axis=1))
+    assert np.array_equal(
+        [_category(cum[r], x) for r, x in zip(row, u, strict=True)], (u[:, None] > cum[row]).sum(axis=1)
+    )

@@ -114,7 +114,7 @@ def test_flagged_customers_start_first_and_the_month_makes_the_offer_rates_numbe
     c = Customers.blank(n, n)
     c.stage[:], c.products[:] = EXPLORATION, 1
     c.flagged[:flagged] = True
-    starts = starters(c.records, n, rate, 4, np.uint64(3), True)
+    starts = starters(c.records, np.arange(n), rate, 4, np.uint64(3), True)
     assert np.isin(np.arange(flagged), starts).all()  # every flagged customer gets an offer
     # The others start at the rate that leaves rate x n starts in expectation: binomial around it.
     rest = (rate * n - flagged) / (n - flagged)

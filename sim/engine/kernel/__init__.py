@@ -27,13 +27,22 @@ class Kernel:
         self.params = params(market.scenario)
         self.spend = spend(market)
         self.tables, self.migration = spend_tables(market)
+        capacity = market.customers.capacity
+        self.found = (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64), np.zeros(2, np.int64))
 
-    def month(self, t: int) -> None:
-        """Run month t's pass (acquisition to trust drift) and record what it spent and whom it counted."""
+    def month(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Run month t's pass (acquisition to trust drift), record what it spent and whom it counted.
+
+        Returns the customers it found referring and eligible for a growth episode.
+        """
         m, rec = self.market, self.market.recorder
         u = m.draws.keys(STREAMS)
         entering = np.array([m.entering.start, m.entering.stop], dtype=np.int64)
+        closing = m.closed_by_pass and t > 0
         rec.invested[t] += month(
             m.customers.records, m.customers.n, t, self.params, self.spend, self.tables, self.migration, u, entering,
             rec.relationships[t], rec.ladder[t], (rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t]),
+            self.found, closing, m.closing(t - 1 if closing else t),
         )  # fmt: skip
+        referring, eligible, counts = self.found
+        return referring[: counts[0]].copy(), eligible[: counts[1]].copy()

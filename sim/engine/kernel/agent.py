@@ -22,10 +22,12 @@ from sim.engine.mechanisms import (
     competition,
     dissolution,
     events,
+    growth,
     interactions,
     investments,
     ladder,
     purchases,
+    referrals,
     satisfaction,
     service,
     share_of_wallet,
@@ -85,15 +87,24 @@ def relationship(r, p, s, tables, migration, u, t, new, relationships, market): 
 
 
 @njit(cache=True, _nrt=False)  # no reference counting: the pass allocates nothing
-def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladder, occupancy):  # noqa: ANN001, ANN201
+def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladder, occupancy, found, closing, books_of):  # noqa: ANN001, ANN201, E501
     """One agent month over customers 0..n-1 (before review, referrals and growth offers).  Returns the spend.
 
     Opens each customer's month (books.open_customer: `occupancy` is the
     stage, rung and active-rung counts) and counts customers in a relationship
     (`relationships`) and on the ladder (`on_ladder`) by segment and starting
-    rung: whom each lever's spend reaches.
+    rung: whom each lever's spend reaches.  Notes, after each customer's month,
+    whether it refers and whether it may start a growth episode: `found` is
+    (referring, eligible, their counts), for the mechanisms after the pass.
+    With `closing`, first books each customer's month before (books.close_customer;
+    `books_of` is its gross margin, discount weight and totals).
     """
+    gross_margin, weight, totals = books_of
+    if closing:
+        totals[:] = 0.0
     stages, rungs, active_rungs = occupancy
+    referring, eligible, counts = found
+    counts[:] = 0
     stages[:] = 0
     rungs[:] = 0
     active_rungs[:] = 0
@@ -103,6 +114,8 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
     market = pricing.month_terms(t, p)
     for k in range(n):
         r = c[k]
+        if closing:
+            books.close_customer(r, gross_margin, weight, totals)
         books.open_customer(r, stages, rungs, active_rungs)
         stage = r.stage
         if stage == DISSOLUTION:
@@ -118,4 +131,10 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
             if draw(u, U_DISSOLUTION, r) < p.stages.prospect_exit_rate:
                 dissolve(r, PROSPECT_LOST, t)
         trust.drift(r, p)
+        if referrals.refers(r, p, u):
+            referring[counts[0]] = k
+            counts[0] += 1
+        if growth.eligible(r, p.firm.max_products):
+            eligible[counts[1]] = k
+            counts[1] += 1
     return spent

@@ -3,7 +3,8 @@
 Every behaviour mode's market opens and closes its months here (one pass over
 the customer records each), so the agent, Markov and BG/NBD modes book money
 the same way.  The agent model's compiled month opens each customer's month
-itself (``open_customer``), sparing a pass over memory.
+itself (``open_customer``), and closes the month before unless the panel needs
+each customer's margin at the close (``close_customer``), sparing passes over memory.
 """
 
 from __future__ import annotations
@@ -47,18 +48,24 @@ def close_month(c, n, gross_margin, weight, totals, margins):  # noqa: ANN001, A
     """
     totals[:] = 0.0
     for k in range(n):
-        r = c[k]
-        margin = r.revenue * gross_margin - r.cost - r.acquisition
-        r.clv += margin * weight
-        if r.stage != DISSOLUTION and r.stage != AWARENESS:
-            # Reviews judge ongoing profitability: the acquisition cost is sunk by then.
-            r.window_margin += margin + r.acquisition
-            r.window_cost += r.cost
-            r.window_months += 1
-        totals[0] += r.revenue
-        totals[1] += r.cost
-        totals[2] += r.acquisition
-        totals[3] += margin
-        totals[4] += r.month_purchases
+        margin = close_customer(c[k], gross_margin, weight, totals)
         if len(margins):
             margins[k] = margin
+
+
+@njit(cache=True, inline="always")
+def close_customer(r, gross_margin, weight, totals):  # noqa: ANN001, ANN201
+    """Book the customer's month: its margin (returned), discounted CLV, review window; add its flows to `totals`."""
+    margin = r.revenue * gross_margin - r.cost - r.acquisition
+    r.clv += margin * weight
+    if r.stage != DISSOLUTION and r.stage != AWARENESS:
+        # Reviews judge ongoing profitability: the acquisition cost is sunk by then.
+        r.window_margin += margin + r.acquisition
+        r.window_cost += r.cost
+        r.window_months += 1
+    totals[0] += r.revenue
+    totals[1] += r.cost
+    totals[2] += r.acquisition
+    totals[3] += margin
+    totals[4] += r.month_purchases
+    return margin

@@ -28,6 +28,7 @@ STREAMS = (
     "dissolution",
     "event",
     "event.detect",
+    "referral",
 )
 (
     U_PURCHASE,
@@ -45,6 +46,7 @@ STREAMS = (
     U_DISSOLUTION,
     U_EVENT,
     U_DETECT,
+    U_REFERRAL,
 ) = range(len(STREAMS))
 
 

@@ -17,15 +17,17 @@ from sim.stages import AWARENESS, DISSOLUTION
 
 
 @njit(cache=True, inline="always")
-def _eligible(r, max_products):  # noqa: ANN001, ANN202
-    """In a relationship, with products left to buy and no episode under way."""
+def eligible(r, max_products):  # noqa: ANN001, ANN201
+    """In a relationship, with products left to buy and no episode under way (asked by the compiled pass)."""
     in_relationship = r.stage != DISSOLUTION and r.stage != AWARENESS
     return in_relationship and r.products < max_products and not r.in_episode
 
 
 @njit(cache=True)
-def starters(c, n, rate, max_products, key, flagged):  # noqa: ANN001, ANN201
-    """Eligible customers among 0..n-1 who start an episode: those whose uniform of stream `key` < rate.
+def starters(c, candidates, rate, max_products, key, flagged):  # noqa: ANN001, ANN201
+    """Eligible customers among `candidates` who start an episode: those whose uniform of stream `key` < rate.
+
+    The candidates are those the pass found eligible; a review since may have let some go, so each is asked again.
 
     With `flagged` (event-oriented prospecting) the customers the CIF flagged
     this month start first, and the rest of the month's offers (`rate` times
@@ -33,18 +35,18 @@ def starters(c, n, rate, max_products, key, flagged):  # noqa: ANN001, ANN201
     same effort as random prospecting, spent on needs first.
     """
     if flagged:  # the offers left after the flagged customers, as a rate over the others
-        eligible = spotted = 0
-        for k in range(n):
-            if _eligible(c[k], max_products):
-                eligible += 1
+        count = spotted = 0
+        for k in candidates:
+            if eligible(c[k], max_products):
+                count += 1
                 spotted += c[k].flagged
-        if eligible > spotted:
-            rate = max(rate * eligible - spotted, 0.0) / (eligible - spotted)
-    out = np.empty(n, dtype=np.int64)
+        if count > spotted:
+            rate = max(rate * count - spotted, 0.0) / (count - spotted)
+    out = np.empty(len(candidates), dtype=np.int64)
     found = 0
-    for k in range(n):
+    for k in candidates:
         r = c[k]
-        if _eligible(r, max_products) and ((flagged and r.flagged) or uniform(key, r.identity) < rate):
+        if eligible(r, max_products) and ((flagged and r.flagged) or uniform(key, r.identity) < rate):
             out[found] = k
             found += 1
     return out[:found]
@@ -55,13 +57,13 @@ def step(m: Month) -> None:
 
     At the offer rate; under event-oriented prospecting the CIF's flagged customers first (see `starters`).
     """
-    sc, c, n = m.scenario, m.customers, m.n
+    sc, c = m.scenario, m.customers
     growth = sc.strategy.account_growth
     if growth == "none":
         return
     rate = getattr(sc.account_growth, growth).offer_rate
     flagged = sc.strategy.prospecting == "event_oriented"
-    starts = starters(c.records, n, rate, sc.firm.max_products, m.draws.key("growth.start"), flagged)
+    starts = starters(c.records, m.eligible, rate, sc.firm.max_products, m.draws.key("growth.start"), flagged)
     if len(starts):
         c.in_episode[starts] = True  # until the customer's episode ends
         GROWTH[growth](m.env, m.market, starts)

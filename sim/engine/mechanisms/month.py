@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import simpy
 
 
 class Month:
-    """One month of the agent model, as the mechanisms after the compiled pass see it."""
+    """One month of the agent model, as the mechanisms after the compiled pass see it.
 
-    def __init__(self, market: Any, env: simpy.Environment, t: int) -> None:
+    `referring` and `eligible` are the customers the pass found referring and
+    eligible for a growth episode (sim.engine.kernel.agent), in place order.
+    """
+
+    def __init__(
+        self, market: Any, env: simpy.Environment, t: int, referring: np.ndarray, eligible: np.ndarray
+    ) -> None:
         self.market, self.env, self.t = market, env, t
         self.scenario, self.customers, self.draws = market.scenario, market.customers, market.draws
         self.n = self.customers.n
+        self.referring, self.eligible = referring, eligible

@@ -14,8 +14,8 @@ import numpy as np
 import simpy
 from numba import njit
 
+from sim.engine.mechanisms.draws import U_REFERRAL, draw
 from sim.engine.mechanisms.month import Month
-from sim.engine.streams import uniform
 from sim.stages import DISSOLUTION
 
 
@@ -29,23 +29,18 @@ def arrivals(
         market.admit_referral(int(referrers[k]))
 
 
-@njit(cache=True)
-def referrers(c, n, rates, key):  # noqa: ANN001, ANN201
-    """Customers 0..n-1 still in the market whose uniform of stream `key` falls below their rung's referral rate."""
-    out = np.empty(n, dtype=np.int64)
-    found = 0
-    for k in range(n):
-        r = c[k]
-        if r.stage != DISSOLUTION and uniform(key, r.identity) < rates[r.rung]:
-            out[found] = k
-            found += 1
-    return out[:found]
+@njit(cache=True, inline="always")
+def refers(r, p, u):  # noqa: ANN001, ANN201
+    """Whether a customer still in the market refers this month: its uniform below its rung's referral rate.
+
+    Asked by the compiled pass after the customer's month (its ladder move included).
+    """
+    return r.stage != DISSOLUTION and draw(u, U_REFERRAL, r) < p.purchasing.referral_rate[r.rung]
 
 
 def step(m: Month) -> None:
-    """Customers still in the market refer at their rung's rate (after this month's ladder move)."""
-    rates = np.asarray(m.scenario.purchasing.referral_rate)
-    referring = referrers(m.customers.records, m.n, rates, m.draws.key("referral"))
+    """The customers the pass found referring (`m.referring`) who are still in the market after the review refer."""
+    referring = m.referring[m.customers.stage[m.referring] != DISSOLUTION]
     if len(referring):
         delays = m.draws.at("referral.delay", referring)
         m.env.process(arrivals(m.env, m.market, referring, delays))

@@ -36,7 +36,6 @@ class Agent(Mode):
 
     def step(self, market: Any, env: simpy.Environment, t: int) -> None:
         """One agent month: the compiled pass (:mod:`sim.engine.kernel`), then review, referrals and offers."""
-        self.kernel.month(t)
-        m = Month(market, env, t)
+        m = Month(market, env, t, *self.kernel.month(t))
         for mechanism in AFTER_PASS:
             mechanism(m)

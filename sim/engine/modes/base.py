@@ -55,7 +55,8 @@ class Mode:
     unmodelled_kpis: frozenset[str] = frozenset()
     #: Dotted scenario paths (prefixes) this mode never reads: changing them in a variant or sweep is an error.
     ignores: tuple[str, ...] = ()
-    #: The mode's step opens the month itself (sim.engine.kernel.books.open_customer) before changing anyone.
+    #: The mode's step opens the month itself (sim.engine.kernel.books.open_customer) before changing anyone,
+    #: and closes the month before (close_customer) when the market says so (Market.closed_by_pass).
     opens_months = False
 
     def __init__(self, scenario: Scenario) -> None:
