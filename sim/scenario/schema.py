@@ -68,6 +68,7 @@ SET_FIRST = frozenset(
         "ladder.satisfaction_weight",
         "account_growth.foot_in_the_door.size_effect",
         "segments[*].acquisition_cost",
+        "satisfaction.fit_weight",
     }
 )
 

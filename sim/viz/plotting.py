@@ -566,9 +566,11 @@ def plot_discovery(trajectory: pd.DataFrame, chosen: int, points: pd.DataFrame, 
     fig.colorbar(dots, ax=left, label="parameters restricted", ticks=range(int(trajectory["res_dim"].max()) + 1))
     pick = trajectory.loc[chosen]
     left.scatter([pick["coverage"]], [pick["density"]], s=120, facecolors="none", edgecolors="#D55E00", linewidths=2)
+    low = pick["density"] < trajectory["density"].median()  # near the bottom: label above it, not over the axis
     left.annotate(
-        f"chosen box {chosen}", (pick["coverage"], pick["density"]), xytext=(-90, -20), textcoords="offset points"
-    )
+        f"chosen box {chosen}", (pick["coverage"], pick["density"]), xytext=(-90, 12 if low else -20),
+        textcoords="offset points",
+    )  # fmt: skip
     left.set_xlabel("coverage: share of all cases inside the box")
     left.set_ylabel("density: share of cases among points inside")
     left.set_title("PRIM peeling trajectory", loc="left")
