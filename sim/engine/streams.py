@@ -68,7 +68,9 @@ def _sequence(
     return np.random.SeedSequence(seed, spawn_key=key)
 
 
-@njit(cache=True, inline="always")
+# The hash functions are not inlined by numba (no inline="always"): each of the month's draw sites would copy
+# them into the pass's typed code, which cost 6.6 s of its one-time compile; LLVM inlines them anyway.
+@njit(cache=True)
 def _mix(z):  # noqa: ANN001, ANN202
     """SplitMix64's finaliser: a bijection of 64-bit words whose every output bit depends on every input bit."""
     z = (z ^ (z >> _S30)) * _M1
@@ -76,13 +78,13 @@ def _mix(z):  # noqa: ANN001, ANN202
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def combine(key, counter):  # noqa: ANN001, ANN201
     """64 random bits of position `counter` (an integer >= 0) of the stream with `key`."""
     return _mix(key ^ _mix((np.uint64(counter) + np.uint64(1)) * _GOLDEN))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def uniform(key, counter):  # noqa: ANN001, ANN201
     """The uniform on (0, 1) at position `counter` of the stream with `key` (53 bits, never 0 or 1)."""
     return (np.float64(combine(key, counter) >> _S11) + 0.5) * 2.0**-53

@@ -50,7 +50,7 @@ STREAMS = (
 ) = range(len(STREAMS))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def draw(u, row, r):  # noqa: ANN001, ANN201
     """Customer record r's uniform of this month's stream `row` (u holds the month's keys, sim.engine.streams)."""
     return uniform(u[row], r.identity)
