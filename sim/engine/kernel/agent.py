@@ -3,9 +3,9 @@
 Each mechanism is a small compiled function of one customer in its own module
 of :mod:`sim.engine.mechanisms` (``step(r, p, u, ...)``: ``r`` is the
 customer's record, ``p`` the parameters, ``u`` the month's stream keys, from
-which ``draw`` computes the customer's uniforms); numba inlines them here, so this module only says in which order
-they run and what one hands to the next (who bought, who had a failure, the
-month's trust...).  A customer's month depends only on its own state, so the
+which ``draw`` computes the customer's uniforms); numba inlines them here, so
+this module only says in which order they run and what one hands to the next
+(who bought, who had a failure, the month's trust...).  A customer's month depends only on its own state, so the
 order of customers does not matter; the portfolio review (which ranks
 customers against each other), referrals and growth offers run after the
 pass, in numpy and SimPy (:mod:`sim.engine.modes.agent`).
