@@ -35,7 +35,9 @@ def refers(r, p, u):  # noqa: ANN001, ANN201
 
     Asked by the compiled pass after the customer's month (its ladder move included).
     """
-    return r.stage != DISSOLUTION and draw(u, U_REFERRAL, r) < p.purchasing.referral_rate[r.rung]
+    rate = p.purchasing.referral_rate[r.rung]
+    # Most rungs never refer (rate 0): no uniform is below 0, so the draw is skipped, not changed.
+    return r.stage != DISSOLUTION and rate > 0.0 and draw(u, U_REFERRAL, r) < rate
 
 
 def step(m: Month) -> None:
