@@ -451,7 +451,7 @@ def numpy_month(market: Any, env: simpy.Environment, t: int) -> None:
     c, rec = market.customers, market.recorder
     if market.closed_by_pass and t > 0:
         close_month(c.records, c.n, *market.closing(t - 1), np.zeros(0))
-    open_month(c.records, c.n, rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t])
+    open_month(c.records, c.n, rec.occupancy(t))
     m = Month(market, env, t)
     acquisition(m)
     m.enter_relationships()

@@ -101,7 +101,7 @@ class Market:
         self.draws.open(t, c.identity[: c.n])
         rec = self.recorder
         if not self.mode.opens_months:
-            open_month(c.records, c.n, rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t])
+            open_month(c.records, c.n, rec.occupancy(t))
         rec.state(t, c)
 
     def _admit_cohort(self, size: int, t: int) -> None:

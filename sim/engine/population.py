@@ -68,7 +68,7 @@ def _place(c, u, shares, median, sigma, quantiles, fit_gain, rungs, stages, rung
     """Every place's segment, wallet and Beta traits into its record, its drawn rung and stage into `rung`, `stage`.
 
     `quantiles` holds each trait's tabulated quantile function per segment
-    (trait x segment x grid); the two end cells of the grid are inverted
+    (trait in `_TRAITS` order x segment x grid); the two end cells of the grid are inverted
     exactly afterwards (`_invert_tails`).  Mass customization tailors each
     offer: it closes `fit_gain` of the gap between a customer's needs and the products.
     """

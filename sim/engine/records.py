@@ -56,6 +56,10 @@ class Recorder:
             month.shape
         )
 
+    def occupancy(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Month t's counts by stage, by rung and by rung of those not dissolved (filled by the books)."""
+        return self.stage_counts[t], self.rung_counts[t], self.active_rung_counts[t]
+
     def row(self, t: int) -> int:
         """Where month t is kept in the panel arrays (0 when the panel streams: one month at a time)."""
         return 0 if self.sink is not None else t

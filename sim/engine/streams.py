@@ -46,23 +46,17 @@ def purpose_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def stream(
-    seed: int, replication: int, purpose: Purpose, month: int | None = None, name: str | None = None
-) -> np.random.Generator:
-    """The generator for one purpose of one replication (and month, and named purpose).
+def stream(seed: int, replication: int, purpose: Purpose, name: str | None = None) -> np.random.Generator:
+    """The generator for one purpose of one replication (and named purpose).
 
     Replication r uses ``SeedSequence(seed).spawn(...)[r]``'s key, so any
     replication can be rerun alone and parallel runs match serial ones.
     """
-    return np.random.Generator(np.random.PCG64(_sequence(seed, replication, purpose, month, name)))
+    return np.random.Generator(np.random.PCG64(_sequence(seed, replication, purpose, name)))
 
 
-def _sequence(
-    seed: int, replication: int, purpose: Purpose, month: int | None = None, name: str | None = None
-) -> np.random.SeedSequence:
+def _sequence(seed: int, replication: int, purpose: Purpose, name: str | None = None) -> np.random.SeedSequence:
     key: tuple[int, ...] = (replication, int(purpose))
-    if month is not None:
-        key += (month,)
     if name is not None:
         key += (purpose_key(name),)
     return np.random.SeedSequence(seed, spawn_key=key)

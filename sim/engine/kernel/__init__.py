@@ -38,11 +38,10 @@ class Kernel:
         m, rec = self.market, self.market.recorder
         u = m.draws.keys(STREAMS)
         entering = np.array([m.entering.start, m.entering.stop], dtype=np.int64)
-        closing = m.closed_by_pass and t > 0
+        closing = m.closed_by_pass and t > 0  # the books of month t - 1 (month 0 has none before it)
         rec.invested[t] += month(
             m.customers.records, m.customers.n, t, self.params, self.spend, self.tables, self.migration, u, entering,
-            rec.relationships[t], rec.ladder[t], (rec.stage_counts[t], rec.rung_counts[t], rec.active_rung_counts[t]),
-            self.found, closing, m.closing(t - 1 if closing else t),
+            rec.relationships[t], rec.ladder[t], rec.occupancy(t), self.found, closing, m.closing(max(t - 1, 0)),
         )  # fmt: skip
         referring, eligible, counts = self.found
         return referring[: counts[0]].copy(), eligible[: counts[1]].copy()

@@ -5,10 +5,10 @@ of :mod:`sim.engine.mechanisms` (``step(r, p, u, ...)``: ``r`` is the
 customer's record, ``p`` the parameters, ``u`` the month's stream keys, from
 which ``draw`` computes the customer's uniforms); numba inlines them here, so
 this module only says in which order they run and what one hands to the next
-(who bought, who had a failure, the month's trust...).  A customer's month depends only on its own state, so the
-order of customers does not matter; the portfolio review (which ranks
-customers against each other), referrals and growth offers run after the
-pass, in numpy and SimPy (:mod:`sim.engine.modes.agent`).
+(who bought, who had a failure, the month's trust...).  A customer's month
+depends only on its own state, so the order of customers does not matter; the
+portfolio review (which ranks customers against each other), referrals and
+growth offers run after the pass, in numpy and SimPy (:mod:`sim.engine.modes.agent`).
 """
 
 from __future__ import annotations
@@ -102,12 +102,9 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
     gross_margin, weight, totals = books_of
     if closing:
         totals[:] = 0.0
-    stages, rungs, active_rungs = occupancy
+    stages, rungs, active_rungs = books.start_counts(occupancy)
     referring, eligible, counts = found
     counts[:] = 0
-    stages[:] = 0
-    rungs[:] = 0
-    active_rungs[:] = 0
     relationships[:] = 0
     on_ladder[:] = 0
     spent = 0.0

@@ -29,12 +29,20 @@ def open_customer(r, stages, rungs, active_rungs):  # noqa: ANN001, ANN201
         active_rungs[r.rung] += 1
 
 
-@njit(cache=True)
-def open_month(c, n, stages, rungs, active_rungs):  # noqa: ANN001, ANN201
-    """Open the month of customers 0..n-1 (`open_customer`), counts starting from zero."""
+@njit(cache=True, inline="always")
+def start_counts(occupancy):  # noqa: ANN001, ANN201
+    """Zero the month's occupancy counts (Recorder.occupancy) and hand them back as stages, rungs, active rungs."""
+    stages, rungs, active_rungs = occupancy
     stages[:] = 0
     rungs[:] = 0
     active_rungs[:] = 0
+    return stages, rungs, active_rungs
+
+
+@njit(cache=True)
+def open_month(c, n, occupancy):  # noqa: ANN001, ANN201
+    """Open the month of customers 0..n-1 (`open_customer`) into `occupancy`, counts starting from zero."""
+    stages, rungs, active_rungs = start_counts(occupancy)
     for k in range(n):
         open_customer(c[k], stages, rungs, active_rungs)
 

@@ -38,9 +38,8 @@ class Holdings:
         self.chance = chance  # per-customer holdings for the customers present at month 0
         self.everyone = chance is None and bool((self.share >= 1.0).all())
         if not self.everyone:
-            self.u = stream(draws.seed, draws.replication, Purpose.SERVED).random(
-                identities
-            )  # one per identity, cohorts' too
+            # One uniform per identity, the cohorts' entrants' too.
+            self.u = stream(draws.seed, draws.replication, Purpose.SERVED).random(identities)
 
     def let_go(self, places: np.ndarray) -> np.ndarray:
         """The places among `places` (arriving now) that the firm does not serve."""
