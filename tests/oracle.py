@@ -25,7 +25,7 @@ from sim.engine.mechanisms.competition import switch_probability
 from sim.engine.mechanisms.dissolution import dissolution_hazard
 from sim.engine.mechanisms.ladder import climb_probability, drop_probability, ladder_drive, migrate
 from sim.engine.mechanisms.purchases import basket, share_of_wallet_target
-from sim.engine.mechanisms.satisfaction import experience, fold, posture_fit
+from sim.engine.mechanisms.satisfaction import experience, posture_fit, update_satisfaction
 from sim.engine.mechanisms.service import failure_probability
 from sim.engine.mechanisms.trust import green_trust
 from sim.engine.strategies import portfolio, pricing
@@ -457,3 +457,12 @@ def numpy_month(market: Any, env: simpy.Environment, t: int) -> None:
     m.enter_relationships()
     for mechanism in MECHANISMS:
         mechanism(m)
+
+
+def fold(customers, scenario, j, x) -> None:  # noqa: ANN001
+    """Fold experiences `x` into the satisfaction of customers `j` (the kernel's satisfaction.step, vectorised)."""
+    c, s = customers, scenario.satisfaction
+    c.satisfaction[j], c.experience_weight[j] = update_satisfaction(
+        c.satisfaction[j], c.experience_weight[j], c.experiences[j], x, s.negativity_bias, s.primacy, s.floor_weight
+    )
+    c.experiences[j] += 1

@@ -34,6 +34,7 @@ from sim.engine.mechanisms import (
     stages,
     trust,
 )
+from sim.engine.mechanisms.dissolution import dissolve
 from sim.engine.mechanisms.draws import STREAMS, U_DISSOLUTION, U_FAILURE_DROP, draw
 from sim.engine.strategies import portfolio, pricing, prospecting
 from sim.stages import AWARENESS, DISSOLUTION, Cause
@@ -41,14 +42,6 @@ from sim.stages import AWARENESS, DISSOLUTION, Cause
 __all__ = ["STREAMS", "month"]
 
 COMPETITOR, DISSATISFACTION, PROSPECT_LOST = int(Cause.COMPETITOR), int(Cause.DISSATISFACTION), int(Cause.PROSPECT_LOST)
-
-
-@njit(cache=True, inline="always")
-def dissolve(r, cause, t):  # noqa: ANN001, ANN201
-    """End the customer's relationship in month t."""
-    r.stage = DISSOLUTION
-    r.dissolved_month = t
-    r.cause = cause
 
 
 @njit(cache=True, inline="always")

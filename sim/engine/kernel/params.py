@@ -41,6 +41,7 @@ _STAGED = {  # per-stage effects and their neutral value for awareness and disso
     "failure_sensitivity": 1.0,
     "switch_shift": 0.0,
     "hazard_factor": 1.0,
+    "growth_acceptance_shift": 0.0,
 }
 
 
@@ -86,6 +87,8 @@ def params(scenario: Any) -> tuple:
     sc = scenario
     sections = {name: record(name, getattr(sc, name).model_dump()) for name in _SECTIONS}
     sections["firm"] = record("firm", sc.firm.model_dump(exclude={"capacity"}))  # one type, capacity set or not
+    for name in ("foot_in_the_door", "all_at_once"):  # the growth offers' decisions (sim.engine.strategies.growth)
+        sections[name] = record(name, getattr(sc.account_growth, name).model_dump())
     staged = record("staged", {k: sc.stages.effect(k, neutral).tolist() for k, neutral in _STAGED.items()})
     derived = {
         "closeness": float(np.clip(sc.posture.closeness + sc.offering.closeness_shift, 0.0, 1.0)),

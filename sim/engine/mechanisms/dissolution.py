@@ -7,6 +7,7 @@ from numba import njit
 from numba.extending import register_jitable
 
 from sim.engine.mechanisms.draws import U_DISSOLUTION, draw
+from sim.stages import DISSOLUTION
 
 
 @register_jitable
@@ -41,6 +42,14 @@ def dissolution_hazard(
     base = base * (1.0 - p.dependence_retention * dependence)
     shock = shock_factor * unresolved_failure * p.shock_hazard * transaction_u * (1.0 + p.instability * dependence)
     return np.clip(base + shock, 0.0, 1.0)
+
+
+@njit(cache=True, inline="always")
+def dissolve(r, cause, t):  # noqa: ANN001, ANN201
+    """End the customer's relationship in month t, for `cause` (sim.stages.Cause)."""
+    r.stage = DISSOLUTION
+    r.dissolved_month = t
+    r.cause = cause
 
 
 @njit(cache=True, inline="always")

@@ -48,15 +48,6 @@ def update_satisfaction(satisfaction, weight_sum, count, x, negativity_bias, pri
     return satisfaction + (w / new_sum) * (x - satisfaction), new_sum
 
 
-def fold(customers, scenario, j, x) -> None:
-    """Fold experiences `x` into the satisfaction of customers `j` (used by purchases and growth offers alike)."""
-    c, s = customers, scenario.satisfaction
-    c.satisfaction[j], c.experience_weight[j] = update_satisfaction(
-        c.satisfaction[j], c.experience_weight[j], c.experiences[j], x, s.negativity_bias, s.primacy, s.floor_weight
-    )
-    c.experiences[j] += 1
-
-
 @njit(cache=True, inline="always")
 def step(r, p, stage, failed, resolved):  # noqa: ANN001, ANN201
     """A purchase is an experience: its service outcome blended with posture fit, folded into satisfaction."""

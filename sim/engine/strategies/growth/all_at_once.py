@@ -12,13 +12,17 @@ from typing import Any
 
 import numpy as np
 import simpy
+from numba import njit
+from numba.extending import register_jitable
 from scipy.special import expit as logistic
 
+from sim.engine.mechanisms import numeric  # noqa: F401 (teaches numba scipy's expit)
 from sim.engine.mechanisms.trust import green_trust
-from sim.engine.strategies.growth.offers import judge, timing, uniforms
+from sim.engine.strategies.growth.offers import ACCEPT, judge, offer_uniform, terms, timing
 from sim.stages import DISSOLUTION
 
 
+@register_jitable
 def acceptance(trust_level, fit, size, need_u, problem_solving, p, rung=3, shift=0.0):
     """Chance a customer accepts the comprehensive offer (`p` is AllAtOnce).
 
@@ -64,19 +68,24 @@ def decision_uniforms(market: Any, j: np.ndarray) -> np.ndarray:
 
 def decide(market: Any, j: np.ndarray) -> None:
     """Customers `j` decide on the comprehensive offer; whatever they decide, their episode ends."""
-    c, sc = market.customers, market.scenario
-    p = sc.account_growth.all_at_once
-    c.in_episode[j] = False
-    j = j[c.stage[j] != DISSOLUTION]
-    u = uniforms(market, j, 0)
-    c.offers[j] += 1
-    trust = green_trust(c.credibility[j], c.reliability[j], c.intimacy[j], c.self_orientation[j])
-    need, lift, fit = timing(market, j)
-    shift = sc.stages.effect("growth_acceptance_shift", 0.0)[c.stage[j]] + lift
-    size = c.wallet[j] / p.reference_wallet
-    accept = acceptance(trust, fit, size, c.need_u[j], sc.firm.problem_solving_ability, p, c.rung[j], shift)
-    yes = u[:, 0] < accept
-    jy = j[yes]
-    c.accepted[jy] += 1
-    c.products[jy] = sc.firm.max_products
-    judge(market, jy, p, u[yes, 1], u[yes, 2], fit[yes], need[yes])
+    market.customers.in_episode[j] = False
+    _decide(market.customers.records, j, *terms(market, 0))
+
+
+@njit(cache=True)
+def _decide(c, j, p, key, t):  # noqa: ANN001, ANN202
+    g = p.all_at_once
+    for k in j:
+        r = c[k]
+        if r.stage == DISSOLUTION:
+            continue
+        r.offers += 1
+        trust_level = green_trust(r.credibility, r.reliability, r.intimacy, r.self_orientation)
+        need, lift, fit = timing(r, p)
+        shift = p.staged.growth_acceptance_shift[r.stage] + lift
+        size = r.wallet / g.reference_wallet
+        chance = acceptance(trust_level, fit, size, r.need_u, p.firm.problem_solving_ability, g, r.rung, shift)
+        if offer_uniform(key, r, ACCEPT) < chance:
+            r.accepted += 1
+            r.products = p.firm.max_products
+            judge(r, p, g, key, fit, need, t)

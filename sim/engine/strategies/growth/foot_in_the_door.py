@@ -14,13 +14,17 @@ from typing import Any
 
 import numpy as np
 import simpy
+from numba import njit
+from numba.extending import register_jitable
 from scipy.special import expit as logistic
 
+from sim.engine.mechanisms import numeric  # noqa: F401 (teaches numba scipy's expit)
 from sim.engine.mechanisms.trust import green_trust
-from sim.engine.strategies.growth.offers import judge, timing, uniforms
+from sim.engine.strategies.growth.offers import ACCEPT, judge, offer_uniform, terms, timing
 from sim.stages import DISSOLUTION
 
 
+@register_jitable
 def acceptance(trust_level, fit, size_share, accepted_before, months_since, p, rung=3, need_u=0.5, shift=0.0):
     """Chance a customer accepts the next foot-in-the-door step (`p` is FootInTheDoor).
 
@@ -55,25 +59,31 @@ def decide(market: Any, j: np.ndarray, step: int, size: float, since: float) -> 
     here accepted all `step` earlier offers, the last one `since` months ago.
     The offer's selling cost is booked at the decision.
     """
-    sc = market.scenario
-    c, p, top = market.customers, sc.account_growth.foot_in_the_door, sc.firm.max_products
-    remaining = top - c.products[j]
-    offer = np.minimum(int(np.rint(size)), remaining)
-    live = np.flatnonzero((offer > 0) & (c.stage[j] != DISSOLUTION))
-    jl = j[live]
-    c.cost[jl] += p.offer_cost
-    c.offers[jl] += 1
-    u = uniforms(market, jl, step)
-    trust = green_trust(c.credibility[jl], c.reliability[jl], c.intimacy[jl], c.self_orientation[jl])
-    need, lift, fit = timing(market, jl)
-    shift = sc.stages.effect("growth_acceptance_shift", 0.0)[c.stage[jl]] + lift
-    asked = size / remaining[live]  # the size asked, uncapped, relative to the need left
-    yes = u[:, 0] < acceptance(trust, fit, asked, step, since, p, c.rung[jl], c.need_u[jl], shift)
-    jy = jl[yes]
-    c.accepted[jy] += 1
-    c.products[jy] += offer[live][yes].astype(c.products.dtype)
-    go = np.zeros(len(j), dtype=bool)
-    go[live[yes]] = judge(market, jy, p, u[yes, 1], u[yes, 2], fit[yes], need[yes])
+    p, key, t = terms(market, step)
+    return _decide(market.customers.records, j, step, int(np.rint(size)), size, since, p, key, t)
+
+
+@njit(cache=True)
+def _decide(c, j, step, offer_size, size, since, p, key, t):  # noqa: ANN001, ANN202
+    g = p.foot_in_the_door
+    go = np.zeros(len(j), dtype=np.bool_)
+    for i in range(len(j)):
+        r = c[j[i]]
+        remaining = p.firm.max_products - r.products
+        offer = min(offer_size, remaining)
+        if offer <= 0 or r.stage == DISSOLUTION:
+            continue
+        r.cost += g.offer_cost
+        r.offers += 1
+        trust_level = green_trust(r.credibility, r.reliability, r.intimacy, r.self_orientation)
+        need, lift, fit = timing(r, p)
+        shift = p.staged.growth_acceptance_shift[r.stage] + lift
+        asked = size / remaining  # the size asked, uncapped, relative to the need left
+        chance = acceptance(trust_level, fit, asked, step, since, g, r.rung, r.need_u, shift)
+        if offer_uniform(key, r, ACCEPT) < chance:
+            r.accepted += 1
+            r.products += offer
+            go[i] = judge(r, p, g, key, fit, need, t)
     return go
 
 

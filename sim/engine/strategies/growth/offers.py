@@ -1,47 +1,75 @@
-"""What every growth offer shares: after a yes, the customer judges whether it was worth it (CR lecture notes)."""
+"""What every growth offer shares: its uniforms, the need it meets, and whether a yes was worth it (CR lecture notes).
+
+The decisions are compiled functions of one customer record, as the monthly
+pass's mechanisms are (:mod:`sim.engine.kernel`); they read the kernel's
+parameters (``p.foot_in_the_door``, ``p.events``...) and run for a cohort
+whenever its SimPy episode reaches a decision.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+from numba import njit
 
-from sim.engine.mechanisms.satisfaction import fold
+from sim.engine.mechanisms.dissolution import dissolve
+from sim.engine.mechanisms.satisfaction import update_satisfaction
+from sim.engine.streams import uniform
 from sim.stages import Cause
 
+POOR_FIT = int(Cause.POOR_FIT)
+ACCEPT, VALUE, END = range(3)  # a decision's three uniforms
 
-def timing(market: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Whether each decision of customers `idx` meets a need, the acceptance logit it adds, and the perceived fit.
+
+def terms(market: Any, step: int) -> tuple[tuple, np.uint64, int]:
+    """What decision number `step` (from 0) reads: the kernel's parameters, its stream's key, the month."""
+    return market.mode.kernel.params, market.draws.key(f"growth_offer.{step}"), market.month
+
+
+@njit(cache=True, inline="always")
+def offer_uniform(key, r, which):  # noqa: ANN001, ANN201
+    """Customer r's uniform `which` (ACCEPT, VALUE or END) of the decision whose stream has `key`.
+
+    The same number as ``market.draws.at(purpose, places, 3)[:, which]`` (sim.engine.streams).
+    """
+    return uniform(key, r.identity * 3 + which)
+
+
+@njit(cache=True, inline="always")
+def timing(r, p):  # noqa: ANN001, ANN201
+    """Whether the decision meets a need, the acceptance logit that adds, and the fit the customer perceives.
 
     An offer that arrives when an event has created a need (sim.engine.mechanisms.events) is accepted more
     often and fits better in the customer's eyes (CIF notes: event-oriented prospecting).
     """
-    c, ev = market.customers, market.scenario.events
-    need = c.in_need[idx]
-    return need, ev.acceptance_effect * need, np.minimum(c.fit[idx] + ev.fit_effect * need, 1.0)
+    need = r.in_need
+    return need, p.events.acceptance_effect * need, min(r.fit + p.events.fit_effect * need, 1.0)
 
 
-def judge(
-    market: Any, idx: np.ndarray, p: Any, u_value: np.ndarray, u_end: np.ndarray, fit: np.ndarray, need: np.ndarray
-) -> np.ndarray:
-    """After accepted offers: do the customers value them (perceived `fit`)?  If not, trust suffers and the tie may end.
+@njit(cache=True, inline="always")
+def judge(r, p, g, key, fit, need, t):  # noqa: ANN001, ANN201
+    """After a yes to an offer with parameters `g`: does the customer value it?  Returns whether the tie goes on.
 
-    Vectorised over customers `idx`; returns which relationships go on.  An
-    offer that met a `need` and is not valued does not make the firm look
-    pushy: only offers without a need raise perceived self-orientation.
+    Whether valued or not, the offer is an experience folded into
+    satisfaction.  Not valued, it damages credibility and may end the
+    relationship in month t (CR lecture notes: the limits of FITD); only an
+    offer that met no `need` makes the firm look pushy (self-orientation).
     """
-    c, st = market.customers, market.scenario.satisfaction
-    valued = fit + p.value_noise * (u_value - 0.5) >= p.poor_fit_threshold
-    fold(c, market.scenario, idx, np.where(valued, st.success_value, -st.failure_severity))
-    # CR lecture notes: FITD limitations -- a poor fit, or value not recognised, damages the relationship.
-    hurt = idx[~valued]
-    c.credibility[hurt] *= 1.0 - p.trust_damage
-    c.self_orientation[idx[~valued & ~need]] += p.self_orientation_damage
-    ended = ~valued & (u_end < p.dissolution_on_damage)
-    market.dissolve(idx[ended], Cause.POOR_FIT)
-    return ~ended
-
-
-def uniforms(market: Any, j: np.ndarray, step: int) -> np.ndarray:
-    """Three uniforms per customer `j` for its growth-offer decision number `step` this month (accept, value, end)."""
-    return market.draws.at(f"growth_offer.{step}", j, 3)
+    st = p.satisfaction
+    valued = fit + g.value_noise * (offer_uniform(key, r, VALUE) - 0.5) >= g.poor_fit_threshold
+    x = st.success_value if valued else -st.failure_severity
+    count = np.float64(r.experiences)
+    r.satisfaction, r.experience_weight = update_satisfaction(
+        r.satisfaction, r.experience_weight, count, x, st.negativity_bias, st.primacy, st.floor_weight
+    )
+    r.experiences += 1
+    if valued:
+        return True
+    r.credibility *= 1.0 - g.trust_damage
+    if not need:
+        r.self_orientation += g.self_orientation_damage
+    if offer_uniform(key, r, END) < g.dissolution_on_damage:
+        dissolve(r, POOR_FIT, t)
+        return False
+    return True
