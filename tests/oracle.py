@@ -84,8 +84,11 @@ class Month:
         return np.flatnonzero((c.stage[:n] != DISSOLUTION) & (self.draws("referral")[:n] < rates[c.rung[:n]]))
 
     @property
-    def eligible(self) -> np.ndarray:
-        """Customers in a relationship with products left to buy and no episode under way (the kernel's list)."""
+    def candidates(self) -> np.ndarray:
+        """Customers in a relationship with products left to buy and no episode under way.
+
+        The kernel also drops those whose start draw is above the rate; `growth.starters` asks that draw anyway.
+        """
         c, n = self.customers, self.n
         stage = c.stage[:n]
         in_relationship = (stage != DISSOLUTION) & (stage != AWARENESS)

@@ -108,6 +108,7 @@ class Market:
         """This month's cohort (maybe none) takes the next free places, as prospects about to try (`entering`)."""
         c = self.customers
         self.entering = slice(c.n, c.n + size)
+        c.take(self.entering.stop)  # the pool's rows stay in step: a referral after them meets its own customer
         c.place(self.entering, self.entrants, slice(self.joined, self.joined + size))
         self.mode.admit(self, self.entering)
         self.joined += size
@@ -148,6 +149,7 @@ class Market:
             self.lost_referrals += 1
             return
         k = c.n
+        c.take(k + 1)
         c.n += 1
         c.entered[k] = self.month + 1  # first recorded next month
         c.referred_by[k] = referrer

@@ -110,39 +110,75 @@ def _invert_tails(c: Customers, scenario: Scenario, u: np.ndarray) -> None:
 
 
 def draw_population(scenario: Scenario, rng: np.random.Generator, mode: Mode) -> Customers:
-    """Draw the initial customers and the places of the customers who enter later (referred or in a cohort).
+    """Draw the initial customers, and the places of the customers who enter later (referred or in a cohort).
 
     A cohort entrant takes the next free place when its month comes, as a
     referred newcomer does; which place that is depends on how many referrals
     came first.  So that an entrant is the same customer, meeting the same
     random numbers, whatever the strategy (common random numbers), entrants are
     drawn apart (:func:`draw_cohorts`) and numbered after the initial
-    customers; the places they may take carry identities after theirs.
+    customers; the places they may take carry identities after theirs.  The
+    places after the initial customers are drawn only as they are taken
+    (:class:`Pool`): most of the referral pool never is.
     """
     n, entrants = scenario.population.customers, sum(scenario.population.cohorts)
     arrivals = n + entrants
-    c = _draw(scenario, rng, mode, n, arrivals + int(round(scenario.population.referral_pool * arrivals)))
-    c.identity[n:] += entrants
-    return c
+    return _draw(scenario, rng, mode, n, arrivals + int(round(scenario.population.referral_pool * arrivals)), entrants)
 
 
 def draw_cohorts(scenario: Scenario, rng: np.random.Generator, mode: Mode) -> Customers:
     """The customers who enter in the cohorts, in order of entry, with identities after the initial customers'."""
-    c = _draw(scenario, rng, mode, 0, sum(scenario.population.cohorts))
-    c.identity += scenario.population.customers
+    entrants = sum(scenario.population.cohorts)
+    c = _draw(scenario, rng, mode, 0, entrants, scenario.population.customers)
+    c.take(entrants)
     return c
 
 
-def _draw(scenario: Scenario, rng: np.random.Generator, mode: Mode, n: int, cap: int) -> Customers:
-    """`cap` places from the scenario's segments, the first `n` in the market at month 0.
+class Pool:
+    """Draws the places after the initial customers, in order and a chunk at a time, as they are taken.
 
-    Characteristics are drawn by inverse CDF, one compiled pass writing each
-    customer's record once (field by field in numpy, each field was a pass over
-    every record).
+    Place k is drawn from row k of the population's uniforms whenever it is
+    drawn (the generator moves on row by row), so a referred newcomer is the
+    same customer as if every place had been drawn at the start.
     """
-    c = Customers.blank(n, cap)
-    u = rng.random((cap, 8))
-    segs = scenario.segments
+
+    CHUNK = 4096  # places drawn at a time
+
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, mode: Mode, offset: int) -> None:
+        self.scenario, self.rng, self.mode = scenario, rng, mode
+        self.offset = offset  # the identities of these places come after this many others (the cohorts' entrants)
+
+    def __call__(self, c: Customers, stop: int) -> None:
+        """Draw places `c.drawn` up to at least `stop` (a chunk at least, within the capacity)."""
+        places = slice(c.drawn, min(max(stop, c.drawn + self.CHUNK), c.capacity))
+        c.clear(places)
+        c.identity[places] += self.offset
+        _fill(
+            Customers.of(c.records[places]), self.scenario, self.rng.random((places.stop - places.start, 8)), self.mode
+        )
+        c.drawn = places.stop
+
+
+def _draw(scenario: Scenario, rng: np.random.Generator, mode: Mode, n: int, cap: int, offset: int) -> Customers:
+    """`cap` places from the scenario's segments, the first `n` (drawn now) in the market at month 0.
+
+    The places after the first `n`, with identities `offset` after their places, are left to a :class:`Pool`.
+    """
+    c = Customers.blank(n, cap, ready=n)
+    _fill(c, scenario, rng.random((n, 8)), mode)
+    _settle_existing(c, scenario)
+    c.pool = Pool(scenario, rng, mode, offset)
+    return c
+
+
+def _fill(c: Customers, scenario: Scenario, u: np.ndarray, mode: Mode) -> None:
+    """The first len(u) places of `c` from the segments, by inverse CDF of their rows of uniforms `u`.
+
+    One compiled pass writes each customer's record once (field by field in
+    numpy, each field was a pass over every record); places from `c.n` on
+    enter later, as prospects.
+    """
+    segs, cap = scenario.segments, len(u)
     quantiles = np.array(
         [[_beta_quantiles(d.a, d.b) for d in (getattr(s, t) for s in segs)] for t, _ in _TRAITS.values()]
     )
@@ -154,9 +190,7 @@ def _draw(scenario: Scenario, rng: np.random.Generator, mode: Mode, n: int, cap:
     )  # fmt: skip
     _invert_tails(c, scenario, u)
     stage = mode.initial_stages(stage, rung).astype(np.int8)
-    _start(c, scenario, n, stage, rung)
-    _settle_existing(c, scenario)
-    return c
+    _start(c, scenario, c.n, stage, rung)
 
 
 @njit(cache=True)

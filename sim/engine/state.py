@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,16 +72,36 @@ class Customers:
     acquisition: np.ndarray
     # every array above is a field of this one: one record per place, as the compiled month reads a customer
     records: np.ndarray
+    drawn: int = 0  # places 0..drawn-1 are ready; the pool draws the others as they are taken (`take`)
+    pool: Callable[[Customers, int], None] | None = None  # draws places drawn..stop-1 (sim.engine.population)
 
     @classmethod
-    def blank(cls, n: int, capacity: int) -> Customers:
-        """`capacity` places (`n` of them in the market), every array at its empty value."""
-        records = np.zeros(capacity, dtype=RECORD)  # zeroed pages cost nothing until written
+    def blank(cls, n: int, capacity: int, ready: int | None = None) -> Customers:
+        """`capacity` places (`n` of them in the market), the first `ready` (all by default) at their empty value.
+
+        The other places stay untouched zero pages (no memory) until `clear` readies them.
+        """
+        c = cls.of(np.zeros(capacity, dtype=RECORD), n)  # zeroed pages cost nothing until written
+        c.drawn = capacity if ready is None else ready
+        c.clear(slice(0, c.drawn))
+        return c
+
+    @classmethod
+    def of(cls, records: np.ndarray, n: int = 0) -> Customers:
+        """The customers whose records are `records` (a view: writing one writes the other)."""
+        return cls(n=n, records=records, **{name: records[name] for name in RECORD.names})
+
+    def clear(self, places: slice) -> None:
+        """Put `places` at their empty value (whoever sits there is identified by its place)."""
         for name, (_, fill) in _EMPTY.items():
             if fill:
-                records[name] = fill
-        records["identity"] = np.arange(capacity)
-        return cls(n=n, records=records, **{name: records[name] for name in RECORD.names})
+                self.records[name][places] = fill
+        self.identity[places] = np.arange(places.start, places.stop)
+
+    def take(self, stop: int) -> None:
+        """Make sure places up to `stop` hold drawn customers before someone takes them (the referral pool)."""
+        if stop > self.drawn and self.pool is not None:
+            self.pool(self, stop)
 
     def place(self, places: slice, source: Customers, rows: slice) -> None:
         """Put `source`'s customers `rows` (who they are and how they stand) into `places`."""

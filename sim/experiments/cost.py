@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sim.engine.state import Customers
+from sim.engine.state import RECORD
 from sim.errors import UsageError
 from sim.scenario import Scenario
 
@@ -24,15 +24,10 @@ PANEL_BYTES = 28  # recorded per place and month: stage, rung, purchases, five f
 TABLE_BYTES = 90  # per row of the customer-month DataFrame (11 columns with the categoricals)
 
 
-def _state_bytes_per_place() -> int:
-    blank = Customers.blank(1, 1)
-    return sum(getattr(blank, name).itemsize for name in vars(blank) if name != "n")
-
-
 def memory_needed(scenario: Scenario, replications: int, parallel: int = 1) -> int:
     """Bytes a run of `replications` needs at its peak (`parallel` replications at once)."""
     places = scenario.population.customers * (1.0 + scenario.population.referral_pool)
-    engine = places * (_state_bytes_per_place() + DRAW_BYTES_PER_PLACE) * WORKING_FACTOR
+    engine = places * (RECORD.itemsize + DRAW_BYTES_PER_PLACE) * WORKING_FACTOR
     if scenario.record == "aggregates":
         return int(engine * parallel)
     per_replication = places * scenario.horizon_months * (PANEL_BYTES + TABLE_BYTES)

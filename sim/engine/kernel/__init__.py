@@ -33,7 +33,7 @@ class Kernel:
     def month(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Run month t's pass (acquisition to trust drift), record what it spent and whom it counted.
 
-        Returns the customers it found referring and eligible for a growth episode.
+        Returns the customers it found referring and those who may start a growth episode (growth.candidate).
         """
         m, rec = self.market, self.market.recorder
         u = m.draws.keys(STREAMS)
@@ -43,5 +43,5 @@ class Kernel:
             m.customers.records, m.customers.n, t, self.params, self.spend, self.tables, self.migration, u, entering,
             rec.relationships[t], rec.ladder[t], rec.occupancy(t), self.found, closing, m.closing(max(t - 1, 0)),
         )  # fmt: skip
-        referring, eligible, counts = self.found
-        return referring[: counts[0]].copy(), eligible[: counts[1]].copy()
+        referring, candidates, counts = self.found
+        return referring[: counts[0]].copy(), candidates[: counts[1]].copy()

@@ -88,7 +88,7 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
     (`relationships`) and on the ladder (`on_ladder`) by segment and starting
     rung: whom each lever's spend reaches.  Notes, after each customer's month,
     whether it refers and whether it may start a growth episode: `found` is
-    (referring, eligible, their counts), for the mechanisms after the pass.
+    (referring, growth candidates, their counts), for the mechanisms after the pass.
     With `closing`, first books each customer's month before (books.close_customer;
     `books_of` is its gross margin, discount weight and totals).
     """
@@ -96,7 +96,7 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
     if closing:
         totals[:] = 0.0
     stages, rungs, active_rungs = books.start_counts(occupancy)
-    referring, eligible, counts = found
+    referring, candidates, counts = found
     counts[:] = 0
     relationships[:] = 0
     on_ladder[:] = 0
@@ -124,7 +124,7 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
         if referrals.refers(r, p, u):
             referring[counts[0]] = k
             counts[0] += 1
-        if growth.eligible(r, p.firm.max_products):
-            eligible[counts[1]] = k
+        if growth.candidate(r, p, u):
+            candidates[counts[1]] = k
             counts[1] += 1
     return spent

@@ -29,6 +29,7 @@ STREAMS = (
     "event",
     "event.detect",
     "referral",
+    "growth.start",
 )
 (
     U_PURCHASE,
@@ -47,6 +48,7 @@ STREAMS = (
     U_EVENT,
     U_DETECT,
     U_REFERRAL,
+    U_GROWTH_START,
 ) = range(len(STREAMS))
 
 

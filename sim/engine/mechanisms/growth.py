@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.engine.mechanisms.draws import U_GROWTH_START, draw
 from sim.engine.mechanisms.month import Month
 from sim.engine.strategies.growth import GROWTH
 from sim.engine.streams import uniform
@@ -23,11 +24,26 @@ def eligible(r, max_products):  # noqa: ANN001, ANN201
     return in_relationship and r.products < max_products and not r.in_episode
 
 
+@njit(cache=True, inline="always")
+def candidate(r, p, u):  # noqa: ANN001, ANN201
+    """Whether the customer may start an episode this month (asked by the compiled pass after its month).
+
+    Eligible, and its uniform of "growth.start" below the offer rate: the
+    draw `starters` asks again after the review (the same number).  Under
+    event-oriented prospecting the rate depends on how many are eligible, so
+    every eligible customer is a candidate; with no growth strategy (rate 0) none is.
+    """
+    if not eligible(r, p.firm.max_products):
+        return False
+    return p.event_oriented or (p.growth_rate > 0.0 and draw(u, U_GROWTH_START, r) < p.growth_rate)
+
+
 @njit(cache=True)
 def starters(c, candidates, rate, max_products, key, flagged):  # noqa: ANN001, ANN201
     """Eligible customers among `candidates` who start an episode: those whose uniform of stream `key` < rate.
 
-    The candidates are those the pass found eligible; a review since may have let some go, so each is asked again.
+    The candidates are those the pass found (`candidate`); a review since may have let some go, so each is asked
+    again.
 
     With `flagged` (event-oriented prospecting) the customers the CIF flagged
     this month start first, and the rest of the month's offers (`rate` times
@@ -63,7 +79,7 @@ def step(m: Month) -> None:
         return
     rate = getattr(sc.account_growth, growth).offer_rate
     flagged = sc.strategy.prospecting == "event_oriented"
-    starts = starters(c.records, m.eligible, rate, sc.firm.max_products, m.draws.key("growth.start"), flagged)
+    starts = starters(c.records, m.candidates, rate, sc.firm.max_products, m.draws.key("growth.start"), flagged)
     if len(starts):
         c.in_episode[starts] = True  # until the customer's episode ends
         GROWTH[growth](m.env, m.market, starts)

@@ -16,14 +16,14 @@ import simpy
 class Month:
     """One month of the agent model, as the mechanisms after the compiled pass see it.
 
-    `referring` and `eligible` are the customers the pass found referring and
-    eligible for a growth episode (sim.engine.kernel.agent), in place order.
+    `referring` and `candidates` are the customers the pass found referring and
+    who may start a growth episode (sim.engine.mechanisms.growth.candidate), in place order.
     """
 
     def __init__(
-        self, market: Any, env: simpy.Environment, t: int, referring: np.ndarray, eligible: np.ndarray
+        self, market: Any, env: simpy.Environment, t: int, referring: np.ndarray, candidates: np.ndarray
     ) -> None:
         self.market, self.env, self.t = market, env, t
         self.scenario, self.customers, self.draws = market.scenario, market.customers, market.draws
         self.n = self.customers.n
-        self.referring, self.eligible = referring, eligible
+        self.referring, self.candidates = referring, candidates

@@ -56,7 +56,7 @@ class BuyTillYouDie(Mode):
         c = market.customers
         self.u = traits.random((c.capacity + market.entrants.capacity, 3))  # by identity (see Customers.identity)
         self.rate, self.dropout, self.spend_rate, self.spend_shape = (np.empty(c.capacity) for _ in range(4))
-        self._traits(c, slice(None))
+        self._traits(c, slice(0, c.n))  # no referrals here: the pool's places are never taken
 
     def admit(self, market: Any, places: slice) -> None:
         """A cohort's customers draw their traits from their own segment's distributions."""

@@ -1,0 +1,42 @@
+"""The population: the referral pool's places are drawn as they are taken, the same customers as drawn at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.engine.modes import mode_for
+from sim.engine.population import Pool, draw_population
+from sim.engine.state import RECORD
+from sim.engine.streams import Purpose, stream
+from tests.conftest import small
+
+
+def _population(sc):
+    return draw_population(sc, stream(sc.seed, 0, Purpose.POPULATION), mode_for(sc))
+
+
+@pytest.mark.parametrize("chunk", [1, 37, 100_000])
+def test_pool_places_are_the_same_customers_whatever_the_chunks(monkeypatch, chunk):
+    sc = small(population={"customers": 300, "cohorts": [40, 20], "referral_pool": 0.5})
+    whole = _population(sc)
+    whole.take(whole.capacity)  # every place at once
+    monkeypatch.setattr(Pool, "CHUNK", chunk)
+    bit = _population(sc)
+    for stop in (301, 305, 360, 420, bit.capacity):  # as referrals and cohorts take them
+        bit.take(stop)
+        assert bit.drawn >= stop
+    assert bit.capacity == whole.capacity == 300 + 60 + 180
+    for name in RECORD.names:
+        np.testing.assert_array_equal(bit.records[name], whole.records[name], err_msg=name)
+    # the pool's places are prospects who enter later, identified after the cohorts' entrants
+    pool = slice(300, None)
+    assert (whole.identity[pool] == np.arange(300, whole.capacity) + 60).all()
+    assert (whole.stage[pool] == 0).all() and (whole.entered[pool] == -1).all() and not whole.existing[pool].any()
+
+
+def test_untaken_pool_places_are_not_drawn():
+    sc = small(population={"customers": 5_000, "referral_pool": 2.0})
+    c = _population(sc)
+    assert c.drawn == 5_000 and c.capacity == 15_000
+    assert (c.identity[5_000:] == 0).all()  # untouched: zero pages, no memory
