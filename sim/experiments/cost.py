@@ -2,10 +2,11 @@
 
 A run that would not fit in memory stops before it starts, with a message that
 says how to make it fit; a long run says how long.  The figures are estimates
-from the sizes of the arrays the engine allocates (measured: 100,000 customers
-x 60 months with the customer table peaked at 0.30 GiB for the engine alone)
-and from the throughput in README (about 2.5 million customer-months a second
-on one core).
+from the sizes of the arrays the engine allocates (measured on 2026-11-27:
+1,000,000 customers x 120 months in aggregates mode peaked at 0.53 GiB, the
+interpreter included; 100,000 customers x 60 months with the customer table
+at 0.30 GiB) and from the throughput in README (4 to 11 million
+customer-months a second on one core, the customer table's runs slowest).
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from sim.engine.state import RECORD
 from sim.errors import UsageError
 from sim.scenario import Scenario
 
-CUSTOMER_MONTHS_PER_SECOND = 2.5e6  # one core, full agent model (README, Performance)
-DRAW_BYTES_PER_PLACE = 30 * 4  # about 30 float32 uniforms per place and month, one buffer per purpose
-WORKING_FACTOR = 3.0  # temporaries of a month's step: gathered copies and masks, measured peak over live arrays
+CUSTOMER_MONTHS_PER_SECOND = 4e6  # one core, full agent model, the slow end of README's Performance figures
+WORKING_FACTOR = 1.5  # the population's uniforms and the month's lists of customers, over the records themselves
 PANEL_BYTES = 28  # recorded per place and month: stage, rung, purchases, five float32 columns
 TABLE_BYTES = 90  # per row of the customer-month DataFrame (11 columns with the categoricals)
 
@@ -27,7 +27,7 @@ TABLE_BYTES = 90  # per row of the customer-month DataFrame (11 columns with the
 def memory_needed(scenario: Scenario, replications: int, parallel: int = 1) -> int:
     """Bytes a run of `replications` needs at its peak (`parallel` replications at once)."""
     places = scenario.population.customers * (1.0 + scenario.population.referral_pool)
-    engine = places * (RECORD.itemsize + DRAW_BYTES_PER_PLACE) * WORKING_FACTOR
+    engine = places * RECORD.itemsize * WORKING_FACTOR  # every place, as if referrals took the whole pool
     if scenario.record == "aggregates":
         return int(engine * parallel)
     per_replication = places * scenario.horizon_months * (PANEL_BYTES + TABLE_BYTES)
@@ -46,8 +46,8 @@ def memory_available() -> int:
 
 def seconds_needed(scenario: Scenario, replications: int, parallel: int = 1) -> float:
     """Rough wall time of `replications` replications on `parallel` cores."""
-    places = scenario.population.customers * (1.0 + scenario.population.referral_pool)
-    return places * scenario.horizon_months * replications / (CUSTOMER_MONTHS_PER_SECOND * max(parallel, 1))
+    customers = scenario.population.customers + sum(scenario.population.cohorts)
+    return customers * scenario.horizon_months * replications / (CUSTOMER_MONTHS_PER_SECOND * max(parallel, 1))
 
 
 def check_fits(scenario: Scenario, replications: int, parallel: int = 1) -> None:
