@@ -144,8 +144,8 @@ class Pool:
 
     CHUNK = 4096  # places drawn at a time
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator, mode: Mode, offset: int) -> None:
-        self.scenario, self.rng, self.mode = scenario, rng, mode
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, offset: int) -> None:
+        self.scenario, self.rng = scenario, rng
         self.offset = offset  # the identities of these places come after this many others (the cohorts' entrants)
 
     def __call__(self, c: Customers, stop: int) -> None:
@@ -153,9 +153,8 @@ class Pool:
         places = slice(c.drawn, min(max(stop, c.drawn + self.CHUNK), c.capacity))
         c.clear(places)
         c.identity[places] += self.offset
-        _fill(
-            Customers.of(c.records[places]), self.scenario, self.rng.random((places.stop - places.start, 8)), self.mode
-        )
+        u = self.rng.random((places.stop - places.start, 8))
+        _fill(Customers.of(c.records[places]), self.scenario, u)  # all enter later: no mode's initial stages
         c.drawn = places.stop
 
 
@@ -167,16 +166,17 @@ def _draw(scenario: Scenario, rng: np.random.Generator, mode: Mode, n: int, cap:
     c = Customers.blank(n, cap, ready=n)
     _fill(c, scenario, rng.random((n, 8)), mode)
     _settle_existing(c, scenario)
-    c.pool = Pool(scenario, rng, mode, offset)
+    c.pool = Pool(scenario, rng, offset)
     return c
 
 
-def _fill(c: Customers, scenario: Scenario, u: np.ndarray, mode: Mode) -> None:
+def _fill(c: Customers, scenario: Scenario, u: np.ndarray, mode: Mode | None = None) -> None:
     """The first len(u) places of `c` from the segments, by inverse CDF of their rows of uniforms `u`.
 
     One compiled pass writes each customer's record once (field by field in
     numpy, each field was a pass over every record); places from `c.n` on
-    enter later, as prospects.
+    enter later, as prospects.  The behaviour `mode` sets the stages of the
+    places before `c.n` (none when there are none).
     """
     segs, cap = scenario.segments, len(u)
     quantiles = np.array(
@@ -189,7 +189,8 @@ def _fill(c: Customers, scenario: Scenario, u: np.ndarray, mode: Mode) -> None:
         _cumulative([s.initial_rungs for s in segs]), _cumulative([s.initial_stages for s in segs]), rung, stage,
     )  # fmt: skip
     _invert_tails(c, scenario, u)
-    stage = mode.initial_stages(stage, rung).astype(np.int8)
+    if mode is not None:
+        stage = mode.initial_stages(stage, rung).astype(np.int8)
     _start(c, scenario, c.n, stage, rung)
 
 

@@ -62,6 +62,7 @@ def simulate(
     mode.prepare(market, stream(seed, who, Purpose.TRAITS))
     env = simpy.Environment()
     env.run(until=env.process(market.run(env)))
+    customers.pool = None  # the run is over: no place is taken now, and the results carry no generator
     if sink is not None:
         sink.close()
     return Replication(replication, seed, customers, recorder, market.lost_referrals, mode.unmodelled_kpis, index)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from sim.engine.modes import mode_for
 from sim.engine.population import Pool, draw_population
+from sim.engine.simulate import simulate
 from sim.engine.state import RECORD
 from sim.engine.streams import Purpose, stream
 from tests.conftest import small
@@ -40,3 +45,14 @@ def test_untaken_pool_places_are_not_drawn():
     c = _population(sc)
     assert c.drawn == 5_000 and c.capacity == 15_000
     assert (c.identity[5_000:] == 0).all()  # untouched: zero pages, no memory
+
+
+def test_a_replication_travels_to_a_fresh_process_without_the_engine_inside():
+    # Parallel runs pickle each replication back to the parent; one that still held its pool (and through it the
+    # market and the kernel's parameter types, made at run time) could not be unpickled where none was made.
+    rep = simulate(small(horizon_months=6, population={"customers": 500}))
+    assert rep.customers.pool is None
+    code = "import pickle, sys; c = pickle.loads(sys.stdin.buffer.read()); print(c.customers.n)"
+    done = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(rep), capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode()[-500:]
+    assert int(done.stdout) == rep.customers.n
