@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 import subprocess
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from sim.engine.simulate import simulate
 from sim.engine.state import RECORD
 from sim.engine.streams import Purpose, stream
 from tests.conftest import small
+from tests.reference import configurations
 
 
 def _population(sc):
@@ -56,3 +59,21 @@ def test_a_replication_travels_to_a_fresh_process_without_the_engine_inside():
     done = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(rep), capture_output=True, check=False)
     assert done.returncode == 0, done.stderr.decode()[-500:]
     assert int(done.stdout) == rep.customers.n
+
+
+@pytest.mark.parametrize("name", sorted(configurations()))
+def test_a_replication_s_customers_go_when_its_results_go(name):
+    # Episodes under way at the horizon must not keep the market alive until the cycle collector runs:
+    # a process running many replications would hold every one of them.
+    sc = configurations()[name].with_overrides(horizon_months=12)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        rep = simulate(sc)
+        records = rep.customers.records
+        block = weakref.ref(records if records.base is None else records.base)
+        del rep, records
+        assert block() is None
+    finally:
+        if collecting:
+            gc.enable()

@@ -23,19 +23,18 @@ class Kernel:
     """The compiled month for one replication's market: parameters and spend tables gathered once."""
 
     def __init__(self, market: Any) -> None:
-        self.market = market
         self.params = params(market.scenario)
         self.spend = spend(market)
         self.tables, self.migration = spend_tables(market)
         capacity = market.customers.capacity
         self.found = (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64), np.zeros(2, np.int64))
 
-    def month(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+    def month(self, market: Any, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Run month t's pass (acquisition to trust drift), record what it spent and whom it counted.
 
         Returns the customers it found referring and those who may start a growth episode (growth.candidate).
         """
-        m, rec = self.market, self.market.recorder
+        m, rec = market, market.recorder
         u = m.draws.keys(STREAMS)
         entering = np.array([m.entering.start, m.entering.stop], dtype=np.int64)
         closing = m.closed_by_pass and t > 0  # the books of month t - 1 (month 0 has none before it)

@@ -36,6 +36,6 @@ class Agent(Mode):
 
     def step(self, market: Any, env: simpy.Environment, t: int) -> None:
         """One agent month: the compiled pass (:mod:`sim.engine.kernel`), then review, referrals and offers."""
-        m = Month(market, env, t, *self.kernel.month(t))
+        m = Month(market, env, t, *self.kernel.month(market, t))
         for mechanism in AFTER_PASS:
             mechanism(m)
