@@ -242,7 +242,7 @@ def _settle_existing(c: Customers, scenario: Scenario) -> None:
     purchases made as their stage implies.  Without this an existing base
     starts with no revenue and no satisfaction and takes a year to recover.
     """
-    j = np.flatnonzero(c.existing)
+    j = np.flatnonzero(c.existing[: c.n])  # the customers in the market at month 0 (later places: not yet drawn)
     if not len(j):
         return
     sc, pu, sv, sp = scenario, scenario.purchasing, scenario.service, scenario.satisfaction
