@@ -92,8 +92,10 @@ def params(scenario: Any) -> tuple:
     staged = record("staged", {k: sc.stages.effect(k, neutral).tolist() for k, neutral in _STAGED.items()})
     derived = {
         "closeness": float(np.clip(sc.posture.closeness + sc.offering.closeness_shift, 0.0, 1.0)),
-        "acquisition_cost": tuple(float(s.acquisition_cost) for s in sc.segments),
-        "event_rate": tuple(float(s.event_rate) for s in sc.segments),
+        # Per segment: arrays, whose type does not depend on how many segments there are (a tuple's does, and
+        # every new count of segments would compile the kernel again, about 25 s).
+        "acquisition_cost": np.array([s.acquisition_cost for s in sc.segments], dtype=float),
+        "event_rate": np.array([s.event_rate for s in sc.segments], dtype=float),
         "capacity": float("inf") if sc.firm.capacity is None else float(sc.firm.capacity),
         "event_oriented": sc.strategy.prospecting == "event_oriented",
         "yield_managed": sc.strategy.pricing == "yield_management",
