@@ -126,11 +126,14 @@ def draw_population(scenario: Scenario, rng: np.random.Generator, mode: Mode) ->
     return _draw(scenario, rng, mode, n, arrivals + int(round(scenario.population.referral_pool * arrivals)), entrants)
 
 
-def draw_cohorts(scenario: Scenario, rng: np.random.Generator, mode: Mode) -> Customers:
-    """The customers who enter in the cohorts, in order of entry, with identities after the initial customers'."""
+def draw_cohorts(scenario: Scenario, rng: np.random.Generator) -> Customers:
+    """The customers who enter in the cohorts, in order of entry, with identities after the initial customers'.
+
+    They all enter later, as prospects, so no behaviour mode sets their stages.
+    """
     entrants = sum(scenario.population.cohorts)
-    c = _draw(scenario, rng, mode, 0, entrants, scenario.population.customers)
-    c.take(entrants)
+    c = Customers.blank(0, entrants, ready=0)
+    Pool(scenario, rng, scenario.population.customers)(c, entrants)  # all enter later: the pool's draw
     return c
 
 

@@ -50,7 +50,7 @@ def simulate(
     who = 0 if scenario.population.fixed else replication
     mode = mode_for(scenario)
     customers = draw_population(scenario, stream(seed, who, Purpose.POPULATION), mode)
-    cohorts = draw_cohorts(scenario, stream(seed, who, Purpose.POPULATION, name="cohorts"), mode)
+    cohorts = draw_cohorts(scenario, stream(seed, who, Purpose.POPULATION, name="cohorts"))
     recorder = Recorder(
         scenario.horizon_months, customers.capacity, scenario.record == "customers", len(scenario.segments), sink
     )

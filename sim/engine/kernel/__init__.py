@@ -34,13 +34,13 @@ class Kernel:
 
         Returns the customers it found referring and those who may start a growth episode (growth.candidate).
         """
-        m, rec = market, market.recorder
-        u = m.draws.keys(STREAMS)
-        entering = np.array([m.entering.start, m.entering.stop], dtype=np.int64)
-        closing = m.closed_by_pass and t > 0  # the books of month t - 1 (month 0 has none before it)
+        c, rec = market.customers, market.recorder
+        u = market.draws.keys(STREAMS)
+        entering = np.array([market.entering.start, market.entering.stop], dtype=np.int64)
+        closing = market.closed_by_pass and t > 0  # the books of month t - 1 (month 0 has none before it)
         rec.invested[t] += month(
-            m.customers.records, m.customers.n, t, self.params, self.spend, self.tables, self.migration, u, entering,
-            rec.relationships[t], rec.ladder[t], rec.occupancy(t), self.found, closing, m.closing(max(t - 1, 0)),
+            c.records, c.n, t, self.params, self.spend, self.tables, self.migration, u, entering,
+            rec.relationships[t], rec.ladder[t], rec.occupancy(t), self.found, closing, market.closing(max(t - 1, 0)),
         )  # fmt: skip
         referring, candidates, counts = self.found
         return referring[: counts[0]].copy(), candidates[: counts[1]].copy()

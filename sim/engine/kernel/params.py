@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from sim.engine.design import INVESTMENTS
+from sim.engine.mechanisms.growth import offer_rate
 
 _SECTIONS = (
     "purchasing",
@@ -99,7 +100,7 @@ def params(scenario: Any) -> tuple:
         "capacity": float("inf") if sc.firm.capacity is None else float(sc.firm.capacity),
         "event_oriented": sc.strategy.prospecting == "event_oriented",
         "yield_managed": sc.strategy.pricing == "yield_management",
-        "growth_rate": _offer_rate(sc),
+        "growth_rate": offer_rate(sc),
     }
     values = {
         **sections,
@@ -109,12 +110,6 @@ def params(scenario: Any) -> tuple:
         **derived,
     }
     return _tuple_type("Params", tuple(values))(**values)
-
-
-def _offer_rate(sc: Any) -> float:
-    """Monthly chance an eligible customer starts a growth episode under the strategy in play (0: none)."""
-    growth = sc.strategy.account_growth
-    return 0.0 if growth == "none" else float(getattr(sc.account_growth, growth).offer_rate)
 
 
 def spend(market: Any) -> Spend:

@@ -7,6 +7,8 @@ decides who starts one this month.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -68,6 +70,12 @@ def starters(c, candidates, rate, max_products, key, flagged):  # noqa: ANN001, 
     return out[:found]
 
 
+def offer_rate(scenario: Any) -> float:
+    """Monthly chance an eligible customer starts a growth episode under the strategy in play (0: none)."""
+    growth = scenario.strategy.account_growth
+    return 0.0 if growth == "none" else float(getattr(scenario.account_growth, growth).offer_rate)
+
+
 def step(m: Month) -> None:
     """Customers in a relationship with products left to buy and no episode under way start one.
 
@@ -77,9 +85,9 @@ def step(m: Month) -> None:
     growth = sc.strategy.account_growth
     if growth == "none":
         return
-    rate = getattr(sc.account_growth, growth).offer_rate
     flagged = sc.strategy.prospecting == "event_oriented"
-    starts = starters(c.records, m.candidates, rate, sc.firm.max_products, m.draws.key("growth.start"), flagged)
+    key = m.draws.key("growth.start")
+    starts = starters(c.records, m.candidates, offer_rate(sc), sc.firm.max_products, key, flagged)
     if len(starts):
         c.in_episode[starts] = True  # until the customer's episode ends
         GROWTH[growth](m.env, m.market, starts)

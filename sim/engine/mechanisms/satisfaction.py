@@ -49,19 +49,21 @@ def update_satisfaction(satisfaction, weight_sum, count, x, negativity_bias, pri
 
 
 @njit(cache=True, inline="always")
+def fold(r, p, x):  # noqa: ANN001, ANN201
+    """Fold experience `x` into customer record r's satisfaction (a purchase's, or a growth offer's)."""
+    sp = p.satisfaction
+    count = np.float64(r.experiences)
+    r.satisfaction, r.experience_weight = update_satisfaction(
+        r.satisfaction, r.experience_weight, count, x, sp.negativity_bias, sp.primacy, sp.floor_weight
+    )
+    r.experiences += 1
+
+
+@njit(cache=True, inline="always")
 def step(r, p, stage, failed, resolved):  # noqa: ANN001, ANN201
     """A purchase is an experience: its service outcome blended with posture fit, folded into satisfaction."""
     sp = p.satisfaction
     fit = posture_fit(p.closeness, r.need_u, r.market_u)
     severity = sp.failure_severity * p.staged.failure_sensitivity[stage]
     x = experience(failed, resolved, r.transaction_u, fit, sp.success_value, severity, sp.resolved_share, sp.fit_weight)
-    r.satisfaction, r.experience_weight = update_satisfaction(
-        r.satisfaction,
-        r.experience_weight,
-        np.float64(r.experiences),
-        x,
-        sp.negativity_bias,
-        sp.primacy,
-        sp.floor_weight,
-    )
-    r.experiences += 1
+    fold(r, p, x)

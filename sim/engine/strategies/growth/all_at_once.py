@@ -81,8 +81,7 @@ def _decide(c, j, p, key, t):  # noqa: ANN001, ANN202
             continue
         r.offers += 1
         trust_level = green_trust(r.credibility, r.reliability, r.intimacy, r.self_orientation)
-        need, lift, fit = timing(r, p)
-        shift = p.staged.growth_acceptance_shift[r.stage] + lift
+        need, fit, shift = timing(r, p)
         size = r.wallet / g.reference_wallet
         chance = acceptance(trust_level, fit, size, r.need_u, p.firm.problem_solving_ability, g, r.rung, shift)
         if offer_uniform(key, r, ACCEPT) < chance:

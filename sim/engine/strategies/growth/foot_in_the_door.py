@@ -76,8 +76,7 @@ def _decide(c, j, step, offer_size, size, since, p, key, t):  # noqa: ANN001, AN
         r.cost += g.offer_cost
         r.offers += 1
         trust_level = green_trust(r.credibility, r.reliability, r.intimacy, r.self_orientation)
-        need, lift, fit = timing(r, p)
-        shift = p.staged.growth_acceptance_shift[r.stage] + lift
+        need, fit, shift = timing(r, p)
         asked = size / remaining  # the size asked, uncapped, relative to the need left
         chance = acceptance(trust_level, fit, asked, step, since, g, r.rung, r.need_u, shift)
         if offer_uniform(key, r, ACCEPT) < chance:

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine.mechanisms.dissolution import dissolve
-from sim.engine.mechanisms.satisfaction import update_satisfaction
+from sim.engine.mechanisms.satisfaction import fold
 from sim.engine.streams import uniform
 from sim.stages import Cause
 
@@ -38,13 +38,15 @@ def offer_uniform(key, r, which):  # noqa: ANN001, ANN201
 
 @njit(cache=True, inline="always")
 def timing(r, p):  # noqa: ANN001, ANN201
-    """Whether the decision meets a need, the acceptance logit that adds, and the fit the customer perceives.
+    """Whether the decision meets a need, the fit the customer perceives, and the acceptance logit's shift.
 
     An offer that arrives when an event has created a need (sim.engine.mechanisms.events) is accepted more
-    often and fits better in the customer's eyes (CIF notes: event-oriented prospecting).
+    often and fits better in the customer's eyes (CIF notes: event-oriented prospecting); the shift adds the
+    stage's openness to growth offers.
     """
     need = r.in_need
-    return need, p.events.acceptance_effect * need, min(r.fit + p.events.fit_effect * need, 1.0)
+    shift = p.staged.growth_acceptance_shift[r.stage] + p.events.acceptance_effect * need
+    return need, min(r.fit + p.events.fit_effect * need, 1.0), shift
 
 
 @njit(cache=True, inline="always")
@@ -58,12 +60,7 @@ def judge(r, p, g, key, fit, need, t):  # noqa: ANN001, ANN201
     """
     st = p.satisfaction
     valued = fit + g.value_noise * (offer_uniform(key, r, VALUE) - 0.5) >= g.poor_fit_threshold
-    x = st.success_value if valued else -st.failure_severity
-    count = np.float64(r.experiences)
-    r.satisfaction, r.experience_weight = update_satisfaction(
-        r.satisfaction, r.experience_weight, count, x, st.negativity_bias, st.primacy, st.floor_weight
-    )
-    r.experiences += 1
+    fold(r, p, st.success_value if valued else -st.failure_severity)
     if valued:
         return True
     r.credibility *= 1.0 - g.trust_damage
