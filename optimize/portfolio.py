@@ -48,6 +48,12 @@ class Constraints:
     fully_invested: bool = False  # a' w == capacity instead of <=
 
 
+def held(holding: np.ndarray | pd.Series) -> np.ndarray:
+    """Which holdings are positions, not solver round-off: above a millionth of the largest, or of one unit."""
+    h = np.asarray(holding, dtype=float)
+    return h > 1e-6 * max(float(np.abs(h).max(initial=0.0)), 1.0)
+
+
 def check_feasible(est: Estimate, con: Constraints) -> None:
     """Raise InfeasibleError naming the constraint to relax, before any solver runs."""
     n = est.n
@@ -223,7 +229,7 @@ def _summary(table: pd.DataFrame) -> dict[str, float]:
         "std": float(first.portfolio_std),
         "resource_used": float(table.resource.sum()),
         "shadow_price": float(first.shadow_price),
-        "assets_held": int((table.holding > 1e-6 * max(table.holding.max(), 1e-12)).sum()),
+        "assets_held": int(held(table.holding).sum()),
     }
 
 

@@ -3,3 +3,7 @@
 
 class UsageError(ValueError):
     """An option or argument value that cannot work (an output folder in use, an unknown level, a bad range)."""
+
+
+class CrmsimWarning(UserWarning):
+    """Something a command recovered from and the user should know (a damaged checkpoint line it dropped)."""

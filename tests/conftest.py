@@ -26,3 +26,24 @@ def small(**changes) -> Scenario:
 @pytest.fixture
 def small_scenario() -> Scenario:
     return small()
+
+
+@pytest.fixture
+def interrupt(monkeypatch):
+    """`interrupt(module, n)`: run n + 1 of the study raises KeyboardInterrupt (Ctrl-C); returns the undo."""
+    import importlib
+
+    def after(name: str, n: int):
+        module = importlib.import_module(name)  # the module, not the function a package exports under its name
+        real, calls = module.kpis, {"n": 0}
+
+        def dies(*job):
+            calls["n"] += 1
+            if calls["n"] > n:
+                raise KeyboardInterrupt
+            return real(*job)
+
+        monkeypatch.setattr(module, "kpis", dies)
+        return lambda: monkeypatch.setattr(module, "kpis", real)
+
+    return after

@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import tomlkit
 
 from sim.errors import UsageError
@@ -101,6 +102,13 @@ def outcome(text: str, where: Path) -> str:
         return "refused"
     except Exception as exc:  # noqa: BLE001 - that is what is counted
         return f"failed: {type(exc).__name__} in load"
+    return _small_run(sc)
+
+
+def _small_run(sc) -> str:
+    """'ran' if a short run of `sc` gives finite money, 'refused' for a clean error, else 'failed: ...'."""
+    from sim import run
+
     try:
         small = sc.with_overrides(
             horizon_months=min(sc.horizon_months, 6),
@@ -108,15 +116,37 @@ def outcome(text: str, where: Path) -> str:
             record="aggregates",
             population={**sc.population.model_dump(), "customers": min(sc.population.customers, 150)},
         )
-        from sim import run
-
         row = run(small).replications.iloc[0]
     except UsageError:
         return "refused"
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - that is what is counted
         return f"failed: {type(exc).__name__} in run"
     money = [row[k] for k in ("revenue", "cost_to_serve", "profit", "customer_equity") if k in row]
     return "ran" if all(math.isfinite(float(m)) for m in money) else "failed: non-finite money"
+
+
+def extremes(base) -> Counter:
+    """Every numeric field of `base` at each end of its range (or at +-1e300 where it has none): outcomes by field."""
+    from sim.app.dashboard.controls import controls
+    from sim.scenario.overrides import with_changes
+
+    counts: Counter = Counter()
+    for c in controls(base):
+        if c.kind not in ("number", "integer"):
+            continue
+        for value in (c.low if c.low is not None else -1e300, c.high if c.high is not None else 1e300):
+            value = int(min(max(value, -(2**63)), 2**63 - 1)) if c.kind == "integer" else float(value)
+            try:
+                sc = with_changes(base, {c.path: value})
+            except UsageError:
+                counts["refused"] += 1
+                continue
+            except Exception as exc:  # noqa: BLE001
+                counts[f"failed: {type(exc).__name__} in load ({c.path} = {value})"] += 1
+                continue
+            got = _small_run(sc)
+            counts[got if not got.startswith("failed") else f"{got} ({c.path} = {value})"] += 1
+    return counts
 
 
 def fuzz(n: int, seed: int, workdir: Path) -> Counter:
@@ -141,3 +171,112 @@ if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     with tempfile.TemporaryDirectory() as tmp:
         print(dict(fuzz(n, 2026, Path(tmp))))
+
+
+# --- transaction logs ------------------------------------------------------------------------------------------
+
+HOSTILE_CELLS = [
+    "",
+    "nan",
+    "inf",
+    "-inf",
+    "1e400",
+    "-5",
+    "0",
+    "9" * 400,
+    "2036-01-01",
+    "0000-01-01",
+    "1997-02-30",
+    "01/02/1997",
+    "1997-01-05T23:30:00-08:00",
+    "1997-01-05T23:30:00+09:00",
+    "\u00e9\u4e2d",
+    "NULL",
+    " ",
+    "1,5",
+    "true",
+]
+
+
+def mutate_log(log: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """A copy of `log` with one to five hostile edits: bad cells, shuffled rows, dropped or extra columns."""
+    out = log.copy()
+    for _ in range(int(rng.integers(1, 6))):
+        kind = rng.random()
+        if kind < 0.7:
+            rows = rng.choice(len(out), size=int(rng.integers(1, max(2, len(out) // 20))), replace=False)
+            column = out.columns[int(rng.integers(len(out.columns)))]
+            out[column] = out[column].astype(object)
+            out.loc[out.index[rows], column] = HOSTILE_CELLS[int(rng.integers(len(HOSTILE_CELLS)))]
+        elif kind < 0.8:
+            out = out.sample(frac=1.0, random_state=int(rng.integers(2**31)))
+        elif kind < 0.9:
+            out[f"extra{int(rng.integers(100))}"] = rng.random(len(out))
+        else:
+            out = out.iloc[: int(rng.integers(0, len(out)))]
+    return out
+
+
+def log_outcome(log: pd.DataFrame, where: Path, end: str) -> str:
+    """'refused', 'fitted' or 'failed: ...' for one log through read, fit and the holdout check."""
+    from sim.calibration.calibrate import fit_log, validate
+    from sim.calibration.transactions import read_log
+
+    log.to_csv(where, index=False)
+    try:
+        data = read_log(where, allow_duplicates=True)
+        cal = validate(fit_log(data, end), data, replications=2)
+    except UsageError:
+        return "refused"
+    except Exception as exc:  # noqa: BLE001 - that is what is counted
+        return f"failed: {type(exc).__name__}: {str(exc)[:80]}"
+    money = [v for seg in cal.fits.values() for fit in seg for v in fit.params.values()]
+    return "fitted" if all(math.isfinite(v) for v in money) else "failed: non-finite estimates"
+
+
+def fuzz_logs(base: pd.DataFrame, n: int, seed: int, workdir: Path, end: str) -> Counter:
+    """Outcomes of `n` mutated copies of the transaction log `base` (columns customer_id, date, amount)."""
+    import warnings
+
+    rng = np.random.default_rng(seed)
+    counts: Counter = Counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # future dates are reported as warnings: counted as fitted
+        for k in range(n):
+            counts[log_outcome(mutate_log(base, rng), workdir / f"log{k}.csv", end)] += 1
+    return counts
+
+
+# --- command-line options --------------------------------------------------------------------------------------
+
+HOSTILE_OPTIONS = ["0", "-1", "nan", "inf", "1e400", "", "x", str(2**64), "2.5", "-0", "%Q", "31/12/1997", "..", "/"]
+
+
+def fuzz_options(commands: dict[str, list[str]], options: dict[str, list[str]], n: int, seed: int) -> Counter:
+    """Outcomes of `n` command lines, each one command with one to three of its options at hostile values.
+
+    An outcome is 'ok' (exit 0), 'refused' (exit 2 with one error line) or 'failed: ...' (a traceback, an
+    unexpected exception, or any other exit code).
+    """
+    from typer.testing import CliRunner
+
+    from sim.app.cli import app
+
+    runner = CliRunner()
+    rng = np.random.default_rng(seed)
+    counts: Counter = Counter()
+    names = sorted(commands)
+    for _ in range(n):
+        name = names[int(rng.integers(len(names)))]
+        args = list(commands[name])
+        for option in rng.choice(options[name], size=int(rng.integers(1, 4)), replace=True):
+            args += [str(option), HOSTILE_OPTIONS[int(rng.integers(len(HOSTILE_OPTIONS)))]]
+        res = runner.invoke(app, args)
+        clean = "Traceback" not in res.output and (res.exception is None or isinstance(res.exception, SystemExit))
+        if clean and res.exit_code == 0:
+            counts["ok"] += 1
+        elif clean and res.exit_code == 2:
+            counts["refused"] += 1
+        else:
+            counts[f"failed: {args!r} -> {res.exit_code} {type(res.exception).__name__}: {res.exception}"] += 1
+    return counts

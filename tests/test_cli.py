@@ -72,13 +72,15 @@ def test_run_refuses_a_non_empty_directory_unless_forced(tiny, tmp_path):
 
 def test_force_replaces_an_earlier_run_whole_and_leaves_no_stale_file(tiny, tmp_path):
     out = tmp_path / "out"
-    assert runner.invoke(app, ["run", str(tiny), "--out", str(out), "--seed", "1", "-q"]).exit_code == 0
-    (out / "stale.csv").write_text("from another seed")
+    assert (
+        runner.invoke(app, ["run", str(tiny), "--out", str(out), "--seed", "1", "-q", "--customer-table"]).exit_code
+        == 0
+    )
     res = runner.invoke(app, ["run", str(tiny), "--out", str(out), "--seed", "2", "--force", "-q", "--format", "csv"])
     assert res.exit_code == 0, res.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
-    assert not (out / "stale.csv").exists()
+    assert not (out / "customers.csv").exists()  # the earlier run's customer table does not outlive it
     assert manifest["command"].startswith("crmsim") and manifest["files"]["replications.csv"] > 0
     assert not list(tmp_path.glob(".out.*"))  # no staging folder left
 
@@ -203,6 +205,16 @@ BAD_FILES = {
     "huge-wallet": "[[segments]]\nwallet_median = 1e300\n",
     "empty-sweep": '[sweep.parameters]\n"firm.gross_margin" = []\n',
     "bad-variant-value": '[compare.variants.x]\n"firm.gross_margin" = "high"\n',
+    # The audit of issue 35: each validated before, and ran to NaN money, absurd money or a failed study.
+    "beta-huge": "[[segments]]\nproduct_need_fit = {mean = 0.6, concentration = 1e308}\n",
+    "beta-tiny": "[[segments]]\nneed_uncertainty = {mean = 0.4, concentration = 5e-324}\n",
+    "markov-margins": "[markov]\nmargins = [1e300, 0, 0, 0, 0, 0, 0, 0]\n",
+    "seed-2**64": f"seed = {2**64}\n",
+    "lhs-reversed": '[sweep]\nmethod = "lhs"\n[sweep.parameters]\n"firm.gross_margin" = [0.5, 0.3]\n',
+    "lhs-three": '[sweep]\nmethod = "lhs"\n[sweep.parameters]\n"firm.gross_margin" = [0.3, 0.4, 0.5]\n',
+    "lhs-enum": '[sweep]\nmethod = "lhs"\n[sweep.parameters]\n"strategy.posture" = ["collaborative", "x"]\n',
+    "sensitivity-reversed": '[sensitivity.parameters]\n"firm.gross_margin" = [0.5, 0.3]\n',
+    "sensitivity-kpi": '[sensitivity]\nkpi = "nosuch"\n',
 }
 
 
@@ -247,30 +259,18 @@ def test_optimizer_inputs_are_checked(tiny, tmp_path, args, message):
     assert res.exit_code == 2 and message in res.output, res.output
 
 
-def test_an_interrupted_sweep_resumes_to_the_same_summary(tiny, tmp_path, monkeypatch):
-    import importlib
-
-    sweep_module = importlib.import_module("sim.experiments.sweep")  # the module, not the function it exports
+def test_an_interrupted_sweep_resumes_to_the_same_summary(tiny, tmp_path, interrupt):
     args = ["sweep", str(tiny), "-p", "firm.gross_margin=0.3,0.4,0.5", "-r", "2", "-j", "1", "-q"]
     whole = tmp_path / "whole"
     assert runner.invoke(app, [*args, "--out", str(whole)]).exit_code == 0
 
-    real = sweep_module.kpis
-    calls = {"n": 0}
-
-    def dies_after_four(*job):
-        calls["n"] += 1
-        if calls["n"] > 4:
-            raise KeyboardInterrupt  # the user pressed Ctrl-C half-way
-        return real(*job)
-
     resumed = tmp_path / "resumed"
-    monkeypatch.setattr(sweep_module, "kpis", dies_after_four)
+    resume = interrupt("sim.experiments.sweep", 4)
     runner.invoke(app, [*args, "--out", str(resumed)])
     assert not resumed.exists()  # nothing that looks complete
     kept = tmp_path / "resumed.checkpoint.jsonl"
     assert len(kept.read_text().splitlines()) == 4
-    monkeypatch.setattr(sweep_module, "kpis", real)
+    resume()
     res = runner.invoke(app, [*args, "--out", str(resumed), "--resume"])
     assert res.exit_code == 0, res.output
     pd.testing.assert_frame_equal(pd.read_csv(resumed / "summary.csv"), pd.read_csv(whole / "summary.csv"))
@@ -278,26 +278,15 @@ def test_an_interrupted_sweep_resumes_to_the_same_summary(tiny, tmp_path, monkey
     assert not kept.exists()
 
 
-def test_an_interrupted_compare_resumes_to_the_same_differences(tiny, tmp_path, monkeypatch):
-    import importlib
-
-    module = importlib.import_module("sim.experiments.compare")
+def test_an_interrupted_compare_resumes_to_the_same_differences(tiny, tmp_path, interrupt):
     args = ["compare", str(tiny), "-v", "collab:strategy.posture=collaborative", "-r", "3", "-j", "1", "-q"]
     whole = tmp_path / "whole"
     assert runner.invoke(app, [*args, "--out", str(whole)]).exit_code == 0
-    real, calls = module.kpis, {"n": 0}
-
-    def dies_after_two(*job):
-        calls["n"] += 1
-        if calls["n"] > 2:
-            raise KeyboardInterrupt
-        return real(*job)
-
     resumed = tmp_path / "resumed"
-    monkeypatch.setattr(module, "kpis", dies_after_two)
+    resume = interrupt("sim.experiments.compare", 2)
     runner.invoke(app, [*args, "--out", str(resumed)])
     assert not resumed.exists() and (tmp_path / "resumed.checkpoint.jsonl").is_file()
-    monkeypatch.setattr(module, "kpis", real)
+    resume()
     assert runner.invoke(app, [*args, "--out", str(resumed), "--resume"]).exit_code == 0
     pd.testing.assert_frame_equal(pd.read_csv(resumed / "differences.csv"), pd.read_csv(whole / "differences.csv"))
 
@@ -327,3 +316,10 @@ def test_compare_and_sweep_tables_fit_80_columns_and_name_the_variants(tiny, tmp
     assert "need uncertainty mean: segments[*].need_uncertainty.mean" in " ".join(res2.output.split())
     for line in (res.output + res2.output).splitlines():
         assert len(line) <= 80, line
+
+
+def test_holdings_of_solver_round_off_are_not_held():
+    from optimize.portfolio import held
+
+    assert not held([1e-13, 1e-13]).any()  # "holds 2 of 2 segments" was printed for these
+    assert list(held([0.0, 0.4, 1e-9, 120.0])) == [False, True, False, True]

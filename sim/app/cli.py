@@ -38,11 +38,14 @@ from sim.app.outputs import (
     commit_outputs,
     discard_outputs,
     final,
+    note_input,
     note_scenario,
+    prepare_files,
     prepare_out,
     write_scenario,
     write_tables,
 )
+from sim.app.staging import DISK_ERRNOS, disk_message
 from sim.errors import UsageError
 from sim.scenario import Scenario, load_scenario
 from sim.version import __version__
@@ -57,13 +60,18 @@ class _OneHandler(typer.core.TyperGroup):
     def invoke(self, ctx: typer.Context):
         try:
             result = super().invoke(ctx)
+            commit_outputs(" ".join(["crmsim", *sys.argv[1:]]))
         except USER_ERRORS as exc:
             discard_outputs()
             fail(str(exc))
+        except OSError as exc:  # a full disk, a read-only folder: one line, and no half-written folder
+            discard_outputs()
+            if exc.errno not in DISK_ERRNOS:
+                raise
+            fail(disk_message(exc))
         except BaseException:  # interrupted or crashed: no half-written folder is left behind
             discard_outputs()
             raise
-        commit_outputs(" ".join(["crmsim", *sys.argv[1:]]))
         return result
 
 
@@ -73,16 +81,21 @@ def _scenario(path: Path) -> Scenario:
 
 
 # Options several commands share, written once.
+MAX_SEED = 2**63 - 1  # seeds are stored in 64-bit table columns
+MAX_COUNT = 100_000  # replications, samples, points or processes: more is a typo (scenario files cap them alike)
 ForceOut = Annotated[
     bool,
     typer.Option(
-        "--force", help="Replace an earlier crmsim run folder at --out (never a folder without manifest.json)."
+        "--force",
+        help="Replace an earlier crmsim run folder at --out (only one whose manifest lists every file in it).",
     ),
 ]
-AllCores = Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores).", min=1)]
+AllCores = Annotated[
+    int | None, typer.Option("--jobs", "-j", help="Parallel processes (default: all cores).", min=1, max=MAX_COUNT)
+]
 QuietTables = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")]
 SeedAtEveryPoint = Annotated[
-    int | None, typer.Option("--seed", "-s", help="Root seed (the same at every point).", min=0)
+    int | None, typer.Option("--seed", "-s", help="Root seed (the same at every point).", min=0, max=MAX_SEED)
 ]
 ClusterAddress = Annotated[
     str | None,
@@ -116,10 +129,11 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Show the vers
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/baseline.toml.")],
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=1)
+        int | None,
+        typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=1, max=MAX_COUNT),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0)
+        int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0, max=MAX_SEED)
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-TIMESTAMP).")
@@ -130,7 +144,13 @@ def run(
     ] = "csv",
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", help="Parallel processes for replications (results do not depend on it).", min=1),
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Parallel processes for replications (results do not depend on it).",
+            min=1,
+            max=MAX_COUNT,
+        ),
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,
     customer_table: Annotated[
@@ -168,8 +188,8 @@ def run(
     from sim.viz.plotting import plot_occupancy, save_figure
 
     check_format(fmt)
-    start = _start_date(start_date)
-    sc = _with_runs(_scenario(scenario), replications, seed)
+    start = _date("--start-date", start_date)
+    sc = _with_runs(scenario, replications, seed)
     sc = sc.with_overrides(record="customers" if customer_table or transactions else "aggregates")
     out = prepare_out(out, sc.name, force)
     minutes = seconds_needed(sc, sc.replications, jobs) / 60.0
@@ -198,24 +218,30 @@ def run(
         out_console.print(f"wrote {names} to [bold]{final(out)}[/]", highlight=False)
 
 
-def _start_date(text: str) -> dt.date:
-    """--start-date as a date, or a usage error saying the format."""
+def _date(option: str, text: str) -> dt.date:
+    """A date option given as YYYY-MM-DD, or a usage error naming the option and the format."""
     try:
+        if len(text) != 10:
+            raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--start-date {text!r}: give a date as YYYY-MM-DD, e.g. 2025-01-01") from None
+        raise UsageError(f"{option} {text!r}: give a date as YYYY-MM-DD, e.g. 2025-01-31") from None
 
 
-def _with_runs(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:
-    """The scenario with --replications and --seed applied where given."""
+def _with_runs(path: Path, replications: int | None, seed: int | None) -> Scenario:
+    """The scenario file with --replications and --seed applied where given (the manifest records it as run)."""
+    scenario = load_scenario(path)
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
-    return scenario.with_overrides(**overrides) if overrides else scenario
+    return note_scenario(path, scenario.with_overrides(**overrides) if overrides else scenario)
 
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to check.")]) -> None:
     """Check a scenario file and report every problem, without running it."""
+    from sim.experiments import check_kpi
+
     sc = _scenario(scenario)
+    check_kpi(sc.sensitivity.kpi, "sensitivity.kpi =")
     out_console.print(
         f"{scenario}: valid ({sc.behaviour} model, {sc.population.customers:,} customers, {sc.horizon_months} months)"
     )
@@ -255,7 +281,7 @@ def optimize_portfolio(
         float | None,
         typer.Option("--risk-aversion", help="Risk aversion gamma (default: best value per unit of risk).", min=0),
     ] = None,
-    points: Annotated[int, typer.Option("--points", help="Points on the frontier.", min=2)] = 50,
+    points: Annotated[int, typer.Option("--points", help="Points on the frontier.", min=2, max=MAX_COUNT)] = 50,
     kappa: Annotated[
         float,
         typer.Option(
@@ -263,17 +289,22 @@ def optimize_portfolio(
         ),
     ] = 0.0,
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", help="Replications for estimation and for the check.", min=2)
+        int | None,
+        typer.Option(
+            "--replications", "-r", help="Replications for estimation and for the check.", min=2, max=MAX_COUNT
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", "-s", help="Root seed of the estimation run (the check uses fresh seeds).", min=0),
+        typer.Option(
+            "--seed", "-s", help="Root seed of the estimation run (the check uses fresh seeds).", min=0, max=MAX_SEED
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-portfolio-TIMESTAMP).")
     ] = None,
     force: ForceOut = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes.", min=1)] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes.", min=1, max=MAX_COUNT)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no tables.")] = False,
 ) -> None:
     """Choose the mean-variance efficient set of customers or segments, then play it on fresh seeds.
@@ -286,6 +317,7 @@ def optimize_portfolio(
     stability.csv (holdings on bootstrap resamples), scenario.toml (segment
     level: the scenario with the chosen `served` shares) and frontier.png.
     """
+    from optimize.portfolio import held
     from sim.viz.plotting import plot_frontier, save_figure
     from sim.workflows.portfolio import portfolio_loop
 
@@ -306,9 +338,9 @@ def optimize_portfolio(
         write_scenario(out / "scenario.toml", report.scenario, "Scenario whose firm serves the chosen portfolio.")
     save_figure(plot_frontier(report.frontier), out / "frontier")
     if not quiet:
-        held = report.plan[report.plan.holding > 1e-6 * report.plan.holding.abs().max()]
+        n_held = int(held(report.plan.holding).sum())
         out_console.print(
-            f"chosen portfolio holds {len(held)} of {len(report.plan)} {level}s; wrote [bold]{final(out)}[/]",
+            f"chosen portfolio holds {n_held} of {len(report.plan)} {level}s; wrote [bold]{final(out)}[/]",
             highlight=False,
         )
         for note in report.notes:
@@ -331,17 +363,22 @@ def optimize_migration(
         bool, typer.Option("--by-segment", help="Estimate the ladder and plan spend per segment and rung.")
     ] = False,
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", help="Replications for estimation and for the check.", min=2)
+        int | None,
+        typer.Option(
+            "--replications", "-r", help="Replications for estimation and for the check.", min=2, max=MAX_COUNT
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", "-s", help="Root seed of the estimation run (the check uses fresh seeds).", min=0),
+        typer.Option(
+            "--seed", "-s", help="Root seed of the estimation run (the check uses fresh seeds).", min=0, max=MAX_SEED
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-migration-TIMESTAMP).")
     ] = None,
     force: ForceOut = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes.", min=1)] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes.", min=1, max=MAX_COUNT)] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no tables.")] = False,
 ) -> None:
     """Choose monthly migration spend per rung under a budget, then check the gain on fresh seeds.
@@ -402,10 +439,10 @@ def compare(
         str | None, typer.Option("--baseline", "-b", help="Variant the others are compared with.")
     ] = None,
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", help="Replications per variant.", min=2)
+        int | None, typer.Option("--replications", "-r", help="Replications per variant.", min=2, max=MAX_COUNT)
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", "-s", help="Root seed (the same for every variant).", min=0)
+        int | None, typer.Option("--seed", "-s", help="Root seed (the same for every variant).", min=0, max=MAX_SEED)
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-compare-TIMESTAMP).")
@@ -414,7 +451,11 @@ def compare(
     jobs: Annotated[
         int | None,
         typer.Option(
-            "--jobs", "-j", help="Parallel processes (default: all cores; results do not depend on it).", min=1
+            "--jobs",
+            "-j",
+            help="Parallel processes (default: all cores; results do not depend on it).",
+            min=1,
+            max=MAX_COUNT,
         ),
     ] = None,
     cluster: ClusterAddress = None,
@@ -494,10 +535,13 @@ def sweep(
         ),
     ] = None,
     method: Annotated[str | None, typer.Option("--method", help="grid or lhs (Latin hypercube).")] = None,
-    samples: Annotated[int | None, typer.Option("--samples", help="Points of a Latin hypercube sample.", min=1)] = None,
+    samples: Annotated[
+        int | None, typer.Option("--samples", help="Points of a Latin hypercube sample.", min=1, max=MAX_COUNT)
+    ] = None,
     kpi: Annotated[str, typer.Option("--kpi", help="KPI mapped in the plot and the winner table.")] = "profit",
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", help="Replications per point and variant.", min=2)
+        int | None,
+        typer.Option("--replications", "-r", help="Replications per point and variant.", min=2, max=MAX_COUNT),
     ] = None,
     seed: SeedAtEveryPoint = None,
     out: Annotated[
@@ -574,7 +618,10 @@ def sensitivity(
         str | None, typer.Option("--method", help="morris (screening) or sobol (variance shares).")
     ] = None,
     samples: Annotated[
-        int | None, typer.Option("--samples", help="Morris trajectories, or Sobol base samples (a power of 2).", min=2)
+        int | None,
+        typer.Option(
+            "--samples", help="Morris trajectories, or Sobol base samples (a power of 2).", min=2, max=MAX_COUNT
+        ),
     ] = None,
     kpi: Annotated[str | None, typer.Option("--kpi", help="KPI whose variation is decomposed.")] = None,
     variant: Annotated[
@@ -584,7 +631,7 @@ def sensitivity(
         ),
     ] = None,
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", help="Replications per design point.", min=2)
+        int | None, typer.Option("--replications", "-r", help="Replications per design point.", min=2, max=MAX_COUNT)
     ] = None,
     seed: SeedAtEveryPoint = None,
     out: Annotated[
@@ -654,12 +701,12 @@ def discover(
     ],
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="PATH=LOW,HIGH, repeatable.")] = None,
     kpi: Annotated[str, typer.Option("--kpi", help="KPI on which the variant must do better.")] = "profit",
-    samples: Annotated[int, typer.Option("--samples", help="Latin hypercube points.", min=10)] = 200,
+    samples: Annotated[int, typer.Option("--samples", help="Latin hypercube points.", min=10, max=MAX_COUNT)] = 200,
     threshold: Annotated[
         float, typer.Option("--threshold", help="Density the chosen box must reach (share of wins inside it).")
     ] = 0.8,
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", help="Replications per point and arm.", min=2)
+        int | None, typer.Option("--replications", "-r", help="Replications per point and arm.", min=2, max=MAX_COUNT)
     ] = None,
     seed: SeedAtEveryPoint = None,
     out: Annotated[
@@ -720,10 +767,11 @@ def discover(
 def report(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     replications: Annotated[
-        int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=2)
+        int | None,
+        typer.Option("--replications", "-r", help="Replications (default: the scenario's).", min=2, max=MAX_COUNT),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0)
+        int | None, typer.Option("--seed", "-s", help="Root seed (default: the scenario's).", min=0, max=MAX_SEED)
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/NAME-report-TIMESTAMP).")
@@ -731,7 +779,9 @@ def report(
     force: ForceOut = False,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", help="Parallel processes for the comparison (default: all cores).", min=1),
+        typer.Option(
+            "--jobs", "-j", help="Parallel processes for the comparison (default: all cores).", min=1, max=MAX_COUNT
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -748,7 +798,7 @@ def report(
     from sim.scenario.template import scenario_toml
     from sim.viz.report import build_report, write_report
 
-    sc = _with_runs(_scenario(scenario), replications, seed)
+    sc = _with_runs(scenario, replications, seed)
     out = prepare_out(out, f"{sc.name}-report", force)
     n = sc.replications
     total = n * (1 + len(sc.compare.variants))
@@ -782,6 +832,10 @@ def dashboard(
     host: Annotated[
         str, typer.Option("--host", help="Address to bind: 127.0.0.1 serves this machine only; 0.0.0.0 every network.")
     ] = "127.0.0.1",
+    plans: Annotated[
+        Path | None,
+        typer.Option("--plans", help="Folder of plan CSVs the page may play (otherwise plans come by upload only)."),
+    ] = None,
 ) -> None:
     """Open a what-if dashboard in the browser: levers, KPIs with intervals, paired variants and the optimizers.
 
@@ -792,7 +846,7 @@ def dashboard(
     """
     from sim.app.dashboard import serve
 
-    serve(_scenario(scenario) if scenario is not None else Scenario(), host, port)
+    serve(_scenario(scenario) if scenario is not None else Scenario(), host, port, plans)
 
 
 @app.command()
@@ -831,7 +885,7 @@ def calibrate(
         ),
     ] = 0.35,
     replications: Annotated[
-        int, typer.Option("--replications", "-r", help="Simulations for the tracking plot.", min=2)
+        int, typer.Option("--replications", "-r", help="Simulations for the tracking plot.", min=2, max=MAX_COUNT)
     ] = 20,
     model: Annotated[
         str,
@@ -839,15 +893,21 @@ def calibrate(
             "--model", help="bgnbd: BG/NBD and Gamma-Gamma; agent: the agent model itself, by ABC-SMC (pyabc)."
         ),
     ] = "bgnbd",
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the fit and the tracking runs.", min=0)] = 0,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel processes (agent model).", min=1)] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", help="Seed of the fit and the tracking runs.", min=0, max=MAX_SEED)
+    ] = 0,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Parallel processes (agent model).", min=1, max=MAX_COUNT)
+    ] = 1,
     particles: Annotated[
-        int, typer.Option("--particles", help="ABC-SMC particles per generation (agent model).", min=10)
+        int, typer.Option("--particles", help="ABC-SMC particles per generation (agent model).", min=10, max=MAX_COUNT)
     ] = 200,
     generations: Annotated[
-        int, typer.Option("--generations", help="ABC-SMC generations at most (agent model).", min=1)
+        int, typer.Option("--generations", help="ABC-SMC generations at most (agent model).", min=1, max=MAX_COUNT)
     ] = 12,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing scenario file.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an earlier calibration's files (never the input log).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no tables.")] = False,
 ) -> None:
     """Fit a transaction log and write a scenario that crmsim run accepts.
@@ -863,17 +923,23 @@ def calibrate(
     BG/NBD's, month by month), and for BG/NBD NAME.conditional.csv (holdout
     purchases predicted from each customer's history against actual).
     """
-    from sim.calibration.calibrate import fit_log, provenance, validate
-    from sim.calibration.transactions import Columns, read_log, rfm
-    from sim.scenario.template import scenario_toml
-    from sim.viz.plotting import plot_tracking, save_figure
+    from sim.calibration.calibrate import fit_log, not_identified, provenance, validate
+    from sim.calibration.transactions import Columns, check_date_format, read_log, rfm
+    from sim.viz.plotting import plot_tracking
 
     if out.suffix != ".toml":
         raise UsageError(f"--out {out}: give a .toml file name for the scenario")
-    if out.exists() and not force:
-        raise UsageError(f"--out {out}: exists; choose another name or pass --force to overwrite")
     if model not in ("bgnbd", "agent"):
         raise UsageError(f"--model {model}: use bgnbd or agent")
+    last = _date("--holdout-end", holdout_end) if holdout_end is not None else dt.date.max
+    if _date("--calibration-end", calibration_end) >= last:
+        raise UsageError(f"--holdout-end {holdout_end}: give a date after --calibration-end {calibration_end}")
+    if date_format is not None:
+        check_date_format(date_format)
+    sidecars = ["parameters.csv", "rfm.csv", "tracking.csv", "tracking.png", "tracking.svg"]
+    sidecars += ["conditional.csv"] if model == "bgnbd" else []
+    staging = prepare_files(out, [*(f"{out.stem}.{name}" for name in sidecars), out.name], force, [log])
+    note_input(log)
     columns = Columns(customer, date, amount, segment=segment)
     if model == "agent":
         if segment:
@@ -883,6 +949,7 @@ def calibrate(
             log,
             calibration_end,
             out,
+            staging,
             columns,
             date_format,
             allow_duplicates,
@@ -900,15 +967,15 @@ def calibrate(
         tick(1)
         cal = validate(cal, data, holdout_end, replications=replications)
         tick(1)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(scenario_toml(cal.scenario, header=provenance(cal, log.name, calibration_end)), encoding="utf-8")
-    stem = out.with_suffix("")
     tables = {"parameters": cal.parameters(), "tracking": cal.tracking, "conditional": cal.conditional}
-    write_tables(out.parent, {f"{stem.name}.{name}.csv": df for name, df in tables.items()})
-    rfm(data, calibration_end).to_csv(f"{stem}.rfm.csv")  # indexed by customer
-    save_figure(plot_tracking(cal.tracking), Path(f"{stem}.tracking"))
+    header = provenance(cal, log.name, calibration_end)
+    _write_calibration(
+        staging, out, cal.scenario, header, tables, rfm(data, calibration_end), plot_tracking(cal.tracking)
+    )
     if not quiet:
         out_console.print(estimates_table(cal.parameters(), f"{log.name}: maximum-likelihood estimates"))
+        for line in [*cal.notes, *not_identified(cal)]:
+            err_console.print(f"note: {line}", highlight=False)
         e = cal.errors
         out_console.print(
             f"holdout: cumulative repeat purchases off by {e['holdout_cumulative_mape']:.1%} on average "
@@ -922,6 +989,7 @@ def _calibrate_agent(
     log: Path,
     calibration_end: str,
     out: Path,
+    staging: Path,
     columns,
     date_format: str | None,
     allow_duplicates: bool,
@@ -936,8 +1004,7 @@ def _calibrate_agent(
     from sim.calibration import agent
     from sim.calibration.transactions import LogError, read_log, rfm
     from sim.scenario import Scenario
-    from sim.scenario.template import scenario_toml
-    from sim.viz.plotting import plot_tracking, save_figure
+    from sim.viz.plotting import plot_tracking
 
     data = read_log(log, columns, date_format, allow_duplicates)
     try:
@@ -957,13 +1024,10 @@ def _calibrate_agent(
         ignore_index=True,
     )
     errors = {name: agent.holdout_error(part) for name, part in track.groupby("model", sort=False)}
-    out.parent.mkdir(parents=True, exist_ok=True)
     header = agent.provenance(fit, log.name, calibration_end, errors)
-    out.write_text(scenario_toml(fit.scenario, header=header), encoding="utf-8")
-    stem = out.with_suffix("")
-    write_tables(out.parent, {f"{stem.name}.parameters.csv": fit.parameters, f"{stem.name}.tracking.csv": track})
-    rfm(data, calibration_end).to_csv(f"{stem}.rfm.csv")
-    save_figure(plot_tracking(track, band="90%"), Path(f"{stem}.tracking"))
+    tables = {"parameters": fit.parameters, "tracking": track}
+    figure = plot_tracking(track, band="90%")
+    _write_calibration(staging, out, fit.scenario, header, tables, rfm(data, calibration_end), figure)
     if not quiet:
         out_console.print(fit.parameters.to_string(index=False), highlight=False)
         out_console.print(
@@ -973,6 +1037,20 @@ def _calibrate_agent(
             highlight=False,
         )
         out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
+
+
+def _write_calibration(
+    staging: Path, out: Path, scenario: Scenario, header: str, tables: dict, rfm_table, figure
+) -> None:
+    """A calibration's files, staged together: they go beside `out` as one set when the command succeeds."""
+    from sim.scenario.template import scenario_toml
+    from sim.viz.plotting import save_figure
+
+    stem = out.stem
+    write_tables(staging, {f"{stem}.{name}.csv": df for name, df in tables.items()})
+    rfm_table.to_csv(staging / f"{stem}.rfm.csv")  # indexed by customer
+    save_figure(figure, staging / f"{stem}.tracking")
+    (staging / out.name).write_text(scenario_toml(scenario, header=header), encoding="utf-8")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import typer
@@ -11,6 +12,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+
+from sim.errors import CrmsimWarning
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,6 +26,18 @@ def fail(message: str) -> None:
     """Print one error line on stderr and exit with code 2 (a problem the user can fix)."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """crmsim's own warnings as one line on stderr; any other warning as Python shows it."""
+    if issubclass(category, CrmsimWarning):
+        err_console.print(f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+warnings.showwarning = _show_warning
 
 
 UNDEFINED_NOTE = "-: not defined in these runs (e.g. time to commitment when no customer reached commitment)"
@@ -156,7 +171,7 @@ def estimates_table(parameters: pd.DataFrame, title: str) -> Table:
     for col in ("segment", "model", "parameter", "estimate", "se"):
         t.add_column(col, justify="right" if col in ("estimate", "se") else "left")
     for r in parameters.itertuples():
-        t.add_row(r.segment, r.model, r.parameter, f"{r.estimate:.4g}", f"{r.se:.3g}")
+        t.add_row(r.segment, r.model, r.parameter, f"{r.estimate:.4g}", f"{r.se:.3g}" if r.se == r.se else "n/a")
     return t
 
 

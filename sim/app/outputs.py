@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import platform
-import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.app.staging import Staged, size, stage_files, stage_folder
 from sim.errors import UsageError
 from sim.scenario import Scenario
 from sim.scenario.template import scenario_toml
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 
 
 # Output folders being written: staging folder -> the folder it becomes when the command succeeds.
-_PENDING: dict[Path, Path] = {}
+_PENDING: dict[Path, Staged] = {}
 _STARTED = time.perf_counter()  # the command's start (this module is imported when the command line starts)
 _RUN: dict[str, object] = {}  # what the manifest says about the scenario the command ran
 
@@ -55,37 +54,46 @@ def _versions() -> dict[str, str]:
 def prepare_out(out: Path | None, name: str, force: bool) -> Path:
     """A staging folder for the command's files; it becomes `out` (or runs/NAME-TIMESTAMP) only if the command succeeds.
 
-    Refuses a non-empty `out` unless `force`, which replaces it whole: no file of an earlier run is left beside
-    the new ones, and an interrupted run leaves no folder that looks complete.
+    Refuses a non-empty `out` unless `force`, and even then replaces only a crmsim output folder whose manifest
+    lists every file in it (see :mod:`sim.app.staging`): no file of an earlier run is left beside the new ones, no
+    file of yours is replaced, and an interrupted run leaves no folder that looks complete.
     """
     if out is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{name}-{stamp}"
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory; choose another path")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise UsageError(f"--out {out}: directory is not empty; choose another path or pass --force to replace it")
-        if not (out / "manifest.json").is_file():  # --force replaces a crmsim run folder, never a folder of yours
-            raise UsageError(
-                f"--out {out}: not a crmsim output folder (no manifest.json), so --force will not replace it; "
-                "choose another path or empty it yourself"
-            )
-    staging = out.parent / f".{out.name}.partial"
-    shutil.rmtree(staging, ignore_errors=True)  # left by an interrupted run
-    staging.mkdir(parents=True)
-    _PENDING[staging] = out
-    return staging
+    staged = stage_folder(out, force)
+    _PENDING[staged.staging] = staged
+    return staged.staging
+
+
+def prepare_files(out: Path, names: list[str], force: bool, inputs: list[Path]) -> Path:
+    """A staging folder for a set of files that go beside `out` together (its own name last), with a manifest.
+
+    Refuses to overwrite any of them unless `force`, and never writes over an input, even with `force`.
+    """
+    staged = stage_files(out, names, force, inputs)
+    _PENDING[staged.staging] = staged
+    return staged.staging
+
+
+def note_input(path: Path) -> None:
+    """Remember a command's input file (a transaction log) for its manifest: its name, size and content hash."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    _RUN["input"] = {"file": str(path), "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
 def final(staging: Path) -> Path:
     """Where a staging folder's files end up."""
-    return _PENDING.get(staging, staging)
+    staged = _PENDING.get(staging)
+    return staged.target if staged is not None else staging
 
 
 def commit_outputs(command: str) -> None:
     """Move every staging folder into place, with a manifest of its files (the command succeeded)."""
-    for staging, target in list(_PENDING.items()):
+    for staging, staged in list(_PENDING.items()):
         files = sorted(p.name for p in staging.iterdir())
         manifest = {
             "command": command,
@@ -94,29 +102,16 @@ def commit_outputs(command: str) -> None:
             "seconds": round(time.perf_counter() - _STARTED, 2),
             **_RUN,
             "versions": _versions(),
-            "files": {name: _size(staging / name) for name in files},
+            "files": {name: size(staging / name) for name in files},
         }
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        if target.exists():
-            old = target.parent / f".{target.name}.old"
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            staging.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(target)
         del _PENDING[staging]
-
-
-def _size(path: Path) -> int:
-    """Bytes of a file, or of every file in a folder (a Parquet table written in parts)."""
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
+        staged.commit(manifest)
 
 
 def discard_outputs() -> None:
     """Remove every staging folder (the command failed or was interrupted)."""
-    for staging in list(_PENDING):
-        shutil.rmtree(staging, ignore_errors=True)
+    for staging, staged in list(_PENDING.items()):
+        staged.discard()
         del _PENDING[staging]
 
 

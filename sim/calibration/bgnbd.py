@@ -34,13 +34,15 @@ class Fit:
     """Maximum-likelihood estimates with standard errors."""
 
     params: dict[str, float]
-    se: dict[str, float]
+    se: dict[str, float]  # NaN where the fit is not identified
     log_likelihood: float
     n: int
+    identified: bool = True  # False: the likelihood is flat or ill-conditioned at the estimates (no standard errors)
 
     def table(self) -> pd.DataFrame:
-        """One row per parameter: estimate and standard error."""
-        return pd.DataFrame({"estimate": self.params, "se": self.se}).rename_axis("parameter").reset_index()
+        """One row per parameter: estimate, standard error and whether the data identify it."""
+        table = pd.DataFrame({"estimate": self.params, "se": self.se}).rename_axis("parameter").reset_index()
+        return table.assign(identified=self.identified)
 
 
 def bgnbd_loglik(params, frequency, recency, T) -> np.ndarray:
@@ -97,11 +99,29 @@ def _mle(nll, names: list[str], start: np.ndarray, n: int) -> Fit:
         raise CalibrationError(
             "the likelihood could not be maximised; check the summary for extreme or degenerate values"
         )
-    with np.errstate(all="ignore"):
-        cov = np.linalg.pinv(_hessian(nll, theta))
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    se = _standard_errors(nll, theta)
     estimates = dict(zip(names, map(float, theta), strict=True))
-    return Fit(estimates, dict(zip(names, map(float, se), strict=True)), float(-res.fun), n)
+    identified = bool(np.all(np.isfinite(se)))
+    return Fit(estimates, dict(zip(names, map(float, se), strict=True)), float(-res.fun), n, identified)
+
+
+def _standard_errors(nll, theta: np.ndarray) -> np.ndarray:
+    """Standard errors from the inverse Hessian, or NaN where the data do not identify the estimates.
+
+    At a maximum the Hessian of the negative log-likelihood is positive definite; one that is not (a flat
+    or ill-conditioned likelihood, a Hessian with overflow) has no covariance to report.
+    """
+    with np.errstate(all="ignore"):
+        H = _hessian(nll, theta)
+        if not np.all(np.isfinite(H)):
+            return np.full(len(theta), np.nan)
+        try:
+            eigenvalues = np.linalg.eigvalsh(H)
+            if eigenvalues.min() <= 1e-12 * max(eigenvalues.max(), 1e-300):
+                return np.full(len(theta), np.nan)
+            return np.sqrt(np.diag(np.linalg.inv(H)))
+        except np.linalg.LinAlgError:
+            return np.full(len(theta), np.nan)
 
 
 def fit_bgnbd(summary: pd.DataFrame) -> Fit:

@@ -16,12 +16,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from sim.calibration.bgnbd import Fit, conditional_expected_purchases, fit_bgnbd, fit_gamma_gamma, simulate_transactions
+from sim.calibration.bgnbd import (
+    CalibrationError,
+    Fit,
+    conditional_expected_purchases,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    simulate_transactions,
+)
 from sim.calibration.transactions import DAYS_PER_WEEK, LogError, summarize
 from sim.scenario import Scenario, build_scenario
 
@@ -36,6 +43,7 @@ class Calibration:
     tracking: pd.DataFrame | None = None  # week, actual, simulated mean and band
     conditional: pd.DataFrame | None = None  # by calibration frequency: predicted vs actual holdout purchases
     errors: dict[str, float] | None = None
+    notes: list[str] = field(default_factory=list)  # estimates taken at a limit, and why
 
     def parameters(self) -> pd.DataFrame:
         """One row per segment, model and parameter: estimate, standard error, log-likelihood, customers."""
@@ -45,7 +53,7 @@ class Calibration:
                 t = fit.table().assign(segment=seg, model=model, log_likelihood=fit.log_likelihood, customers=fit.n)
                 rows.append(t)
         return pd.concat(rows, ignore_index=True)[
-            ["segment", "model", "parameter", "estimate", "se", "log_likelihood", "customers"]
+            ["segment", "model", "parameter", "estimate", "se", "identified", "log_likelihood", "customers"]
         ]
 
 
@@ -58,17 +66,19 @@ def fit_log(
     groups = (
         summary.groupby("segment") if "segment" in summary and summary["segment"].notna().any() else [("all", summary)]
     )
-    fits, segments = {}, []
+    fits, segments, notes = {}, [], []
     total = len(summary)
     for seg, part in groups:
         bg, gg = fit_bgnbd(part), fit_gamma_gamma(part)
         fits[str(seg)] = (bg, gg)
+        params, limits = _homogeneous_limits({**bg.params, **gg.params})
+        notes += [f"segment {seg}: {limit}" for limit in limits]
         segments.append(
             {
                 "name": str(seg),
                 "share": len(part) / total,
                 "acquisition_cost": 0.0,
-                "buy_till_you_die": {**bg.params, **gg.params, "time_unit_days": DAYS_PER_WEEK},
+                "buy_till_you_die": {**params, "time_unit_days": DAYS_PER_WEEK},
             }
         )
     start = log["date"].min()
@@ -84,7 +94,41 @@ def fit_log(
             "segments": segments,
         }
     )
-    return Calibration(fits=fits, scenario=scenario, summary=summary)
+    return Calibration(fits=fits, scenario=scenario, summary=summary, notes=notes)
+
+
+#: Largest Gamma or Beta parameter a scenario carries; beyond it a mixing distribution is a point mass in effect.
+LIMIT = 1e6
+#: Parameter pairs whose common growth leaves the mean unchanged and the spread going to zero.
+_PAIRS = {
+    ("r", "alpha"): "purchase rates do not vary between customers",
+    ("a", "b"): "drop-out probabilities do not vary between customers",
+    ("q", "gamma"): "mean spend does not vary between customers",
+}
+
+
+def _homogeneous_limits(params: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Estimates that ran off to infinity together, brought back to LIMIT with their ratio (the mean) kept.
+
+    A log with no heterogeneity in, say, purchase rates has its likelihood maximised as r and alpha grow
+    without bound with r/alpha fixed; at LIMIT the Gamma's coefficient of variation is 0.001, the same
+    model to any precision a log can show.
+    """
+    out, notes = dict(params), []
+    for (shape, scale), meaning in _PAIRS.items():
+        top = max(out[shape], out[scale])
+        if top > LIMIT:
+            out[shape], out[scale] = out[shape] * LIMIT / top, out[scale] * LIMIT / top
+            notes.append(
+                f"{shape} and {scale} grow without bound ({shape} = {params[shape]:.3g}): {meaning} in this log; "
+                f"the scenario uses the limit, {shape} = {out[shape]:.4g}, {scale} = {out[scale]:.4g} (same mean)"
+            )
+    if out["p"] > LIMIT:
+        raise CalibrationError(
+            f"Gamma-Gamma p = {out['p']:.3g}: every repeat purchase of a customer has the same amount, which "
+            "Gamma-Gamma cannot describe; check the amount column"
+        )
+    return out, notes
 
 
 def provenance(cal: Calibration, source: str, calibration_end: str) -> str:
@@ -98,10 +142,11 @@ def provenance(cal: Calibration, source: str, calibration_end: str) -> str:
         "Maximum-likelihood estimates (standard error), time unit: weeks:",
     ]
     for seg, (bg, gg) in cal.fits.items():
-        est = ", ".join(f"{k} = {v:.4g} ({bg.se[k]:.2g})" for k, v in bg.params.items())
-        gst = ", ".join(f"{k} = {v:.4g} ({gg.se[k]:.2g})" for k, v in gg.params.items())
+        est, gst = _estimates(bg), _estimates(gg)
         lines.append(f"  segment {seg}: {bg.n:,} customers; BG/NBD {est}; log-likelihood {bg.log_likelihood:,.2f}")
         lines.append(f"  segment {seg}: Gamma-Gamma on {gg.n:,} repeat buyers: {gst}")
+    for line in [*cal.notes, *not_identified(cal)]:
+        lines.append(f"  {line}")
     if cal.errors:
         lines.append("Holdout check: " + ", ".join(f"{k} {v:.3g}" for k, v in cal.errors.items()))
     lines.append("Acquisition cost and gross margin are not in a transaction log: set them yourself.")
@@ -199,3 +244,22 @@ def _conditional(cal, daily, cal_end, end, seg_of) -> tuple[pd.DataFrame, np.nda
         .reset_index()
     )
     return cond, pred, hold
+
+
+def _estimates(fit: Fit) -> str:
+    """Estimates with their standard errors, or a note that the data do not identify them."""
+    text = ", ".join(
+        f"{k} = {v:.4g}" + (f" ({fit.se[k]:.2g})" if fit.identified else "") for k, v in fit.params.items()
+    )
+    return text if fit.identified else text + " (not identified: no standard errors)"
+
+
+def not_identified(cal: Calibration) -> list[str]:
+    """One warning per fit whose estimates the log does not identify (a flat or ill-conditioned likelihood)."""
+    return [
+        f"segment {seg}: {model} not identified: the likelihood is flat or ill-conditioned at the estimates, "
+        "so they have no standard errors; use a longer calibration period or more customers"
+        for seg, fits in cal.fits.items()
+        for model, fit in zip(("BG/NBD", "Gamma-Gamma"), fits, strict=True)
+        if not fit.identified
+    ]

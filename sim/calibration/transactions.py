@@ -9,13 +9,14 @@ summary the buy-till-you-die models are fitted to.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.errors import UsageError
+from sim.errors import CrmsimWarning, UsageError
 
 DAYS_PER_WEEK = 7.0
 
@@ -78,25 +79,20 @@ def read_log(
             f"{where}: missing columns {', '.join(missing)}; columns present: {list(frame.columns)}; "
             "set the names with --customer/--date/--amount"
         )
+    shared = [name for name in set(wanted.values()) if list(wanted.values()).count(name) > 1]
+    if shared:
+        roles = [f"--{role}" for role, name in wanted.items() if name == shared[0]]
+        raise LogError(f"{' and '.join(roles)} both name the column {shared[0]!r}; give each role a column of its own")
     df = frame[list(wanted.values())].rename(columns={v: k for k, v in wanted.items()}).reset_index(drop=True)
     problems = []
-    dates = pd.to_datetime(df["date"].astype(str), format=date_format, errors="coerce")
+    dates = parse_dates(df["date"], date_format)
     bad = dates.isna()
     if bad.any():
-        problems.append(
-            f"{int(bad.sum())} dates do not parse{' as ' + date_format if date_format else ''} "
-            f"(rows {_examples(df, bad)}; e.g. {df.loc[bad, 'date'].iloc[0]!r})"
-        )
-    amount = pd.to_numeric(df["amount"], errors="coerce")
-    bad = amount.isna()
-    if bad.any():
-        problems.append(f"{int(bad.sum())} amounts are missing or not numbers (rows {_examples(df, bad)})")
-    neg = amount < 0
-    if neg.any():
-        problems.append(
-            f"{int(neg.sum())} amounts are negative (rows {_examples(df, neg)}); "
-            "remove returns or net them against purchases first"
-        )
+        problems.append(_unparsed_dates(df, bad, date_format))
+    amount, wrong = _amounts(df)
+    problems += wrong
+    if "segment" in df:
+        problems += _segment_problems(df)
     if df["customer"].isna().any():
         problems.append(
             f"{int(df['customer'].isna().sum())} rows have no customer id (rows {_examples(df, df['customer'].isna())})"
@@ -111,9 +107,109 @@ def read_log(
     if problems:
         raise LogError(f"{where}: " + "; ".join(problems))
     if "cost" in df:
-        df["cost"] = pd.to_numeric(df["cost"], errors="coerce").fillna(0.0)
+        cost = pd.to_numeric(df["cost"], errors="coerce")
+        bad = np.isinf(cost) | (cost < 0)
+        if bad.any():
+            raise LogError(f"{where}: {int(bad.sum())} costs are negative or infinite (rows {_examples(df, bad)})")
+        df["cost"] = cost.fillna(0.0)
+    _warn_future(df, where)
     df["customer"] = df["customer"].astype(str)
     return df.sort_values(["customer", "date"], kind="stable").reset_index(drop=True)
+
+
+#: Dates a transaction log can hold; anything outside is a typo or a placeholder (0000-01-01, 9999-12-31).
+FIRST_DATE, LAST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")
+
+
+def _amounts(df: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """The amounts as numbers, and what is wrong with them: missing, not numbers, infinite or negative."""
+    amount = pd.to_numeric(df["amount"], errors="coerce")
+    problems = []
+    bad = amount.isna()
+    if bad.any():
+        problems.append(f"{int(bad.sum())} amounts are missing or not numbers (rows {_examples(df, bad)})")
+    infinite = np.isinf(amount)
+    if infinite.any():
+        problems.append(
+            f"{int(infinite.sum())} amounts are infinite or too large to hold (rows {_examples(df, infinite)})"
+        )
+        amount = amount.where(~infinite)
+    neg = amount < 0
+    if neg.any():
+        problems.append(
+            f"{int(neg.sum())} amounts are negative (rows {_examples(df, neg)}); "
+            "remove returns or net them against purchases first"
+        )
+    return amount, problems
+
+
+def _warn_future(df: pd.DataFrame, where: str) -> None:
+    """Say how many transactions are dated after today, and where (a typo, or a simulated log): they are kept."""
+    future = df["date"] > pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+    if future.any():
+        warnings.warn(
+            f"{where}: {int(future.sum())} of {len(df):,} transactions are dated after today "
+            f"(rows {_examples(df, future)}; e.g. {df.loc[future, 'date'].iloc[0].date()}); they are used as given",
+            CrmsimWarning,
+            stacklevel=3,
+        )
+
+
+def parse_dates(raw: pd.Series, date_format: str | None = None) -> pd.Series:
+    """Calendar days (NaT where a value does not parse or lies outside 1900-2199); zoned times are taken in UTC.
+
+    A purchase's time of day is dropped: the models count days (two purchases on one day are one transaction).
+    """
+    parsed = pd.to_datetime(raw.astype(str), format=date_format, errors="coerce", utc=True).dt.tz_convert(None)
+    inside = (parsed >= FIRST_DATE) & (parsed <= LAST_DATE)
+    return parsed.where(inside).astype("datetime64[ns]").dt.normalize()
+
+
+def check_date_format(date_format: str) -> str:
+    """A strftime format that pandas can parse with, or a LogError naming --date-format."""
+    try:
+        pd.to_datetime(pd.Series(["2020-01-02"]), format=date_format, errors="coerce")
+    except ValueError as exc:
+        raise LogError(f"--date-format {date_format!r}: {exc}; give a strftime format such as %Y-%m-%d") from None
+    return date_format
+
+
+def _unparsed_dates(df: pd.DataFrame, bad: pd.Series, date_format: str | None) -> str:
+    """What is wrong with the dates that do not parse: one format that does not fit, or two formats mixed."""
+    if date_format is None:
+        iso = parse_dates(df["date"], "ISO8601").notna()
+        other = ~iso & parse_dates(df["date"], "mixed").notna()  # dates, but in another format
+        if iso.any() and other.any():
+            return (
+                f"the dates are in more than one format: {int(iso.sum())} are ISO (YYYY-MM-DD; rows "
+                f"{_examples(df, iso)}; e.g. {df.loc[iso, 'date'].iloc[0]!r}) and {int(other.sum())} are not (rows "
+                f"{_examples(df, other)}; e.g. {df.loc[other, 'date'].iloc[0]!r}); convert them to one format, "
+                "or give the others' format with --date-format"
+            )
+    return (
+        f"{int(bad.sum())} dates do not parse{' as ' + date_format if date_format else ''} or lie outside "
+        f"{FIRST_DATE.year}-{LAST_DATE.year} (rows {_examples(df, bad)}; e.g. {df.loc[bad, 'date'].iloc[0]!r})"
+    )
+
+
+def _segment_problems(df: pd.DataFrame) -> list[str]:
+    """A segment column that is empty, or gives a customer more than one segment, cannot be fitted per segment."""
+    missing = df["segment"].isna() | (df["segment"].astype(str).str.strip() == "")
+    if missing.all():
+        return ["the segment column is empty in every row; drop --segment or fill it in"]
+    problems = []
+    if missing.any():
+        problems.append(f"{int(missing.sum())} rows have no segment (rows {_examples(df, missing)})")
+    per = df[~missing].groupby("customer")["segment"].nunique()
+    varies = per[per > 1]
+    if len(varies):
+        who = varies.index[0]
+        labels = sorted(df.loc[df["customer"] == who, "segment"].astype(str).unique())[:3]
+        problems.append(
+            f"the segment varies within {len(varies)} customers (e.g. customer {who}: {', '.join(labels)}); "
+            "give each customer one segment"
+        )
+    return problems
 
 
 def summarize(log: pd.DataFrame, end: pd.Timestamp | str, unit_days: float = DAYS_PER_WEEK) -> pd.DataFrame:

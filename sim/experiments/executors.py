@@ -10,13 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from joblib import Parallel, delayed
 
-from sim.errors import UsageError
+from sim.errors import CrmsimWarning, UsageError
 from sim.scenario import ScenarioError
 
 
@@ -35,12 +38,28 @@ class Checkpoint:
     def __init__(self, path: Path, keys: list[str], resume: bool) -> None:
         self.path, self.keys, self.done = path, keys, {}
         if resume and path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                entry = json.loads(line)
+            lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+            kept, damaged = [], 0
+            for line in lines:
+                entry = _entry(line)
+                if entry is None:  # cut short by a kill or a full disk: that run is simply run again
+                    damaged += 1
+                    continue
                 k = entry["job"]
                 if k >= len(keys) or entry["key"] != keys[k]:
-                    raise UsageError(f"--resume: {path} holds another study's results; run without --resume")
+                    raise UsageError(
+                        f"--resume: {path} holds the runs of another study (another scenario, seed or design); "
+                        "run without --resume to start again, or resume with the options it was started with"
+                    )
                 self.done[k] = entry["result"]
+                kept.append(line)
+            if damaged:
+                warnings.warn(
+                    f"{path}: dropped {damaged} damaged line(s) of {len(lines)}; those runs are run again",
+                    CrmsimWarning,
+                    stacklevel=2,
+                )
+                path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
         else:
             path.unlink(missing_ok=True)
 
@@ -48,6 +67,16 @@ class Checkpoint:
         """Append job `k`'s result."""
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps({"job": k, "key": self.keys[k], "result": result}, default=_plain) + "\n")
+
+
+def _entry(line: str) -> dict | None:
+    """One checkpoint line as its entry, or None if it is damaged (not JSON, or not a job's entry)."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    ok = isinstance(entry, dict) and isinstance(entry.get("job"), int) and entry["job"] >= 0
+    return entry if ok and "key" in entry and "result" in entry else None
 
 
 def _plain(x: Any) -> Any:
@@ -104,8 +133,9 @@ def _run(fn: Callable, jobs: list[tuple], n_jobs: int | None, each: Callable | N
             if progress:
                 progress(k, out[-1])
         return out
+    parent = os.getpid()  # each worker exits when this process dies, however it dies
     indexed = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(_indexed)(fn, k, job) for k, job in enumerate(jobs)
+        delayed(_indexed)(fn, k, job, parent) for k, job in enumerate(jobs)
     )
     out: list = [None] * len(jobs)
     for k, res in indexed:
@@ -115,8 +145,31 @@ def _run(fn: Callable, jobs: list[tuple], n_jobs: int | None, each: Callable | N
     return out
 
 
-def _indexed(fn: Callable, k: int, job: tuple) -> tuple[int, Any]:
+def _indexed(fn: Callable, k: int, job: tuple, parent: int | None = None) -> tuple[int, Any]:
+    if parent is not None:
+        end_with(parent)
     return k, fn(*job)
+
+
+_WATCHED: set[int] = set()
+
+
+def end_with(parent: int) -> None:
+    """Make this worker process exit within a second of `parent` dying (a SIGKILL gives it no chance to stop us).
+
+    A killed parent's workers are adopted by another process, so their parent id changes; a watch thread
+    started once per worker sees that and ends the process, instead of computing on for minutes.
+    """
+    if parent in _WATCHED or parent == os.getpid():
+        return
+    _WATCHED.add(parent)
+    threading.Thread(target=_exit_without, args=(parent,), daemon=True, name="crmsim-parent-watch").start()
+
+
+def _exit_without(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _map_dask(fn: Callable, jobs: list[tuple], progress: Callable[[int, Any], None] | None, address: str) -> list:

@@ -126,10 +126,10 @@ def summarize_sweep(
     return summary.rename(columns={"mean": kpi}), kpi, f"{kpi} (mean over replications, 95% interval)"
 
 
-def check_kpi(kpi: str) -> None:
-    """Raise a UsageError unless `kpi` is a registered KPI (before anything runs)."""
+def check_kpi(kpi: str, where: str = "--kpi") -> None:
+    """Raise a UsageError unless `kpi` is a registered KPI (before anything runs); `where` names the option or field."""
     if kpi not in KPIS:
-        raise UsageError(f"--kpi {kpi}: not a KPI; choose one of {list(KPIS)}")
+        raise UsageError(f"{where} {kpi}: not a KPI; choose one of {list(KPIS)}")
 
 
 def sweep_baseline(scenario: Scenario) -> str | None:

@@ -75,3 +75,28 @@ def write_spend_plan(table: pd.DataFrame, path: Path) -> None:
     keep = ("segment", "rung", "investment", "spend_per_customer", "move_probability", "expected_gain")
     cols = [c for c in keep if c in table.columns]
     table[cols].to_csv(path, index=False)
+
+
+def plan_changes(path: Path, shown: str) -> dict[str, list[float] | dict[str, list[float]]]:
+    """A plan file as the scenario changes it makes (dotted path -> spend), its errors naming it as `shown`.
+
+    A plan with an investment column sets each type's spend (investments.KIND) and its direct rung moves
+    (migration); one without sets migration only.  Errors name the file as `shown` (an upload's own name),
+    never where it lies on the server.
+    """
+    import pandas as pd
+
+    try:
+        has_kinds = "investment" in pd.read_csv(path, nrows=0).columns
+        planned = read_investment_plan(path) if has_kinds else {}
+        direct = read_spend_plan(path)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace(str(path), shown)) from None
+    except Exception:  # pandas raises many kinds for a file that is not a CSV
+        raise ValueError(f"plan file {shown}: not a readable CSV") from None
+    changes: dict[str, list[float] | dict[str, list[float]]] = {}
+    for table, (spend, by_segment) in [*((f"investments.{k}", v) for k, v in planned.items()), ("migration", direct)]:
+        changes[f"{table}.spend"] = spend
+        if by_segment:
+            changes[f"{table}.segment_spend"] = by_segment
+    return changes

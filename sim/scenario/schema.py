@@ -39,7 +39,10 @@ Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0, le=1e9)]
 NonNegFinite = Annotated[float, Field(ge=0.0, le=100.0)]
 Pos = Annotated[float, Field(gt=0.0, le=1e9)]
-RungTable = Annotated[list[float], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
+#: Logit-scale coefficients: beyond +-50 a logistic is 0 or 1 in double precision, so more only risks overflow.
+LOGIT = 50.0
+Money = Annotated[float, Field(ge=-1e9, le=1e9)]  # per customer and month: money beyond this is a typo, not a market
+RungTable = Annotated[list[Money], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
 StageTable = Annotated[list[NonNegFinite], Field(min_length=3, max_length=3)]
 RungProbs = Annotated[list[Prob], Field(min_length=N_RUNGS, max_length=N_RUNGS)]
 
@@ -109,12 +112,25 @@ class _Model(BaseModel):
         return out
 
 
+def _check_range(where: str, values: list[Any], design: str) -> None:
+    """A [low, high] range of numbers, low below high: what a Latin hypercube or a sensitivity design samples."""
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    if len(values) != 2 or not numbers:
+        raise ValueError(f"{where} = {values!r}: {design} samples a range; give [low, high], two numbers")
+    if not values[0] < values[1]:
+        raise ValueError(f"{where} = {values!r}: low must be below high; give [{values[1]!r}, {values[0]!r}]")
+
+
 class BetaDist(_Model):
     """A Beta distribution on [0, 1] given by its mean and concentration (a + b)."""
 
-    mean: float = Field(0.5, gt=0.0, lt=1.0, description="mean of the Beta distribution, strictly between 0 and 1")
+    # Bounded so that the quantile function never gives NaN (a + b of 1e308 or 5e-324 does).
+    mean: float = Field(0.5, ge=0.001, le=0.999, description="mean of the Beta distribution, 0.001 to 0.999")
     concentration: float = Field(
-        8.0, gt=0.0, description="a + b of the Beta distribution; larger means less spread across customers"
+        8.0,
+        ge=0.01,
+        le=1e6,
+        description="a + b of the Beta distribution, 0.01 to 1e6; larger means less spread across customers",
     )
 
     @property
@@ -321,7 +337,9 @@ class GrowthOffer(_Model):
 
     offer_rate: Prob = Field(0.15, description="monthly chance an eligible customer starts a growth episode")
     decision_months: float = Field(0.5, gt=0.0, le=24.0, description="months the customer takes to decide (mean)")
-    base_acceptance: float = Field(0.5, description="logit of acceptance at average trust, fit and size")
+    base_acceptance: float = Field(
+        0.5, ge=-LOGIT, le=LOGIT, description="logit of acceptance at average trust, fit and size"
+    )
     rung_effect: float = Field(
         0.25,
         ge=0.0,
@@ -329,8 +347,8 @@ class GrowthOffer(_Model):
         description="logit change per rung above rung 4 (the ladder drives acceptance of growth offers; "
         "size a judgement call)",
     )
-    trust_effect: float = Field(3.0, ge=0.0, description="logit change per unit of trust above 0.5")
-    fit_effect: float = Field(2.0, ge=0.0, description="logit change per unit of product-need fit above 0.5")
+    trust_effect: float = Field(3.0, ge=0.0, le=LOGIT, description="logit change per unit of trust above 0.5")
+    fit_effect: float = Field(2.0, ge=0.0, le=LOGIT, description="logit change per unit of product-need fit above 0.5")
     poor_fit_threshold: Unit = Field(
         0.4, description="perceived product-need fit below which an accepted offer is not valued"
     )
@@ -473,6 +491,7 @@ class PortfolioPolicy(_Model):
     review_months: int = Field(12, ge=1, le=1200, description="months between reviews; the first is at this month")
     min_tenure_months: int = Field(
         12,
+        le=1200,
         ge=0,
         description="months since acquisition before a customer is classified (new accounts need time to grow)",
     )
@@ -548,23 +567,29 @@ class SensitivitySetup(_Model):
 class FootInTheDoor(GrowthOffer):
     """Foot-in-the-door account growth: a small first offer, then larger ones (CR lecture notes)."""
 
-    initial_size: int = Field(1, ge=1, description="products in the first (small) offer")
-    growth_factor: float = Field(1.5, ge=1.0, description="each step offers this many times the previous size")
+    initial_size: int = Field(1, ge=1, le=1000, description="products in the first (small) offer")
+    growth_factor: float = Field(
+        1.5, ge=1.0, le=100.0, description="each step offers this many times the previous size"
+    )
     interval_months: float = Field(2.0, ge=0.25, le=24.0, description="months between a decision and the next offer")
     max_steps: int = Field(3, ge=1, le=8, description="offers in one sequence at most")
     size_effect: float = Field(
         2.0,
+        le=LOGIT,
         ge=0.0,
         description="logit loss per unit of offer size relative to what the customer does not hold yet "
         "(the size asked, before it is capped, so growth_factor acts for any product range)",
     )
     need_effect: float = Field(
         -0.5,
+        ge=-LOGIT,
+        le=LOGIT,
         description="logit change per unit of need uncertainty above 0.5; negative: complex needs call for a "
         "comprehensive offer, not small steps (inferred from the CR lecture notes; a judgement call)",
     )
     consistency_effect: float = Field(
         0.5,
+        le=LOGIT,
         ge=0.0,
         description="logit uplift per accepted earlier step (Freedman & Fraser 1966: 52.8% vs 22.2%; "
         "meta-analytic r = .11-.17, Dillard et al. 1984)",
@@ -583,12 +608,14 @@ class AllAtOnce(GrowthOffer):
     decision_months: float = Field(
         3.0, gt=0.0, le=24.0, description="mean months the customer takes to decide (exponential)"
     )
-    base_acceptance: float = Field(-1.0, description="logit of acceptance for an average customer")
-    size_effect: float = Field(0.8, ge=0.0, description="logit change per unit of log(wallet / reference_wallet)")
+    base_acceptance: float = Field(-1.0, ge=-LOGIT, le=LOGIT, description="logit of acceptance for an average customer")
+    size_effect: float = Field(
+        0.8, ge=0.0, le=LOGIT, description="logit change per unit of log(wallet / reference_wallet)"
+    )
     reference_wallet: Pos = Field(1000.0, description="monthly wallet at which customer size neither helps nor hurts")
-    need_effect: float = Field(1.5, ge=0.0, description="logit change per unit of need uncertainty above 0.5")
+    need_effect: float = Field(1.5, ge=0.0, le=LOGIT, description="logit change per unit of need uncertainty above 0.5")
     problem_solving_effect: float = Field(
-        1.5, ge=0.0, description="logit change per unit of firm problem-solving ability above 0.5"
+        1.5, le=LOGIT, ge=0.0, description="logit change per unit of firm problem-solving ability above 0.5"
     )
     offer_cost: NonNeg = Field(60.0, description="selling cost of preparing the comprehensive offer")
 
@@ -655,6 +682,7 @@ class Satisfaction(_Model):
 
     negativity_bias: float = Field(
         2.5,
+        le=100.0,
         ge=1.0,
         description="weight of a negative experience relative to a positive one (bad is stronger than good)",
     )
@@ -700,7 +728,7 @@ class Competition(_Model):
 
     offer_rate: Prob = Field(0.04, description="monthly chance a competitor approaches an active customer")
     market_uncertainty_effect: NonNeg = Field(2.0, description="offer rate multiplier per unit of market uncertainty")
-    switch_intercept: float = Field(-1.5, description="logit of switching for an average customer")
+    switch_intercept: float = Field(-1.5, ge=-LOGIT, le=LOGIT, description="logit of switching for an average customer")
     price_sensitivity_effect: NonNeg = Field(2.0, description="logit change per unit of price sensitivity")
     switching_cost_effect: NonNeg = Field(3.0, description="logit loss per unit of switching cost")
     commitment_effect: NonNeg = Field(2.0, description="logit loss per unit of affective commitment")
@@ -743,12 +771,14 @@ class Stages(_Model):
         0.15, description="monthly chance a prospect tries a product, times the rung's purchase chance"
     )
     prospect_exit_rate: Prob = Field(0.01, description="monthly chance a prospect who never bought loses interest")
-    min_purchases: int = Field(2, ge=0, description="purchases before exploration can turn into expansion")
+    min_purchases: int = Field(2, ge=0, le=10_000, description="purchases before exploration can turn into expansion")
     expansion_rate: Prob = Field(0.25, description="monthly chance of exploration -> expansion when ready")
-    expansion_threshold: float = Field(0.35, description="trust + satisfaction/2 needed for expansion")
+    expansion_threshold: float = Field(
+        0.35, ge=-10.0, le=10.0, description="trust + satisfaction/2 needed for expansion"
+    )
     commitment_rate: Prob = Field(0.15, description="monthly chance of expansion -> commitment when ready")
     commitment_threshold: float = Field(
-        0.55, description="mean of trust, commitment and share of wallet needed for commitment"
+        0.55, ge=-10.0, le=10.0, description="mean of trust, commitment and share of wallet needed for commitment"
     )
     regression_rate: Prob = Field(
         0.10, description="monthly chance of commitment -> expansion when below the threshold"
@@ -942,7 +972,7 @@ class Scenario(_Model):
     )
     horizon_months: int = Field(60, ge=1, le=1200, description="months simulated")
     replications: int = Field(10, ge=1, le=100_000, description="independent replications")
-    seed: int = Field(20261123, ge=0, description="root seed; replication r uses the r-th spawned child")
+    seed: int = Field(20261123, ge=0, le=2**63 - 1, description="root seed; replication r uses the r-th spawned child")
     annual_discount_rate: float = Field(
         0.10, ge=0.0, le=1.0, description="yearly discount rate; the monthly rate is (1 + this)**(1/12) - 1"
     )
@@ -994,7 +1024,7 @@ class Scenario(_Model):
         unknown = set(self.migration.segment_spend) - set(names)
         if unknown:
             raise ValueError(f"migration.segment_spend: unknown segments {sorted(unknown)}; segments are {names}")
-        if self.compare.variants or self.sweep.parameters:
+        if self.compare.variants or self.sweep.parameters or self.sensitivity.parameters:
             self._check_what_ifs()
         named = {self.compare.rival, *self.compare.knockouts.values()} - {""}
         if named - set(self.compare.variants):
@@ -1041,8 +1071,12 @@ class Scenario(_Model):
         for path, values in self.sweep.parameters.items():
             if not values:
                 raise ValueError(f"sweep.parameters.{path}: no values; give a list (grid) or [low, high] (lhs)")
+            if self.sweep.method == "lhs":
+                _check_range(f"sweep.parameters.{path}", values, "a Latin hypercube")
             shown = values if self.sweep.method == "grid" else values[:2]
             checks += [(f"sweep.parameters.{path} = {v!r}", {path: v}) for v in shown]
+        for path, values in self.sensitivity.parameters.items():
+            _check_range(f"sensitivity.parameters.{path}", values, "a sensitivity analysis")
         for where, changes in checks:
             try:
                 changed = copy.deepcopy(data)

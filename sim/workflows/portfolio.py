@@ -11,7 +11,7 @@ import pandas as pd
 
 from optimize.errors import CovarianceWarning
 from optimize.estimate import estimate
-from optimize.portfolio import Constraints, Portfolio
+from optimize.portfolio import Constraints, Portfolio, held
 from sim.engine.simulate import simulate
 from sim.errors import UsageError
 from sim.experiments import run
@@ -246,10 +246,10 @@ def selection_optimism(x: np.ndarray, choose: Callable[[np.ndarray], np.ndarray]
     if len(folds) < 2:
         return 0.0
     gaps = []
-    for held in folds:
-        train = np.setdiff1d(np.arange(n), held)
+    for fold in folds:
+        train = np.setdiff1d(np.arange(n), fold)
         w = choose(x[train])
-        gaps.append((x[train].mean(axis=0) - x[held].mean(axis=0)) @ (w - reference))
+        gaps.append((x[train].mean(axis=0) - x[fold].mean(axis=0)) @ (w - reference))
     train_size = n - n / len(folds)
     return float(np.mean(gaps)) * train_size / n
 
@@ -276,7 +276,7 @@ def holdings_stability(
             "bootstrap_mean": draws.mean(axis=0),
             "bootstrap_low": np.quantile(draws, 0.05, axis=0),
             "bootstrap_high": np.quantile(draws, 0.95, axis=0),
-            "held_in_share": (draws > 1e-6 * max(float(np.abs(draws).max()), 1e-12)).mean(axis=0),
+            "held_in_share": np.array([held(d) for d in draws]).mean(axis=0),
             "capacity_moved": float(moved.mean()),
         }
     )

@@ -216,7 +216,7 @@ def test_calibrate_command_writes_a_scenario_that_runs(tmp_path, log):
     res = runner.invoke(app, ["run", str(out), "-r", "2", "--out", str(tmp_path / "run"), "-q"])
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, args)
-    assert res.exit_code == 2 and "exists" in res.output
+    assert res.exit_code == 2 and "already exist" in res.output
 
 
 def test_run_writes_a_transaction_log_that_calibrate_reads(tmp_path):

@@ -83,7 +83,7 @@ BAD = {
     ),
     "beta mean at the boundary": (
         "[[segments]]\nneed_uncertainty = {mean = 1.0}",
-        ["segments[0].need_uncertainty.mean", "less than 1"],
+        ["segments[0].need_uncertainty.mean", "less than or equal to 0.999"],
     ),
     "self-orientation below 1": (
         "[firm]\nself_orientation = 0.5",

@@ -8,6 +8,7 @@ through :mod:`.controls`; simulations run in a background worker process
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sim.scenario import Scenario
@@ -28,8 +29,14 @@ def interactive(scenario: Scenario) -> Scenario:
     )
 
 
-def make_app(scenario: Scenario) -> tuple[Any, Any]:
-    """The Shiny app for `scenario` and its worker (start its first run now, so the page opens on a result)."""
+def make_app(
+    scenario: Scenario, host: str = "127.0.0.1", port: int = 8000, plans: Path | None = None
+) -> tuple[Any, Any]:
+    """The dashboard for `scenario` served at host:port, and its worker (its first run starts now).
+
+    Only requests from the dashboard's own origin are answered (:mod:`.guard`); plan files come by upload or
+    from the folder `plans`.
+    """
     from sim.app.dashboard.jobs import Job
     from sim.app.dashboard.worker import Worker
 
@@ -40,13 +47,15 @@ def make_app(scenario: Scenario) -> tuple[Any, Any]:
     from shiny import App
 
     import sim.viz.report  # noqa: F401  (the figures' code, loaded before the first page asks for them)
+    from sim.app.dashboard.guard import SameOrigin, allowed_hosts
     from sim.app.dashboard.page import layout
-    from sim.app.dashboard.server import server_for
+    from sim.app.dashboard.server import plan_files, server_for
 
-    return App(layout(scenario, start), server_for(scenario, start, worker)), worker
+    app = App(layout(scenario, start, plan_files(plans)), server_for(scenario, start, worker, plans))
+    return SameOrigin(app, allowed_hosts(host, port)), worker
 
 
-def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8000, plans: Path | None = None) -> None:
     """Start the dashboard on host:port and serve until interrupted (the worker process stops with it)."""
     import socket
 
@@ -61,7 +70,9 @@ def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8000) -> None
             raise UsageError(
                 f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}); choose another port"
             ) from None
-    app, worker = make_app(scenario)
+    if plans is not None and not plans.is_dir():
+        raise UsageError(f"--plans {plans}: not a folder; give the folder that holds your plan CSVs")
+    app, worker = make_app(scenario, host, port, plans)
     shown = f"[{host}]" if ":" in host else host
     print(f"crmsim dashboard on http://{shown}:{port}/ (Ctrl+C stops it)", flush=True)
     try:

@@ -42,7 +42,19 @@ SIZE = ("population.customers", "horizon_months", "replications", "seed")
 #: Per segment: its share of the market and its wallet (the segment mix and sizes).
 SEGMENT = ("share", "wallet_median")
 #: Tables that describe what-if studies, not the market: the dashboard builds those itself.
-NOT_LEVERS = ("compare", "sweep", "sensitivity", "record", "name", "description", "portfolio_policy.actions")
+#: Plan files are never named by path on the page (that would open any file on the server): they come by upload
+#: or from the folder given with `crmsim dashboard --plans`.
+NOT_LEVERS = (
+    "compare",
+    "sweep",
+    "sensitivity",
+    "record",
+    "name",
+    "description",
+    "portfolio_policy.actions",
+    "investments.plan",
+    "migration.plan",
+)
 ACTIONS = "portfolio_policy.actions"
 
 
@@ -193,12 +205,13 @@ def current_value(scenario: Scenario, path: str) -> Any:
 
 
 def read_settings(
-    base: Scenario, raw: dict[str, Any], actions: dict[str, str]
+    base: Scenario, raw: dict[str, Any], actions: dict[str, str], plan: dict[str, Any] | None = None
 ) -> tuple[Scenario | None, dict[str, str], dict[str, Any]]:
     """The scenario the page's inputs describe: (scenario or None, {field: error}, {field: changed value}).
 
-    `raw` is what each input holds, by field path; `actions` the action chosen for each class of the scheme.
-    A lever the scenario's behaviour mode never reads is an error beside it, as in ``crmsim compare``.
+    `raw` is what each input holds, by field path; `actions` the action chosen for each class of the scheme;
+    `plan` the spend a chosen plan file sets (:func:`sim.scenario.plans.plan_changes`).  A lever the scenario's
+    behaviour mode never reads is an error beside it, as in ``crmsim compare``.
     """
     data = base.model_dump()
     changes: dict[str, Any] = {}
@@ -217,6 +230,7 @@ def read_settings(
     chosen = {cls: base.portfolio_policy.actions.get(cls, a) for cls, a in DEFAULT_ACTIONS.get(scheme, {}).items()}
     if actions and actions != chosen:
         changes[ACTIONS] = actions
+    changes.update(plan or {})
     if errors:
         return None, errors, changes
     try:

@@ -163,7 +163,7 @@ def _whatif_tab() -> Any:
     )
 
 
-def _optimize_tab() -> Any:
+def _optimize_tab(plans: list[str]) -> Any:
     portfolio = ui.card(
         ui.card_header("Efficient portfolio of segments (needs two or more segments)"),
         ui.input_numeric(
@@ -180,7 +180,11 @@ def _optimize_tab() -> Any:
         ui.output_ui("migration_view"),
         ui.output_ui("spend_plan"),
     )
-    return ui.nav_panel("Optimizers", ui.layout_columns(portfolio, migration, col_widths=(6, 6)))
+    plan = [ui.input_file("plan_upload", "play a plan (plan.csv from crmsim optimize migration)", accept=[".csv"])]
+    if plans:
+        plan.append(ui.input_select("plan_file", "or a plan from the --plans folder", ["", *plans]))
+    played = ui.card(ui.card_header("Spend plan in force"), *plan)
+    return ui.nav_panel("Optimizers", ui.layout_columns(portfolio, migration, played, col_widths=(6, 6, 12)))
 
 
 def _advanced_tab(scenario: Scenario, start: Scenario) -> Any:
@@ -206,12 +210,14 @@ def _advanced_tab(scenario: Scenario, start: Scenario) -> Any:
     )
 
 
-def layout(scenario: Scenario, start: Scenario) -> Any:
-    """The whole page."""
+def layout(scenario: Scenario, start: Scenario, plans: list[str] = ()) -> Any:
+    """The whole page (`plans`: the plan files offered from the --plans folder)."""
     return ui.page_sidebar(
         sidebar(scenario, start),
         ui.head_content(ui.tags.style(CSS), ui.tags.link(rel="icon", href=FAVICON)),
-        ui.navset_card_tab(_results_tab(), _whatif_tab(), _optimize_tab(), _advanced_tab(scenario, start), id="tabs"),
+        ui.navset_card_tab(
+            _results_tab(), _whatif_tab(), _optimize_tab(plans), _advanced_tab(scenario, start), id="tabs"
+        ),
         ui.tags.script(SCRIPT),
         title="crmsim: what-if dashboard",
         fillable=False,

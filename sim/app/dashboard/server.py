@@ -11,6 +11,7 @@ import html
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from shiny import reactive, render, ui
@@ -32,6 +33,7 @@ from sim.errors import UsageError
 from sim.experiments.cost import seconds_needed
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.overrides import with_changes
+from sim.scenario.plans import plan_changes
 
 MAX_VARIANTS = 4
 BASELINE = "baseline"
@@ -118,7 +120,7 @@ def drawn_once(name: str, job: Job, draw: Callable[[], Any]) -> Any:
     return _DRAWN[key]
 
 
-def _settings(input: Any, base: Scenario) -> Any:
+def _settings(input: Any, base: Scenario, plan: Any) -> Any:
     """A reactive (scenario or None, {field path: error}, {field path: changed value}) from the page's inputs."""
     paths = [c.path for c in controls(base) if not excluded(c.path)]
 
@@ -127,9 +129,47 @@ def _settings(input: Any, base: Scenario) -> Any:
         raw = {p: input[input_id(p)]() for p in paths}
         scheme = raw["portfolio_policy.scheme"]
         actions = {cls: input[action_id(scheme, cls)]() for cls in scheme_classes().get(scheme, {})}
-        return read_settings(base, raw, actions)
+        changes, problem = plan()
+        sc, errors, made = read_settings(base, raw, actions, changes)
+        return (None, {**errors, "": problem}, made) if problem else (sc, errors, made)
 
     return settings
+
+
+def plan_files(folder: Path | None) -> list[str]:
+    """The plan CSVs a user may pick: the names of the CSV files directly inside `folder` (none without one)."""
+    if folder is None:
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+
+
+def _plan(input: Any, folder: Path | None) -> Any:
+    """A reactive (spend changes, problem or None) from the uploaded plan, or the one picked from `folder`.
+
+    Only a file the user uploaded, or one listed by :func:`plan_files`, is ever read: a name from the page
+    is looked up in that list, so no path the page sends can reach another file.
+    """
+
+    @reactive.calc
+    def plan() -> tuple[dict[str, Any], str | None]:
+        source = plan_source(input.plan_upload(), input.plan_file() if folder is not None else "", folder)
+        if source is None:
+            return {}, None
+        try:
+            return plan_changes(*source), None
+        except ValueError as exc:
+            return {}, str(exc)
+
+    return plan
+
+
+def plan_source(uploaded: list[dict] | None, picked: str, folder: Path | None) -> tuple[Path, str] | None:
+    """The plan file to read and the name to show for it: the upload, else a name listed in `folder`, else none."""
+    if uploaded:
+        return Path(uploaded[0]["datapath"]), Path(uploaded[0]["name"]).name
+    if picked and picked in plan_files(folder):
+        return folder / picked, picked
+    return None
 
 
 def _size_only(base: Scenario, changes: dict[str, Any]) -> Scenario:
@@ -169,11 +209,11 @@ def fitd_arms(sc: Scenario) -> dict[str, dict[str, Any]]:
     }
 
 
-def server_for(base: Scenario, start: Scenario, worker: Worker) -> Any:
-    """The Shiny server function of a dashboard opened on `base` (first run at `start`'s size)."""
+def server_for(base: Scenario, start: Scenario, worker: Worker, plans: Path | None = None) -> Any:
+    """The Shiny server function of a dashboard opened on `base` (first run at `start`'s size; plans from `plans`)."""
 
     def server(input: Any, output: Any, session: Any) -> None:
-        settings = _settings(input, base)
+        settings = _settings(input, base, _plan(input, plans))
         variants: reactive.Value[dict[str, dict[str, Any]]] = reactive.value({})
         buttons = ("run", "save_variant", "fitd", "optimize_portfolio", "optimize_migration")
         tasks = {name: follow(worker, name) for name in buttons}

@@ -15,7 +15,6 @@ import asyncio
 import multiprocessing as mp
 import os
 import threading
-import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from sim.app.dashboard.jobs import TASKS, Job
+from sim.experiments.executors import end_with
 
 
 class Cancelled(Exception):
@@ -42,14 +42,7 @@ def _start(done: Any, current: Any, cancel: Any, server: int) -> None:
     _done, _current, _cancel = done, current, cancel
     import sim.experiments  # noqa: F401  (imported once here, not in every job)
 
-    threading.Thread(target=_end_with, args=(server,), daemon=True).start()
-
-
-def _end_with(server: int) -> None:
-    """Exit when the server process is gone (killed without the chance to stop its worker): no orphan computes on."""
-    while os.getppid() == server:
-        time.sleep(1.0)
-    os._exit(0)
+    end_with(server)  # the server killed without the chance to stop its worker: no orphan computes on
 
 
 def _tick(k: int) -> None:
