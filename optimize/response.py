@@ -10,14 +10,26 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 
-def migration_probability(spend, p_max, scale, xp=np):
-    """Chance that spending `spend` on a customer this month moves it one rung up: concave and saturating.
+def saturation(spend, p_max, scale):
+    """The migration response ``p_max (1 - exp(-spend / scale))``: concave, saturating, at most `p_max`.
 
-    ``p_max * (1 - exp(-spend / scale))``: the first money buys the most, and
-    no spend moves more than `p_max`.  Pass ``xp=cvxpy`` to get the same term
-    as a cvxpy expression, so optimizer and simulator share one formula.
+    The first money buys the most.  Numbers or numpy arrays; the simulator's
+    kernel compiles this very function with numba (``sim.engine.mechanisms.investments``),
+    so the optimizer and the simulator run one formula.
     """
-    return xp.multiply(p_max, 1.0 - xp.exp(xp.multiply(spend, -1.0 / np.asarray(scale, dtype=float))))
+    return p_max * (1.0 - np.exp(spend * (-1.0 / scale)))
+
+
+def migration_probability(spend, p_max, scale, xp=np):
+    """Chance that spending `spend` on a customer this month moves it one rung up (:func:`saturation`).
+
+    Pass ``xp=cvxpy`` for the same term as a cvxpy expression of a spend
+    variable, written with cvxpy's elementwise products (tests check the two agree).
+    """
+    scale = np.asarray(scale, dtype=float)
+    if xp is np:
+        return saturation(np.asarray(spend, dtype=float), np.asarray(p_max, dtype=float), scale)
+    return xp.multiply(p_max, 1.0 - xp.exp(xp.multiply(spend, -1.0 / scale)))
 
 
 def level_effects(y: np.ndarray, index: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +80,7 @@ def fit_saturating(
     s, gross, w = s[ok], gross[ok], w[ok]
 
     def best_value(log_scale: float) -> tuple[float, float]:
-        shape = 1.0 - np.exp(-s / np.exp(log_scale))
+        shape = saturation(s, 1.0, np.exp(log_scale))
         value = max(float(np.sum(w * shape * gross) / np.sum(w * shape * shape)), 0.0)
         return value, float(np.sum(w * (gross - value * shape) ** 2))
 

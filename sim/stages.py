@@ -55,6 +55,9 @@ STAGES = [s.name.lower() for s in Stage]
 RUNGS = [r.name.lower() for r in Rung]
 CAUSES = [c.name.lower() for c in Cause]
 N_STAGES = len(Stage)
+#: Relationship investment types (Palmatier, Gopalakrishna and Houston 2006): the tables ``[investments.KIND]``,
+#: the kernel's bond order, and the `investment` column of a plan file, in this order everywhere.
+INVESTMENT_KINDS = ("social", "structural", "financial")
 N_RUNGS = len(Rung)
 ADVOCATE_RUNG = int(Rung.ADVOCATE)
 

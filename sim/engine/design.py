@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.streams import Purpose, stream
+from sim.stages import INVESTMENT_KINDS
 
-INVESTMENTS = ("social", "structural", "financial")  # relationship investment types (``[investments.*]``)
-LEVERS = (*INVESTMENTS, "direct")  # what a design and a plan allocate over; direct = ``[migration]`` rung moves
+LEVERS = (*INVESTMENT_KINDS, "direct")  # what a design and a plan allocate over; direct = ``[migration]`` rung moves
 
 
 @dataclass(frozen=True)

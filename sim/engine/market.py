@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.engine.design import INVESTMENTS, LEVERS, SpendDesign
+from sim.engine.design import LEVERS, SpendDesign
 from sim.engine.kernel.books import close_month, open_month
 from sim.engine.modes.base import Mode
 from sim.engine.records import Recorder
@@ -23,7 +23,7 @@ from sim.engine.state import Customers
 from sim.engine.strategies import holdings
 from sim.engine.streams import MonthDraws
 from sim.scenario import Scenario
-from sim.stages import Cause, Stage
+from sim.stages import INVESTMENT_KINDS, Cause, Stage
 
 _NONE = np.zeros(0)  # no panel: the books keep no per-customer margin
 
@@ -58,7 +58,7 @@ class Market:
         self.entering = slice(0, 0)  # this month's cohort entrants
         mg = scenario.migration
         names = [s.name for s in scenario.segments]
-        tables = {kind: getattr(scenario.investments, kind).table(names) for kind in INVESTMENTS}
+        tables = {kind: getattr(scenario.investments, kind).table(names) for kind in INVESTMENT_KINDS}
         tables["direct"] = np.array([mg.segment_spend.get(name, mg.spend) for name in names], dtype=float)
         self.designed = 0  # identities 0..designed-1 spend their own rows (a designed experiment)
         if design is not None and design_index is not None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.stages import N_RUNGS
+from sim.stages import INVESTMENT_KINDS, N_RUNGS
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-INVESTMENT_KINDS = ("social", "structural", "financial")
 
 
 def _read(path: Path) -> pd.DataFrame:

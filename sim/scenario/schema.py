@@ -31,7 +31,7 @@ from pydantic import (
 from sim.scenario.errors import ScenarioError
 from sim.scenario.paths import set_path
 from sim.scenario.plans import read_investment_plan, read_spend_plan
-from sim.stages import N_RUNGS, RUNGS
+from sim.stages import INVESTMENT_KINDS, N_RUNGS, RUNGS
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -1015,7 +1015,7 @@ class Scenario(_Model):
         names = [s.name for s in self.segments]
         if len(set(names)) != len(names):
             raise ValueError(f"segments: names must be unique, got {names}")
-        for kind in ("social", "structural", "financial"):
+        for kind in INVESTMENT_KINDS:
             extra = set(getattr(self.investments, kind).segment_spend) - set(names)
             if extra:
                 raise ValueError(

@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from optimize.migration import greedy_allocation, plan_investments
-from optimize.response import fit_saturating, level_effects, shrink_effects
-from sim.engine.design import INVESTMENTS, LEVERS, SpendDesign
+from optimize.response import fit_saturating, level_effects, saturation, shrink_effects
+from sim.engine.design import LEVERS, SpendDesign
 from sim.engine.modes import check_levers
 from sim.engine.simulate import simulate
 from sim.errors import UsageError
@@ -43,7 +43,7 @@ from sim.experiments.executors import map_jobs
 from sim.results.referrals import tree_values
 from sim.results.stats import mean_interval, paired_interval
 from sim.scenario import Scenario
-from sim.stages import N_RUNGS
+from sim.stages import INVESTMENT_KINDS, N_RUNGS
 from sim.workflows.checks import CHECK_SEED_OFFSET, LoopReport, diff_row, row
 from sim.workflows.ladder import ladder_plan, markov_loop
 
@@ -91,14 +91,14 @@ def outcome(scenario: Scenario, replication: int, seed: int, design: SpendDesign
 
 def _reach(relationships: np.ndarray, ladder: np.ndarray) -> np.ndarray:
     """Customers each lever's spend reaches (months x segments x rungs x levers)."""
-    return np.stack([relationships] * len(INVESTMENTS) + [ladder], axis=-1)
+    return np.stack([relationships] * len(INVESTMENT_KINDS) + [ladder], axis=-1)
 
 
 def with_investments(scenario: Scenario, spend: np.ndarray, by_segment: bool) -> Scenario:
     """The scenario spending `spend` (segments x rungs x levers) a month per customer, each lever where it acts."""
     data = scenario.model_dump()
     for k, kind in enumerate(LEVERS):
-        entry = data["investments"][kind] if kind in INVESTMENTS else data["migration"]
+        entry = data["investments"][kind] if kind in INVESTMENT_KINDS else data["migration"]
         if by_segment:
             entry["spend"] = [0.0] * N_RUNGS
             entry["segment_spend"] = {s.name: list(map(float, spend[g, :, k])) for g, s in enumerate(scenario.segments)}
@@ -138,7 +138,7 @@ class Response:
     def net(self, spend: np.ndarray) -> float:
         """The fitted net gain of spending `spend` (per cell), against no spend."""
         x = spend.reshape(-1)
-        return float(np.sum(self.value * (1.0 - np.exp(-x / self.scale)) - self.cost * x))
+        return float(np.sum(saturation(x, self.value, self.scale) - self.cost * x))
 
 
 def measure(
@@ -244,7 +244,9 @@ def search(
     """
     segments = len(scenario.segments)
     groups = [[g] for g in range(segments)] if by_segment else [list(range(segments))]
-    reference = np.array([getattr(scenario.investments, k).scale for k in INVESTMENTS] + [scenario.migration.scale])
+    reference = np.array(
+        [getattr(scenario.investments, k).scale for k in INVESTMENT_KINDS] + [scenario.migration.scale]
+    )
     rate = scenario.monthly_discount_rate
     nothing = centre = np.zeros((segments, N_RUNGS, len(LEVERS)))
 
@@ -575,7 +577,7 @@ def _plan_table(base: Scenario, found: Search, groups: list[list[int]], by_segme
             "total_spend": r.monthly * x,
             "response_value": r.value,
             "response_scale": r.scale,
-            "expected_gain": r.value * (1.0 - np.exp(-x / r.scale)) - r.cost * x,
+            "expected_gain": saturation(x, r.value, r.scale) - r.cost * x,
             "shadow_price": found.shadow,
         }
     )

@@ -17,6 +17,7 @@ import pytest
 from sim.engine.design import SpendDesign
 from sim.engine.modes.agent import Agent
 from sim.engine.simulate import simulate
+from sim.stages import INVESTMENT_KINDS
 from tests.conftest import small
 from tests.oracle import numpy_month
 from tests.reference import configurations
@@ -27,7 +28,7 @@ SPEND = [0.0, 5.0, 10.0, 10.0, 5.0, 0.0, 0.0, 3.0]
 
 def extra_configurations() -> dict:
     """What the reference configurations leave off: investments, cohorts, each policy action, offerings."""
-    invest = {kind: {"spend": SPEND} for kind in ("social", "structural", "financial")}
+    invest = {kind: {"spend": SPEND} for kind in INVESTMENT_KINDS}
     return {
         "investments": small(investments=invest, migration={"spend": SPEND}),
         "cohorts_served": small(

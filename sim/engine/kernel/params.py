@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from sim.engine.design import INVESTMENTS
 from sim.engine.mechanisms.growth import offer_rate
+from sim.stages import INVESTMENT_KINDS
 
 _SECTIONS = (
     "purchasing",
@@ -74,7 +74,7 @@ def record(name: str, values: dict[str, Any]) -> tuple:
 class Spend(NamedTuple):
     """How the market spends per customer-month (numbers only: the tables travel apart, see :func:`spend_tables`)."""
 
-    investing: tuple[bool, bool, bool]  # the investment types in use, in INVESTMENTS order
+    investing: tuple[bool, bool, bool]  # the investment types in use, in INVESTMENT_KINDS order
     effect: tuple[float, float, float]  # how much a unit of saturated spend builds each bond
     scale: tuple[float, float, float]  # spend at which each bond's response saturates
     decay: tuple[float, float, float]  # monthly fade of each bond
@@ -116,10 +116,10 @@ def spend(market: Any) -> Spend:
     """The market's spending, as numbers the kernel reads (tuples: no reference counting per customer)."""
     inv = market.scenario.investments
     return Spend(
-        investing=tuple(kind in market.investment_spend for kind in INVESTMENTS),
-        effect=tuple(float(getattr(inv, k).effect) for k in INVESTMENTS),
-        scale=tuple(float(getattr(inv, k).scale) for k in INVESTMENTS),
-        decay=tuple(float(getattr(inv, k).decay) for k in INVESTMENTS),
+        investing=tuple(kind in market.investment_spend for kind in INVESTMENT_KINDS),
+        effect=tuple(float(getattr(inv, k).effect) for k in INVESTMENT_KINDS),
+        scale=tuple(float(getattr(inv, k).scale) for k in INVESTMENT_KINDS),
+        decay=tuple(float(getattr(inv, k).decay) for k in INVESTMENT_KINDS),
         migrating=bool(market.migrating),
         designed=int(market.designed),
         segments=len(market.scenario.segments),
@@ -129,8 +129,8 @@ def spend(market: Any) -> Spend:
 def spend_tables(market: Any) -> tuple[np.ndarray, np.ndarray]:
     """Spend per customer-month by spend row and rung: investments (types x rows x rungs) and direct migration."""
     rows, rungs = market.migration_spend.shape
-    investment = np.zeros((len(INVESTMENTS), rows, rungs))
-    for k, kind in enumerate(INVESTMENTS):
+    investment = np.zeros((len(INVESTMENT_KINDS), rows, rungs))
+    for k, kind in enumerate(INVESTMENT_KINDS):
         if kind in market.investment_spend:
             investment[k] = market.investment_spend[kind]
     return investment, np.ascontiguousarray(market.migration_spend, dtype=float)

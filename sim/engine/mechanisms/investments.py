@@ -15,16 +15,15 @@ its own rate.  The ladder then moves because the drivers move:
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
-SOCIAL, STRUCTURAL, FINANCIAL = 0, 1, 2  # investment types, in sim.engine.design.INVESTMENTS order
+from optimize.response import saturation
+
+SOCIAL, STRUCTURAL, FINANCIAL = 0, 1, 2  # investment types, in sim.stages.INVESTMENT_KINDS order
 
 
-@njit(cache=True, inline="always")
-def saturating(spend, p_max, scale):  # noqa: ANN001, ANN201
-    """optimize.response.migration_probability for one number (that one also builds cvxpy expressions)."""
-    return p_max * (1.0 - np.exp(spend * (-1.0 / scale)))
+# The optimizer's migration response, compiled as it is written there: one formula for both.
+saturating = njit(cache=True, inline="always")(saturation)
 
 
 @njit(cache=True, inline="always")
