@@ -13,6 +13,7 @@ import html
 import io
 import platform
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -90,6 +91,47 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+@dataclass
+class Report:
+    """A report's runs and its page: the scenario's replications, its paired comparison (if any), the HTML."""
+
+    results: Results
+    comparison: tuple[pd.DataFrame, pd.DataFrame] | None  # (comparison table, paired differences)
+    scenario_text: str  # the scenario as run, as TOML
+    html: str
+
+
+def report_steps(scenario: Scenario) -> int:
+    """Replications a report runs in all (the progress bar's length): the scenario's, then each variant's."""
+    return scenario.replications * (1 + len(scenario.compare.variants))
+
+
+def make_report(
+    scenario: Scenario,
+    header: str,
+    source: str,
+    figures: Path | None = None,
+    n_jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    record: str | None = None,
+) -> Report:
+    """Simulate a scenario (and compare its variants, if it has any) and build its report: ``crmsim report``.
+
+    `header` heads the scenario TOML the page reproduces; `record` overrides what the replications keep.
+    """
+    from sim.experiments import compare, paired_differences, run
+    from sim.scenario.template import scenario_toml
+
+    results = run(scenario.with_overrides(record=record) if record else scenario, progress=progress)
+    comparison = None
+    if scenario.compare.variants:
+        table = compare(scenario, n_jobs=n_jobs, progress=progress)
+        comparison = (table, paired_differences(table, scenario.compare.baseline or None))
+    text = scenario_toml(scenario, header=header)
+    page = build_report(scenario, results, text, comparison, figures=figures, source=source)
+    return Report(results, comparison, text, page)
 
 
 def build_report(

@@ -48,26 +48,16 @@ def report(
     the tables behind it (replications.csv, occupancy.csv, lifetimes.csv, and
     differences.csv when variants are compared) and scenario.toml.
     """
-    from sim.experiments import compare as run_compare
-    from sim.experiments import paired_differences
-    from sim.experiments import run as run_replications
-    from sim.scenario.template import scenario_toml
-    from sim.viz.report import build_report, write_report
+    from sim.viz.report import make_report, report_steps, write_report
 
     sc = with_runs(scenario, replications, seed)
     out = prepare_out(out, f"{sc.name}-report", force)
-    n = sc.replications
-    total = n * (1 + len(sc.compare.variants))
-    bar, tick = progress(quiet, total, f"simulating {sc.name}")
+    bar, tick = progress(quiet, report_steps(sc), f"simulating {sc.name}")
+    header = f"Scenario as run by crmsim {__version__}."
     with bar:
-        res = run_replications(sc, progress=tick)
-        comparison = None
-        if sc.compare.variants:
-            table = run_compare(sc, n_jobs=jobs, progress=tick)
-            comparison = (table, paired_differences(table, sc.compare.baseline or None))
-        text = scenario_toml(sc, header=f"Scenario as run by crmsim {__version__}.")
-        html_text = build_report(sc, res, text, comparison, figures=out, source=str(scenario))
-    path = write_report(out / "report.html", html_text)
+        made = make_report(sc, header, str(scenario), figures=out, n_jobs=jobs, progress=tick)
+    res, comparison, text = made.results, made.comparison, made.scenario_text
+    path = write_report(out / "report.html", made.html)
     write_tables(out, {f"{name}.csv": getattr(res, name) for name in ("replications", "occupancy", "lifetimes")})
     if comparison is not None:
         write_tables(out, {"differences.csv": comparison[1]})

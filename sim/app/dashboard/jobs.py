@@ -50,7 +50,9 @@ class Job:
 
             return migration_replications(self.scenario, reps)
         if self.kind == "report":
-            return reps * (1 + len(self.scenario.compare.variants))
+            from sim.viz.report import report_steps
+
+            return report_steps(self.scenario)
         return reps
 
 
@@ -88,19 +90,11 @@ def migration_task(job: Job, tick: Tick) -> Any:
 
 def report_task(job: Job, tick: Tick) -> str:
     """The self-contained HTML report of the scenario and its variants (``crmsim report``)."""
-    from sim.experiments import compare, paired_differences, run
-    from sim.scenario.template import scenario_toml
     from sim.version import __version__
-    from sim.viz.report import build_report
+    from sim.viz.report import make_report
 
-    sc = job.scenario
-    res = run(sc.with_overrides(record="aggregates"), progress=tick)
-    comparison = None
-    if sc.compare.variants:
-        table = compare(sc, n_jobs=JOBS, progress=tick)
-        comparison = (table, paired_differences(table, sc.compare.baseline or None))
-    text = scenario_toml(sc, header=f"Scenario as run by crmsim {__version__} (dashboard).")
-    return build_report(sc, res, text, comparison, source=f"{sc.name}.toml")
+    sc, header = job.scenario, f"Scenario as run by crmsim {__version__} (dashboard)."
+    return make_report(sc, header, f"{sc.name}.toml", n_jobs=JOBS, progress=tick, record="aggregates").html
 
 
 TASKS: dict[str, Callable[[Job, Tick], Any]] = {
