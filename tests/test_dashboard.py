@@ -24,8 +24,9 @@ from sim.app.dashboard.controls import (
     scheme_classes,
 )
 from sim.app.dashboard.jobs import Job
-from sim.app.dashboard.server import BASELINE, fitd_arms, whatif_scenario
+from sim.app.dashboard.server import BASELINE, whatif_scenario
 from sim.app.dashboard.worker import Cancelled, Worker
+from sim.experiments.compare import fitd_arms
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.overrides import with_changes
 from sim.scenario.paths import get_path

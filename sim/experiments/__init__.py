@@ -1,6 +1,6 @@
 """The experiments layer: replications, paired comparisons on common random numbers, sweeps, and where they run."""
 
-from sim.experiments.compare import COMPARE_KPIS, compare, knockout_shares, paired_differences
+from sim.experiments.compare import COMPARE_KPIS, compare, fitd_arms, knockout_shares, paired_differences
 from sim.experiments.executors import default_jobs, map_jobs
 from sim.experiments.runs import kpis, run
 from sim.experiments.sensitivity import Sensitivity, design, sensitivity
@@ -12,6 +12,7 @@ __all__ = [
     "COMPARE_KPIS",
     "compare",
     "default_jobs",
+    "fitd_arms",
     "design",
     "knockout_shares",
     "kpis",

@@ -183,3 +183,21 @@ def knockout_shares(
             }
         )
     return pd.DataFrame(rows)
+
+
+def fitd_arms(scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """The research design: FITD and all-at-once at equal effort (all-at-once gets FITD's offer rate and cost).
+
+    So the gap between the arms is the strategy's, not the contact rate's; the dashboard's "FITD or
+    all-at-once?" view runs these arms; ``scenarios/fitd_vs_all_at_once.toml`` sets both arms' offer rate
+    and cost equal in its tables to the same end.
+    """
+    fitd = scenario.account_growth.foot_in_the_door
+    return {
+        "foot_in_the_door": {"strategy.account_growth": "foot_in_the_door"},
+        "all_at_once": {
+            "strategy.account_growth": "all_at_once",
+            "account_growth.all_at_once.offer_rate": fitd.offer_rate,
+            "account_growth.all_at_once.offer_cost": fitd.offer_cost,
+        },
+    }

@@ -30,6 +30,7 @@ from sim.app.dashboard.controls import (
 from sim.app.dashboard.jobs import Job
 from sim.app.dashboard.worker import Cancelled, Worker
 from sim.errors import UsageError
+from sim.experiments.compare import fitd_arms
 from sim.experiments.cost import seconds_needed
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.overrides import with_changes
@@ -194,19 +195,6 @@ def whatif_scenario(base: Scenario, changes: dict[str, Any], variants: dict[str,
     undo = {p: current_value(base, p) for p in _what_if(changes)}
     arms = {BASELINE: undo, **{name: {**undo, **v} for name, v in variants.items()}}
     return with_changes(sc, {"compare": {"baseline": BASELINE, "variants": arms}})
-
-
-def fitd_arms(sc: Scenario) -> dict[str, dict[str, Any]]:
-    """FITD and all-at-once at equal effort: all-at-once gets FITD's offer rate and cost per offer."""
-    fitd = sc.account_growth.foot_in_the_door
-    return {
-        "foot_in_the_door": {"strategy.account_growth": "foot_in_the_door"},
-        "all_at_once": {
-            "strategy.account_growth": "all_at_once",
-            "account_growth.all_at_once.offer_rate": fitd.offer_rate,
-            "account_growth.all_at_once.offer_cost": fitd.offer_cost,
-        },
-    }
 
 
 def server_for(base: Scenario, start: Scenario, worker: Worker, plans: Path | None = None) -> Any:
