@@ -424,6 +424,37 @@ def bgnbd_tracking(log: pd.DataFrame, log_cohorts: Cohorts, calibration_end, rep
     return tracking(repeat_months(log_cohorts.observed), sims, log_cohorts.months)
 
 
+@dataclass
+class AgentCalibration:
+    """An agent-model calibration: the fit, its tracking beside BG/NBD's, and each model's holdout error."""
+
+    fit: AgentFit
+    tracking: pd.DataFrame  # month, actual, simulated mean and band, period, model ("agent" or "BG/NBD")
+    errors: dict[str, float]  # model -> mean absolute percentage error over the holdout months
+
+
+def calibrate_agent(
+    log: pd.DataFrame,
+    calibration_end: pd.Timestamp,
+    scenario: Scenario,
+    replications: int = 20,
+    progress: Progress = None,
+    **fit_options,
+) -> AgentCalibration:
+    """``crmsim calibrate --model agent``: fit by ABC-SMC, then track the holdout beside BG/NBD on the same log."""
+    fit = fit_agent(log, calibration_end, scenario, progress=progress, **fit_options)
+    seed = fit_options.get("seed", 0)
+    track = pd.concat(
+        [
+            agent_tracking(fit, replications, seed).assign(model="agent"),
+            bgnbd_tracking(log, fit.cohorts, calibration_end, replications, seed).assign(model="BG/NBD"),
+        ],
+        ignore_index=True,
+    )
+    errors = {name: holdout_error(part) for name, part in track.groupby("model", sort=False)}
+    return AgentCalibration(fit, track, errors)
+
+
 def provenance(fit: AgentFit, source: str, calibration_end: str, errors: dict[str, float]) -> str:
     """The header comment of an agent-calibrated scenario: what was fitted, what was not, and why."""
     c = fit.cohorts

@@ -191,16 +191,8 @@ def _calibrate_agent(
     start = Scenario(name=out.stem, firm={"gross_margin": gross_margin})
     bar, tick = progress(quiet, None, "fitting the agent model (ABC-SMC), simulations")
     with bar:
-        fit = agent.fit_agent(data, end, start, progress=tick, **fit_options)
-    seed = fit_options["seed"]
-    track = pd.concat(
-        [
-            agent.agent_tracking(fit, replications, seed).assign(model="agent"),
-            agent.bgnbd_tracking(data, fit.cohorts, end, replications, seed).assign(model="BG/NBD"),
-        ],
-        ignore_index=True,
-    )
-    errors = {name: agent.holdout_error(part) for name, part in track.groupby("model", sort=False)}
+        done = agent.calibrate_agent(data, end, start, replications, progress=tick, **fit_options)
+    fit, track, errors = done.fit, done.tracking, done.errors
     header = agent.provenance(fit, log.name, calibration_end, errors)
     tables = {"parameters": fit.parameters, "tracking": track}
     figure = plot_tracking(track, band="90%")
