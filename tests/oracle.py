@@ -19,7 +19,7 @@ from scipy.special import ndtri
 
 from optimize.response import migration_probability as saturating
 from sim.engine.kernel.books import close_month, open_month
-from sim.engine.mechanisms import growth, referrals
+from sim.engine.mechanisms import referrals
 from sim.engine.mechanisms.commitment import calculative_target
 from sim.engine.mechanisms.competition import switch_probability
 from sim.engine.mechanisms.dissolution import dissolution_hazard
@@ -28,6 +28,7 @@ from sim.engine.mechanisms.purchases import basket, share_of_wallet_target
 from sim.engine.mechanisms.satisfaction import experience, posture_fit, update_satisfaction
 from sim.engine.mechanisms.service import failure_probability
 from sim.engine.mechanisms.trust import green_trust
+from sim.engine.strategies import growth as growth_strategies
 from sim.engine.strategies import portfolio, pricing
 from sim.engine.strategies.portfolio import INVEST, REPRICE, STREAMLINE
 from sim.engine.strategies.prospecting import recall
@@ -445,7 +446,7 @@ MECHANISMS = (
     trust_drift,
     portfolio.review,
     referrals.step,
-    growth.step,
+    growth_strategies.step,
 )
 
 

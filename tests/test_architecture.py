@@ -88,6 +88,18 @@ def test_optimize_imports_nothing_of_sim():
     assert not bad, bad
 
 
+def test_mechanisms_import_no_strategy():
+    """Inside the engine, strategies use mechanisms, never the other way (issue 36)."""
+    bad = sorted(
+        f"{m} -> {t}"
+        for m, ts in GRAPH.items()
+        if m.startswith("sim.engine.mechanisms")
+        for t in ts
+        if t.startswith("sim.engine.strategies")
+    )
+    assert not bad, bad
+
+
 def test_no_sim_module_imports_a_layer_above_it():
     bad = []
     for m, targets in GRAPH.items():

@@ -14,10 +14,11 @@ import pytest
 import simpy
 
 from sim.engine.market import Market
-from sim.engine.mechanisms import growth, referrals, trust
+from sim.engine.mechanisms import referrals, trust
 from sim.engine.modes import mode_for
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
+from sim.engine.strategies import growth as growth_strategies
 from sim.engine.streams import purpose_key
 from sim.scenario import Scenario
 from sim.stages import COMMITMENT, DISSOLUTION, EXPANSION, EXPLORATION, Cause
@@ -230,7 +231,7 @@ def test_growth_episodes_start_for_eligible_customers_only():
     )
     m = market([1, 0, 1, 4], [3, 3, 3, 3], sc)
     m.customers.products[2] = sc.firm.max_products
-    growth.step(month(m))
+    growth_strategies.step(month(m))
     # A prospect, a customer holding every product and a dissolved one are not eligible, whatever the draw.
     assert list(m.customers.in_episode) == [True, False, False, False]
 

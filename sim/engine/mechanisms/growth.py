@@ -13,8 +13,6 @@ import numpy as np
 from numba import njit
 
 from sim.engine.mechanisms.draws import U_GROWTH_START, draw
-from sim.engine.mechanisms.month import Month
-from sim.engine.strategies.growth import GROWTH
 from sim.engine.streams import uniform
 from sim.stages import AWARENESS, DISSOLUTION
 
@@ -74,20 +72,3 @@ def offer_rate(scenario: Any) -> float:
     """Monthly chance an eligible customer starts a growth episode under the strategy in play (0: none)."""
     growth = scenario.strategy.account_growth
     return 0.0 if growth == "none" else float(getattr(scenario.account_growth, growth).offer_rate)
-
-
-def step(m: Month) -> None:
-    """Customers in a relationship with products left to buy and no episode under way start one.
-
-    At the offer rate; under event-oriented prospecting the CIF's flagged customers first (see `starters`).
-    """
-    sc, c = m.scenario, m.customers
-    growth = sc.strategy.account_growth
-    if growth == "none":
-        return
-    flagged = sc.strategy.prospecting == "event_oriented"
-    key = m.draws.key("growth.start")
-    starts = starters(c.records, m.candidates, offer_rate(sc), sc.firm.max_products, key, flagged)
-    if len(starts):
-        c.in_episode[starts] = True  # until the customer's episode ends
-        GROWTH[growth](m.env, m.market, starts)

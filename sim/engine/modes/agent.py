@@ -13,14 +13,15 @@ from typing import Any
 import simpy
 
 from sim.engine.kernel import Kernel
-from sim.engine.mechanisms import growth, referrals
+from sim.engine.mechanisms import referrals
 from sim.engine.mechanisms.month import Month
 from sim.engine.modes.base import Mode
+from sim.engine.strategies import growth as growth_strategies
 from sim.engine.strategies import portfolio
 
 #: What follows the compiled pass each month: the review ranks customers against each other; referrals and
 #: growth offers start SimPy processes.
-AFTER_PASS = (portfolio.review, referrals.step, growth.step)
+AFTER_PASS = (portfolio.review, referrals.step, growth_strategies.step)
 
 
 class Agent(Mode):

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.engine.mechanisms.growth import offer_rate, starters
+
 Start = Callable[[simpy.Environment, Any, np.ndarray], simpy.Process]
 
 _HELPERS = {"offers"}  # modules shared by the strategies, not strategies themselves
@@ -25,3 +27,20 @@ GROWTH: dict[str, Start] = {
     for info in pkgutil.iter_modules(__path__)
     if info.name not in _HELPERS
 }
+
+
+def step(m: Any) -> None:
+    """Customers in a relationship with products left to buy and no episode under way start one.
+
+    At the offer rate; under event-oriented prospecting the CIF's flagged customers first (see `starters`).
+    """
+    sc, c = m.scenario, m.customers
+    growth = sc.strategy.account_growth
+    if growth == "none":
+        return
+    flagged = sc.strategy.prospecting == "event_oriented"
+    key = m.draws.key("growth.start")
+    starts = starters(c.records, m.candidates, offer_rate(sc), sc.firm.max_products, key, flagged)
+    if len(starts):
+        c.in_episode[starts] = True  # until the customer's episode ends
+        GROWTH[growth](m.env, m.market, starts)
