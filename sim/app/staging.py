@@ -111,12 +111,13 @@ class TargetLock:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process `pid` exists (one we may not signal exists too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
     return True
 
 
@@ -217,16 +218,7 @@ def stage_folder(out: Path, force: bool) -> Staged:
                 f"--out {out}: not a crmsim output folder ({why}), so --force will not replace it; "
                 "choose another path or empty it yourself"
             )
-    _mkdir(out.parent)
-    lock = TargetLock(out)
-    try:
-        _remove_stale(out.parent, f".{out.name}.partial-")
-        _remove_stale(out.parent, f".{out.name}.old-")
-        staging = _unique(out.parent, out.name, "partial")
-        _mkdir(staging)
-    except BaseException:
-        lock.release()
-        raise
+    staging, lock = _claim(out)
     return Staged(staging, out, lock)
 
 
@@ -257,16 +249,23 @@ def stage_files(out: Path, names: list[str], force: bool, inputs: list[Path]) ->
             for n in listed
             if n not in names and n != manifest_name and "/" not in n and (parent / n).resolve() not in protected
         ]
-    _mkdir(parent)
+    staging, lock = _claim(out)
+    return Staged(staging, out, lock, files=list(names), manifest_name=manifest_name, replaced=earlier)
+
+
+def _claim(out: Path) -> tuple[Path, TargetLock]:
+    """Lock `out`, clear what killed writers left beside it, and make this process's staging folder."""
+    _mkdir(out.parent)
     lock = TargetLock(out)
     try:
-        _remove_stale(parent, f".{out.name}.partial-")
-        staging = _unique(parent, out.name, "partial")
+        for kind in ("partial", "old"):
+            _remove_stale(out.parent, f".{out.name}.{kind}-")
+        staging = _unique(out.parent, out.name, "partial")
         _mkdir(staging)
     except BaseException:
         lock.release()
         raise
-    return Staged(staging, out, lock, files=list(names), manifest_name=manifest_name, replaced=earlier)
+    return staging, lock
 
 
 def _mkdir(path: Path) -> None:
