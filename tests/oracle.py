@@ -13,11 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import simpy
 from scipy.special import expit as logistic
 from scipy.special import ndtri
 
 from optimize.response import migration_probability as saturating
+from sim.engine.episodes import Clock
 from sim.engine.kernel.books import close_month, open_month
 from sim.engine.mechanisms import referrals
 from sim.engine.mechanisms.commitment import calculative_target
@@ -50,7 +50,7 @@ def happens(who: np.ndarray, u: np.ndarray, chance: Callable[..., np.ndarray], *
 class Month:
     """One month of the agent model: shared context and the results mechanisms hand on to each other."""
 
-    def __init__(self, market: Any, env: simpy.Environment, t: int) -> None:
+    def __init__(self, market: Any, env: Clock, t: int) -> None:
         self.market, self.env, self.t = market, env, t
         self.scenario, self.customers, self.draws = market.scenario, market.customers, market.draws
         self.n = self.customers.n
@@ -450,7 +450,7 @@ MECHANISMS = (
 )
 
 
-def numpy_month(market: Any, env: simpy.Environment, t: int) -> None:
+def numpy_month(market: Any, env: Clock, t: int) -> None:
     """One agent month, mechanism by mechanism (monkeypatched over ``Agent.step`` by the tests)."""
     c, rec = market.customers, market.recorder
     if market.closed_by_pass and t > 0:

@@ -100,6 +100,23 @@ def test_mechanisms_import_no_strategy():
     assert not bad, bad
 
 
+def _third_party(path: Path) -> set[str]:
+    """Top-level packages outside the project that a module imports."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found - {"sim", "optimize"}
+
+
+def test_simpy_is_met_in_one_package():
+    """The engine's clock, events and episodes come from sim.engine.episodes; no other module imports SimPy."""
+    bad = sorted(m for m, path in MODULES.items() if "simpy" in _third_party(path) and m != "sim.engine.episodes")
+    assert not bad, bad
+
+
 def test_no_sim_module_imports_a_layer_above_it():
     bad = []
     for m, targets in GRAPH.items():

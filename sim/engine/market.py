@@ -9,13 +9,12 @@ monthly steps and read and write the same customer arrays.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 import numpy as np
-import simpy
 
 from sim.engine.design import LEVERS, SpendDesign
+from sim.engine.episodes import Clock, Episode
 from sim.engine.kernel.books import close_month, open_month
 from sim.engine.modes.base import Mode
 from sim.engine.records import Recorder
@@ -84,7 +83,7 @@ class Market:
         who = self.customers.identity[idx]
         return np.where(who < self.designed, len(self.scenario.segments) + who, seg)
 
-    def run(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+    def run(self, env: Clock) -> Episode:
         """Advance all customers month by month until the horizon."""
         for t in range(self.scenario.horizon_months):
             if t > 0:

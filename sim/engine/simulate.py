@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import simpy
 
 from sim.engine.design import SpendDesign
+from sim.engine.episodes import Clock
 from sim.engine.market import Market
 from sim.engine.modes import mode_for
 from sim.engine.population import draw_cohorts, draw_population
@@ -60,26 +60,9 @@ def simulate(
     draws = MonthDraws(seed, replication)
     market = Market(scenario, customers, recorder, draws, mode, design, index, served, cohorts)
     mode.prepare(market, stream(seed, who, Purpose.TRAITS))
-    env = simpy.Environment()
-    env.run(until=env.process(market.run(env)))
-    _let_go(env, customers)
+    clock = Clock()
+    clock.run_until_done(market.run(clock))  # ends the episodes under way at the horizon, freeing the market
+    customers.pool = None  # no place is taken now, and the results carry no generator
     if sink is not None:
         sink.close()
     return Replication(replication, seed, customers, recorder, market.lost_referrals, mode.unmodelled_kpis, index)
-
-
-def _let_go(env: simpy.Environment, customers: Customers) -> None:
-    """End the replication's hold on its customers, so that their memory goes as soon as the results do.
-
-    Growth episodes still under way at the horizon wait in SimPy's event
-    queue, each in a reference cycle with the event it waits on, which would
-    keep the whole market (27 MB of records at 100,000 customers) alive until
-    Python's cycle collector runs.  SimPy has no public call to drop them; if
-    its queue is ever renamed, the memory only waits for the collector again
-    (tests/sim/test_population.py notices).
-    """
-    customers.pool = None  # no place is taken now, and the results carry no generator
-    queue = getattr(env, "_queue", [])
-    for *_, event in queue:  # a waiting process and the event it waits on hold each other: unhook them
-        event.callbacks = None
-    queue.clear()

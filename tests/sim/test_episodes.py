@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import simpy
 
+from sim.engine.episodes import Clock
 from sim.engine.simulate import simulate
 from sim.engine.strategies.growth import GROWTH, all_at_once, foot_in_the_door
 from tests.conftest import small
 
 
-def fitd_one_by_one(env: simpy.Environment, market, cohort: np.ndarray) -> None:
+def fitd_one_by_one(env: Clock, market, cohort: np.ndarray) -> None:
     p = market.scenario.account_growth.foot_in_the_door
     for j in cohort:
         env.process(_fitd_alone(env, market, int(j), env.timeout(p.decision_months)))
@@ -36,7 +36,7 @@ def _fitd_alone(env, market, j, first):
     market.customers.in_episode[j] = False
 
 
-def all_at_once_one_by_one(env: simpy.Environment, market, cohort: np.ndarray) -> None:
+def all_at_once_one_by_one(env: Clock, market, cohort: np.ndarray) -> None:
     p = market.scenario.account_growth.all_at_once
     market.customers.cost[cohort] += p.offer_cost
     at = env.now - p.decision_months * np.log1p(-all_at_once.decision_uniforms(market, cohort))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import simpy
 
+from sim.engine.episodes import Clock
 from sim.engine.market import Market
 from sim.engine.mechanisms import referrals, trust
 from sim.engine.modes import mode_for
@@ -62,7 +62,7 @@ def market(stages_, rung, scenario: Scenario | None = None, capacity: int | None
 
 def month(m: Market) -> Month:
     """A month opened on the market, with who is in a relationship fixed and the policy's effects set."""
-    mo = Month(m, simpy.Environment(), t=3)
+    mo = Month(m, Clock(), t=3)
     mo.enter_relationships()
     oracle.policy_effects(mo)
     return mo
@@ -71,7 +71,7 @@ def month(m: Market) -> Month:
 def test_acquisition_trial_at_trial_rate_times_rung_chance():
     # rung 3 (switcher): 0.15 x 0.35 = 0.0525
     m = market([0, 0], [2, 2], purchase=[0.05, 0.06])
-    mo = Month(m, simpy.Environment(), t=3)
+    mo = Month(m, Clock(), t=3)
     oracle.acquisition(mo)
     c = m.customers
     assert list(mo.trial) == [True, False]
@@ -216,7 +216,7 @@ def test_advocates_refer_a_prospect_who_enters_next_month():
     only_rung_7 = Scenario(purchasing={"referral_rate": [0.0] * 6 + [1.0, 0.0]})
     m = market([1, 1], [6, 2], only_rung_7, capacity=3, referral__delay=[0.5, 0.5])
     m.month = 3
-    env = simpy.Environment()
+    env = Clock()
     mo = Month(m, env, t=3)
     referrals.step(mo)
     env.run()

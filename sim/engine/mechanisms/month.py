@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import simpy
+
+from sim.engine.episodes import Clock
 
 
 class Month:
@@ -20,9 +21,7 @@ class Month:
     who may start a growth episode (sim.engine.mechanisms.growth.candidate), in place order.
     """
 
-    def __init__(
-        self, market: Any, env: simpy.Environment, t: int, referring: np.ndarray, candidates: np.ndarray
-    ) -> None:
+    def __init__(self, market: Any, env: Clock, t: int, referring: np.ndarray, candidates: np.ndarray) -> None:
         self.market, self.env, self.t = market, env, t
         self.scenario, self.customers, self.draws = market.scenario, market.customers, market.draws
         self.n = self.customers.n

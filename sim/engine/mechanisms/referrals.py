@@ -2,31 +2,17 @@
 
 Each month the customers who refer are found at once; their referrals reach
 the market one by one after a delay of less than a month, in a SimPy
-process, so a referred prospect enters at its own time.
+process (:mod:`sim.engine.episodes.referrals`), so a referred prospect enters at its own time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
-
-import numpy as np
-import simpy
 from numba import njit
 
+from sim.engine.episodes.referrals import arrivals
 from sim.engine.mechanisms.draws import U_REFERRAL, draw
 from sim.engine.mechanisms.month import Month
 from sim.stages import DISSOLUTION
-
-
-def arrivals(
-    env: simpy.Environment, market: Any, referrers: np.ndarray, delays: np.ndarray
-) -> Generator[simpy.Event, Any, None]:
-    """Advocates' referrals: each reaches a new prospect from the pool after its delay (< 1 month)."""
-    start = env.now
-    for k in np.argsort(delays, kind="stable"):
-        yield env.timeout(start + delays[k] - env.now)
-        market.admit_referral(int(referrers[k]))
 
 
 @njit(cache=True, inline="always")

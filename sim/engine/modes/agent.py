@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import simpy
-
+from sim.engine.episodes import Clock
 from sim.engine.kernel import Kernel
 from sim.engine.mechanisms import referrals
 from sim.engine.mechanisms.month import Month
@@ -35,7 +34,7 @@ class Agent(Mode):
         """Gather the compiled month's parameters and spend tables for this replication."""
         self.kernel = Kernel(market)
 
-    def step(self, market: Any, env: simpy.Environment, t: int) -> None:
+    def step(self, market: Any, env: Clock, t: int) -> None:
         """One agent month: the compiled pass (:mod:`sim.engine.kernel`), then review, referrals and offers."""
         m = Month(market, env, t, *self.kernel.month(market, t))
         for mechanism in AFTER_PASS:

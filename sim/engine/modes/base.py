@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import simpy
 
+from sim.engine.episodes import Clock
 from sim.scenario import Scenario
 
 #: What only the agent model has: strategies and the behavioural mechanisms' parameters (not segment traits).
@@ -72,6 +72,6 @@ class Mode:
     def admit(self, market: Any, places: slice) -> None:
         """Customers of a cohort have just taken `places` (what the mode drew per place must follow them)."""
 
-    def step(self, market: Any, env: simpy.Environment, t: int) -> None:
+    def step(self, market: Any, env: Clock, t: int) -> None:
         """Advance every customer in the market by month `t`."""
         raise NotImplementedError

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import simpy
 from scipy import stats
 from scipy.special import betaincinv, gammaincinv
 
+from sim.engine.episodes import Clock
 from sim.engine.modes.base import BEHAVIOURAL_KPIS, BEHAVIOURAL_LEVERS, Mode
 from sim.stages import Cause, Stage
 
@@ -76,7 +76,7 @@ class BuyTillYouDie(Mode):
         c.rung[places] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)
         c.initial_rung[places] = c.rung[places]
 
-    def step(self, market: Any, env: simpy.Environment, t: int) -> None:
+    def step(self, market: Any, env: Clock, t: int) -> None:
         """A month of BG/NBD: Poisson purchases while active, dropout after each with the customer's p (memoryless)."""
         c, n = market.customers, market.customers.n
         alive = c.stage[:n] != Stage.DISSOLUTION

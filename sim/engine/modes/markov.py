@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import simpy
 
+from sim.engine.episodes import Clock
 from sim.engine.mechanisms.ladder import migrate
 from sim.engine.modes.base import BEHAVIOURAL_KPIS, BEHAVIOURAL_LEVERS, Mode
 from sim.scenario import Scenario
@@ -39,7 +39,7 @@ class Markov(Mode):
         """Only rungs are measured: the stage is the one the rung implies."""
         return self.stage_of_rung[rung]
 
-    def step(self, market: Any, env: simpy.Environment, t: int) -> None:
+    def step(self, market: Any, env: Clock, t: int) -> None:
         """Each customer earns its rung's margin, then moves by the matrix (or up a rung, bought by migration spend)."""
         c, n = market.customers, market.customers.n
         alive = c.stage[:n] != Stage.DISSOLUTION

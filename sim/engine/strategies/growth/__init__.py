@@ -1,6 +1,6 @@
 """Account-growth strategies (CR lecture notes), one module each: ``strategy.account_growth = "<module>"``.
 
-A growth module defines ``start(env, market, cohort) -> simpy.Process``: the
+A growth module defines ``start(env, market, cohort) -> Process``: the
 episode that takes a monthly cohort of customers through its offers.  Adding
 a strategy is adding a module here (plus its parameters in the scenario
 schema); the registry below finds it.
@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import simpy
 
+from sim.engine.episodes import Clock, Process
 from sim.engine.mechanisms.growth import offer_rate, starters
 
-Start = Callable[[simpy.Environment, Any, np.ndarray], simpy.Process]
+Start = Callable[[Clock, Any, np.ndarray], Process]
 
 _HELPERS = {"offers"}  # modules shared by the strategies, not strategies themselves
 

@@ -7,15 +7,14 @@ customers with complex problems.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 import numpy as np
-import simpy
 from numba import njit
 from numba.extending import register_jitable
 from scipy.special import expit as logistic
 
+from sim.engine.episodes import Clock, Episode, Process
 from sim.engine.mechanisms import numeric  # noqa: F401 (teaches numba scipy's expit)
 from sim.engine.mechanisms.trust import green_trust
 from sim.engine.strategies.growth.offers import ACCEPT, judge, offer_uniform, terms, timing
@@ -43,12 +42,12 @@ def acceptance(trust_level, fit, size, need_u, problem_solving, p, rung=3, shift
     return logistic(z)
 
 
-def start(env: simpy.Environment, market: Any, cohort: np.ndarray) -> simpy.Process:
+def start(env: Clock, market: Any, cohort: np.ndarray) -> Process:
     """Comprehensive offers made this month; each customer decides after an exponential time."""
     return env.process(_offers(env, market, cohort))
 
 
-def _offers(env: simpy.Environment, market: Any, cohort: np.ndarray) -> Generator[simpy.Event, Any, None]:
+def _offers(env: Clock, market: Any, cohort: np.ndarray) -> Episode:
     c, p = market.customers, market.scenario.account_growth.all_at_once
     c.cost[cohort] += p.offer_cost
     at = env.now - p.decision_months * np.log1p(-decision_uniforms(market, cohort))  # exponential decision times

@@ -9,15 +9,14 @@ not recognise, damages trust and can end the relationship.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 import numpy as np
-import simpy
 from numba import njit
 from numba.extending import register_jitable
 from scipy.special import expit as logistic
 
+from sim.engine.episodes import Clock, Episode, Event, Process
 from sim.engine.mechanisms import numeric  # noqa: F401 (teaches numba scipy's expit)
 from sim.engine.mechanisms.trust import green_trust
 from sim.engine.strategies.growth.offers import ACCEPT, judge, offer_uniform, terms, timing
@@ -86,7 +85,7 @@ def _decide(c, j, step, offer_size, size, since, p, key, t):  # noqa: ANN001, AN
     return go
 
 
-def start(env: simpy.Environment, market: Any, cohort: np.ndarray) -> simpy.Process:
+def start(env: Clock, market: Any, cohort: np.ndarray) -> Process:
     """The sequences that start this month, as one process for the cohort.
 
     An offer is made `decision_months` before its decision; after a yes the
@@ -100,9 +99,7 @@ def start(env: simpy.Environment, market: Any, cohort: np.ndarray) -> simpy.Proc
     return env.process(_sequence(env, market, cohort, first))
 
 
-def _sequence(
-    env: simpy.Environment, market: Any, cohort: np.ndarray, first: simpy.Event
-) -> Generator[simpy.Event, Any, None]:
+def _sequence(env: Clock, market: Any, cohort: np.ndarray, first: Event) -> Episode:
     c, p = market.customers, market.scenario.account_growth.foot_in_the_door
     size, since, wait = float(p.initial_size), p.decision_months, first
     for step in range(p.max_steps):
