@@ -403,7 +403,7 @@ def dissolution(m: Month) -> None:
     ended = happens(
         ~m.switched,
         u[rel],
-        lambda *x: dissolution_hazard(*x[:6], sc.dissolution, *x[6:]),
+        lambda *x: dissolution_hazard(*x[:6], sc.dissolution, x[6:]),
         m.satisfaction,
         m.trust,
         m.calculative,

@@ -29,6 +29,7 @@ LAYER = {
 }
 FACADE = {"sim", "sim.__main__"}
 MAX_BODY_LINES = 60
+MAX_COMPILED_ARGS = 8
 
 
 def _modules() -> dict[str, Path]:
@@ -156,6 +157,21 @@ def test_functions_fit_on_a_screen():
                 if lines > MAX_BODY_LINES:
                     long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
     assert not long, long
+
+
+def _compiled(node: ast.FunctionDef) -> bool:
+    names = {ast.unparse(d.func if isinstance(d, ast.Call) else d).rpartition(".")[2] for d in node.decorator_list}
+    return bool(names & {"njit", "jit", "register_jitable", "vectorize"})
+
+
+def test_compiled_functions_take_few_arguments():
+    """Kernel parameters travel as a few records and tuples, not a long positional list (issue 36)."""
+    wide = []
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and _compiled(node) and len(node.args.args) > MAX_COMPILED_ARGS:
+                wide.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({len(node.args.args)} arguments)")
+    assert not wide, wide
 
 
 def test_sim_root_holds_few_loose_modules():

@@ -64,14 +64,20 @@ def _category(cumulative, u):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True)
-def _place(c, u, shares, median, sigma, quantiles, fit_gain, rungs, stages, rung, stage):  # noqa: ANN001, ANN202
-    """Every place's segment, wallet and Beta traits into its record, its drawn rung and stage into `rung`, `stage`.
+def _place(c, u, traits, starts, drawn):  # noqa: ANN001, ANN202
+    """Every place's segment, wallet and Beta traits into its record, its drawn rung and stage into `drawn`.
 
+    `traits` is (segment shares, wallet median and sigma per segment,
+    quantiles, fit gain), `starts` the cumulative initial rung and stage
+    shares per segment, `drawn` the (rung, stage) arrays to fill.
     `quantiles` holds each trait's tabulated quantile function per segment
     (trait in `_TRAITS` order x segment x grid); the two end cells of the grid are inverted
     exactly afterwards (`_invert_tails`).  Mass customization tailors each
     offer: it closes `fit_gain` of the gap between a customer's needs and the products.
     """
+    shares, median, sigma, quantiles, fit_gain = traits
+    rungs, stages = starts
+    rung, stage = drawn
     for k in range(len(u)):
         r, x = c[k], u[k]
         s = _category(shares, x[_SEGMENT])
@@ -186,11 +192,12 @@ def _fill(c: Customers, scenario: Scenario, u: np.ndarray, mode: Mode | None = N
         [[_beta_quantiles(d.a, d.b) for d in (getattr(s, t) for s in segs)] for t, _ in _TRAITS.values()]
     )
     rung, stage = np.empty(cap, dtype=np.int8), np.empty(cap, dtype=np.int8)
-    _place(
-        c.records, u, _cumulative([[s.share for s in segs]])[0], np.array([s.wallet_median for s in segs]),
-        np.array([s.wallet_sigma for s in segs]), quantiles, scenario.offering.fit_gain,
-        _cumulative([s.initial_rungs for s in segs]), _cumulative([s.initial_stages for s in segs]), rung, stage,
+    traits = (
+        _cumulative([[s.share for s in segs]])[0], np.array([s.wallet_median for s in segs]),
+        np.array([s.wallet_sigma for s in segs]), quantiles, float(scenario.offering.fit_gain),
     )  # fmt: skip
+    starts = (_cumulative([s.initial_rungs for s in segs]), _cumulative([s.initial_stages for s in segs]))
+    _place(c.records, u, traits, starts, (rung, stage))
     _invert_tails(c, scenario, u)
     if mode is not None:
         stage = mode.initial_stages(stage, rung).astype(np.int8)

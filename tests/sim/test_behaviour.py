@@ -66,13 +66,13 @@ def test_all_at_once_acceptance_rises_with_size_need_and_problem_solving():
 
 def test_fitd_consistency_uplift_decays_and_asking_too_soon_backfires():
     p = FootInTheDoor()
-    first = foot_in_the_door.acceptance(0.4, 0.6, 0.25, 0, 2.0, p)
-    soon = foot_in_the_door.acceptance(0.4, 0.6, 0.25, 1, 0.05, p)
-    timely = foot_in_the_door.acceptance(0.4, 0.6, 0.25, 1, 2.0, p)
-    late = foot_in_the_door.acceptance(0.4, 0.6, 0.25, 1, 24.0, p)
+    first = foot_in_the_door.acceptance(0.4, 0.6, 0.25, (0, 2.0), p)
+    soon = foot_in_the_door.acceptance(0.4, 0.6, 0.25, (1, 0.05), p)
+    timely = foot_in_the_door.acceptance(0.4, 0.6, 0.25, (1, 2.0), p)
+    late = foot_in_the_door.acceptance(0.4, 0.6, 0.25, (1, 24.0), p)
     assert soon < first < timely  # Chartrand et al.: no delay backfires; with a delay the uplift is real
     assert first < late < timely  # ...and it fades with time
-    bigger = foot_in_the_door.acceptance(0.4, 0.6, 0.75, 0, 2.0, p)
+    bigger = foot_in_the_door.acceptance(0.4, 0.6, 0.75, (0, 2.0), p)
     assert bigger < first  # a larger request is accepted less often
 
 

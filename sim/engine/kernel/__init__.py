@@ -24,8 +24,8 @@ class Kernel:
 
     def __init__(self, market: Any) -> None:
         self.params = params(market.scenario)
-        self.spend = spend(market)
-        self.tables, self.migration = spend_tables(market)
+        tables, migration = spend_tables(market)
+        self.spending = (spend(market), tables, migration)  # what each lever spends: one record for the compiled month
         capacity = market.customers.capacity
         self.found = (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64), np.zeros(2, np.int64))
 
@@ -36,11 +36,10 @@ class Kernel:
         """
         c, rec = market.customers, market.recorder
         u = market.draws.keys(STREAMS)
-        entering = np.array([market.entering.start, market.entering.stop], dtype=np.int64)
+        span = (c.n, market.entering.start, market.entering.stop)
         closing = market.closed_by_pass and t > 0  # the books of month t - 1 (month 0 has none before it)
-        rec.invested[t] += month(
-            c.records, c.n, t, self.params, self.spend, self.tables, self.migration, u, entering,
-            rec.relationships[t], rec.ladder[t], rec.occupancy(t), self.found, closing, market.closing(max(t - 1, 0)),
-        )  # fmt: skip
+        counts = (rec.relationships[t], rec.ladder[t], rec.occupancy(t), self.found)
+        books_of = (closing, *market.closing(max(t - 1, 0)))
+        rec.invested[t] += month(c.records, span, t, self.params, self.spending, u, counts, books_of)
         referring, candidates, counts = self.found
         return referring[: counts[0]].copy(), candidates[: counts[1]].copy()

@@ -45,10 +45,11 @@ COMPETITOR, DISSATISFACTION, PROSPECT_LOST = int(Cause.COMPETITOR), int(Cause.DI
 
 
 @njit(cache=True, inline="always")
-def relationship(r, p, s, tables, migration, u, t, new, relationships, market):  # noqa: ANN001, ANN201
+def relationship(r, p, spending, u, t, new, relationships, market):  # noqa: ANN001, ANN201
     """A customer in a relationship: investments to ladder, stages, competition and dissolution.  Returns the spend.
 
-    `market` is the month's season, shadow price of capacity and demand at list prices (pricing.month_terms).
+    `spending` is (levers in use, investment tables, migration table): see Kernel.  `market` is the month's
+    season, shadow price of capacity and demand at list prices (pricing.month_terms).
     """
     rung, stage = r.rung, r.stage
     rate, cost_factor, price, invest, reprice = portfolio.effects(r, p)
@@ -56,10 +57,10 @@ def relationship(r, p, s, tables, migration, u, t, new, relationships, market): 
     arose = events.step(r, p, u)
     if p.event_oriented:
         r.cost += prospecting.step(r, p, u, arose)
-    spent = investments.step(r, p, s, tables, rung)
+    spent = investments.step(r, p, spending, rung)
     interactions.step(r, p, u, not new, rate, invest)
     x, demand = pricing.terms(r, p, market)
-    buy, coverage, target = purchases.step(r, p, u, new, rung, stage, price * x, cost_factor, demand)
+    buy, coverage, target = purchases.step(r, p, u, new, rung, stage, (price * x, cost_factor, demand))
     if p.yield_managed:
         pricing.unfairness(r, p, x, buy)
     failed, resolved = service.step(r, p, u, buy)
@@ -70,7 +71,7 @@ def relationship(r, p, s, tables, migration, u, t, new, relationships, market): 
     share_of_wallet.step(r, p, target)
     unresolved = failed and not resolved
     shaken = unresolved and draw(u, U_FAILURE_DROP, r) < p.ladder.failure_drop * r.transaction_u
-    spent += ladder.step(r, p, s, migration, u, shaken)
+    spent += ladder.step(r, p, spending, u, shaken)
     stages.step(r, p, u, t, trust_level, sat, r.share_of_wallet)
     if competition.step(r, p, u, stage, reprice, switching, sat):
         dissolve(r, COMPETITOR, t)
@@ -80,19 +81,23 @@ def relationship(r, p, s, tables, migration, u, t, new, relationships, market): 
 
 
 @njit(cache=True, _nrt=False)  # no reference counting: the pass allocates nothing
-def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladder, occupancy, found, closing, books_of):  # noqa: ANN001, ANN201, E501
+def month(c, span, t, p, spending, u, counts, books_of):  # noqa: ANN001, ANN201
     """One agent month over customers 0..n-1 (before review, referrals and growth offers).  Returns the spend.
 
-    Opens each customer's month (books.open_customer: `occupancy` is the
-    stage, rung and active-rung counts) and counts customers in a relationship
-    (`relationships`) and on the ladder (`on_ladder`) by segment and starting
-    rung: whom each lever's spend reaches.  Notes, after each customer's month,
-    whether it refers and whether it may start a growth episode: `found` is
-    (referring, growth candidates, their counts), for the mechanisms after the pass.
-    With `closing`, first books each customer's month before (books.close_customer;
-    `books_of` is its gross margin, discount weight and totals).
+    `span` is (n, first entering place, end of the entering places): the
+    customers this month and those who enter the market in it.  Opens each
+    customer's month (books.open_customer) and counts customers in a
+    relationship and on the ladder by segment and starting rung: whom each
+    lever's spend reaches.  Notes, after each customer's month, whether it
+    refers and whether it may start a growth episode, for the mechanisms after
+    the pass.  `counts` is (relationships, on_ladder, occupancy: the stage,
+    rung and active-rung counts, found: referring, growth candidates and their
+    counts).  `books_of` is (closing, gross margin, discount weight, totals):
+    with `closing`, first books each customer's month before (books.close_customer).
     """
-    gross_margin, weight, totals = books_of
+    n, entering_start, entering_stop = span
+    relationships, on_ladder, occupancy, found = counts
+    closing, gross_margin, weight, totals = books_of
     if closing:
         totals[:] = 0.0
     stages, rungs, active_rungs = books.start_counts(occupancy)
@@ -113,11 +118,11 @@ def month(c, n, t, p, s, tables, migration, u, entering, relationships, on_ladde
             continue
         on_ladder[r.segment, r.rung] += 1
         if stage != AWARENESS:
-            spent += relationship(r, p, s, tables, migration, u, t, False, relationships, market)
-        elif acquisition.step(r, p, u, entering[0] <= k < entering[1], t):
-            spent += relationship(r, p, s, tables, migration, u, t, True, relationships, market)
+            spent += relationship(r, p, spending, u, t, False, relationships, market)
+        elif acquisition.step(r, p, u, entering_start <= k < entering_stop, t):
+            spent += relationship(r, p, spending, u, t, True, relationships, market)
         else:  # a prospect stands on the ladder and may lose interest
-            spent += ladder.step(r, p, s, migration, u, False)
+            spent += ladder.step(r, p, spending, u, False)
             if draw(u, U_DISSOLUTION, r) < p.stages.prospect_exit_rate:
                 dissolve(r, PROSPECT_LOST, t)
         trust.drift(r, p)

@@ -19,17 +19,18 @@ def dissolution_hazard(
     unresolved_failure,
     transaction_u,
     p,
-    base_factor=1.0,
-    shock_factor=1.0,
+    stage_factors=(1.0, 1.0),
 ):
     """Monthly hazard of ending the relationship (`p` is the Dissolution parameters).
 
     Satisfaction, trust and calculative lock-in lower it; dependence lowers
     the base hazard but amplifies the shock after an unresolved failure,
     since relationships held by dependence are less stable (RM notes).  The
-    stage scales the base hazard (`base_factor`: lowest in commitment) and
-    the shock (`shock_factor`: committed customers stay through single failures).
+    stage scales the base hazard and the shock: `stage_factors` is (base
+    factor, lowest in commitment; shock factor, committed customers stay
+    through single failures).
     """
+    base_factor, shock_factor = stage_factors
     base = (
         base_factor
         * p.base_hazard
@@ -63,7 +64,6 @@ def step(r, p, u, stage, sat, trust, dependence, unresolved):  # noqa: ANN001, A
         (1.0 if unresolved else 0.0),
         r.transaction_u,
         p.dissolution,
-        p.staged.hazard_factor[stage],
-        p.staged.failure_sensitivity[stage],
+        (p.staged.hazard_factor[stage], p.staged.failure_sensitivity[stage]),
     )
     return draw(u, U_DISSOLUTION, r) < hazard

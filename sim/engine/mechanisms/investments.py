@@ -40,8 +40,9 @@ def spend_row(r, s):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True, inline="always")
-def step(r, p, s, tables, rung):  # noqa: ANN001, ANN201
+def step(r, p, spending, rung):  # noqa: ANN001, ANN201
     """Spend each investment type in use; bonds grow, act on trust and linkages, and fade.  Returns the spend."""
+    s, tables, _ = spending
     if not (s.investing[SOCIAL] or s.investing[STRUCTURAL] or s.investing[FINANCIAL]):
         return 0.0
     row, spent = spend_row(r, s), 0.0

@@ -53,8 +53,9 @@ def migrate(market, j: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarra
 
 
 @njit(cache=True, inline="always")
-def step(r, p, s, migration, u, shaken):  # noqa: ANN001, ANN201
+def step(r, p, spending, u, shaken):  # noqa: ANN001, ANN201
     """Climb or drop a rung (direct migration spend may move it up).  Returns the migration spend."""
+    s, _, migration = spending
     ld, rung = p.ladder, r.rung
     top = len(ld.thresholds)
     trust = green_trust(r.credibility, r.reliability, r.intimacy, r.self_orientation)

@@ -33,11 +33,13 @@ def basket(z, cv):
 
 
 @njit(cache=True, inline="always")
-def step(r, p, u, new, rung, stage, price, cost_factor, demand):  # noqa: ANN001, ANN201
+def step(r, p, u, new, rung, stage, terms):  # noqa: ANN001, ANN201
     """Whether the customer buys (a trial is a purchase), what it pays, what serving it costs; its target share.
 
-    `demand` multiplies the purchase chance (season, price response and room left: sim.engine.strategies.pricing).
+    `terms` is (price factor, cost-to-serve factor, demand); demand multiplies the purchase chance (season,
+    price response and room left: sim.engine.strategies.pricing).
     """
+    price, cost_factor, demand = terms
     pu = p.purchasing
     chance = min(pu.purchase_probability[rung] * p.staged.purchase_factor[stage] * demand, 1.0)
     buy = new or draw(u, U_PURCHASE, r) < chance

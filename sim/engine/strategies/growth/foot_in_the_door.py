@@ -24,15 +24,17 @@ from sim.stages import DISSOLUTION
 
 
 @register_jitable
-def acceptance(trust_level, fit, size_share, accepted_before, months_since, p, rung=3, need_u=0.5, shift=0.0):
+def acceptance(trust_level, fit, size_share, history, p, rung=3, need_u=0.5, shift=0.0):
     """Chance a customer accepts the next foot-in-the-door step (`p` is FootInTheDoor).
 
     Each accepted earlier step adds a consistency uplift that decays with the
     time since the last decision; asking again too soon backfires.  Higher
     rungs accept more, complex needs (need uncertainty) less, and `shift` is
     the stage's openness to growth offers.  `size_share` is the size asked
-    relative to what the customer does not hold yet.
+    relative to what the customer does not hold yet; `history` is (earlier
+    steps accepted, months since the last decision).
     """
+    accepted_before, months_since = history
     uplift = accepted_before * p.consistency_effect * np.exp(-months_since / p.consistency_persistence_months)
     pressure = (accepted_before > 0) * p.immediacy_penalty * np.exp(-months_since / p.immediacy_window_months)
     z = (
@@ -59,11 +61,12 @@ def decide(market: Any, j: np.ndarray, step: int, size: float, since: float) -> 
     The offer's selling cost is booked at the decision.
     """
     p, key, t = terms(market, step)
-    return _decide(market.customers.records, j, step, int(np.rint(size)), size, since, p, key, t)
+    return _decide(market.customers.records, j, (step, int(np.rint(size)), size, since), p, key, t)
 
 
 @njit(cache=True)
-def _decide(c, j, step, offer_size, size, since, p, key, t):  # noqa: ANN001, ANN202
+def _decide(c, j, offer, p, key, t):  # noqa: ANN001, ANN202
+    step, offer_size, size, since = offer  # offer number, its whole products, its size, months since the last
     g = p.foot_in_the_door
     go = np.zeros(len(j), dtype=np.bool_)
     for i in range(len(j)):
@@ -77,7 +80,7 @@ def _decide(c, j, step, offer_size, size, since, p, key, t):  # noqa: ANN001, AN
         trust_level = green_trust(r.credibility, r.reliability, r.intimacy, r.self_orientation)
         need, fit, shift = timing(r, p)
         asked = size / remaining  # the size asked, uncapped, relative to the need left
-        chance = acceptance(trust_level, fit, asked, step, since, g, r.rung, r.need_u, shift)
+        chance = acceptance(trust_level, fit, asked, (step, since), g, r.rung, r.need_u, shift)
         if offer_uniform(key, r, ACCEPT) < chance:
             r.accepted += 1
             r.products += offer
