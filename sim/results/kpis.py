@@ -1,14 +1,21 @@
 """The KPI registry: every KPI a replication reports, with its unit, the direction that is better, and its meaning.
 
 The replications table, the CLI summary, compare verdicts, sweep winners and
-the report all read this one table; a KPI is added here and in
-:func:`sim.results.tables.replication_row`, and a test keeps the two equal.
-Every KPI aggregates over replications by its mean (with a t-interval).
+the report all read this one table.  A KPI is one line here: its name, unit,
+direction, meaning and how it is computed from a replication's
+:class:`Outcome` (:func:`sim.results.tables.replication_row` only applies
+them).  Every KPI aggregates over replications by its mean (with a t-interval).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.simulate import Replication
+from sim.stages import Cause, Stage
 
 #: The smallest difference that matters, by unit (a judgement call, said in README): (size, relative to the baseline
 #: mean?).  A difference whose interval excludes 0 but whose estimate is smaller is reported as "negligible".
@@ -32,6 +39,34 @@ BOUNDS = {
 }
 
 
+class Outcome:
+    """What the KPIs read from one replication: its customers' fields up to n, its totals and the groups they share."""
+
+    def __init__(self, rep: Replication) -> None:
+        c, n = rep.customers, rep.customers.n
+        self.rep, self.customers, self.n = rep, c, n
+        self.outside = self["cause"] == Cause.NOT_SERVED  # not in the firm's portfolio: never its customers
+        self.was_customer = (self["existing"] | (self["acquired_month"] >= 0)) & ~self.outside
+        self.ended = self["stage"] == Stage.DISSOLUTION
+        self.alive = self.was_customer & ~self.ended
+        self.revenue, self.cost, self.acquisition_cost, self.margin, _ = rep.recorder.totals.sum(axis=0)
+        self.reached = self["commitment_month"] >= 0
+        self.below = self.was_customer & (self["initial_stage"] < Stage.COMMITMENT)  # who could still reach commitment
+        self.committed = self.reached & self.below
+
+    def __getitem__(self, field: str) -> np.ndarray:
+        """A customer field (sim.engine.state.RECORD) of the customers in the market."""
+        return getattr(self.customers, field)[: self.n]
+
+    def mean(self, values: np.ndarray, among: np.ndarray) -> float:
+        """The mean of `values` over the customers `among` (NaN when there are none)."""
+        return float(values[among].mean()) if among.any() else float("nan")
+
+    def ratio(self, part: float, whole: float) -> float:
+        """part / whole, NaN when the whole is 0 (nobody to count)."""
+        return float(part / whole) if whole else float("nan")
+
+
 @dataclass(frozen=True)
 class KPI:
     """One key performance indicator of a replication."""
@@ -40,6 +75,7 @@ class KPI:
     unit: str  # currency, customers, share, months, trust (0-1), offers
     better: int  # +1 higher is better, -1 lower is better, 0 neither
     description: str
+    compute: Callable[[Outcome], float]
 
     def bounded(self, low: float, high: float) -> tuple[float, float]:
         """An interval for this KPI's mean cut to the values the KPI can take."""
@@ -53,29 +89,48 @@ class KPI:
 
 
 _ALL = (
-    KPI("customers", "customers", 0, "customers ever in the market (prospects and referred newcomers included)"),
-    KPI("acquired", "customers", 1, "prospects who made a first purchase during the horizon"),
-    KPI("retained", "customers", 1, "customers (existing or acquired) still in a relationship at the end"),
-    KPI("dissolved", "customers", -1, "customers (existing or acquired) whose relationship ended"),
-    KPI("retention", "share", 1, "retained / customers who ever bought"),
-    KPI("fired", "customers", 0, "customers the portfolio policy let go"),
-    KPI("not_served", "customers", 0, "customers and prospects outside the firm's portfolio (segments' served share)"),
-    KPI("revenue", "currency", 1, "revenue over the horizon (undiscounted)"),
-    KPI("cost_to_serve", "currency", -1, "cost to serve, interactions, offers and migration spend (undiscounted)"),
-    KPI("acquisition_cost", "currency", -1, "acquisition cost paid at first purchases (undiscounted)"),
-    KPI("profit", "currency", 1, "gross margin minus all costs over the horizon (undiscounted)"),
-    KPI("customer_equity", "currency", 1, "sum of discounted margins of all customers (CLV to the horizon)"),
-    KPI("mean_clv", "currency", 1, "customer equity per customer in the market"),
-    KPI("mean_clv_acquired", "currency", 1, "mean CLV of customers who ever bought"),
-    KPI("share_of_wallet", "share", 1, "mean share of wallet of retained customers at the end"),
-    KPI("mean_trust", "trust (0-1)", 1, "mean Green's trust of retained customers at the end"),
-    KPI("time_to_commitment", "months", -1, "mean months from first purchase to commitment, of those who got there"),
-    KPI("reached_commitment", "share", 1, "share of customers below commitment at their start who reached it"),
-    KPI("growth_offers", "offers", 0, "growth offers decided (contact intensity of the growth strategy)"),
-    KPI("growth_acceptance", "share", 1, "accepted growth offers / growth offers decided"),
-    KPI("referrals", "customers", 1, "prospects referred by advocates"),
-    KPI("lost_referrals", "customers", 0, "referrals finding the referral pool full (raise population.referral_pool)"),
-)
+    KPI("customers", "customers", 0, "customers ever in the market (prospects and referred newcomers included)",
+        lambda o: o.n),
+    KPI("acquired", "customers", 1, "prospects who made a first purchase during the horizon",
+        lambda o: int((o["acquired_month"] >= 0).sum())),
+    KPI("retained", "customers", 1, "customers (existing or acquired) still in a relationship at the end",
+        lambda o: int(o.alive.sum())),
+    KPI("dissolved", "customers", -1, "customers (existing or acquired) whose relationship ended",
+        lambda o: int((o.was_customer & o.ended).sum())),
+    KPI("retention", "share", 1, "retained / customers who ever bought",
+        lambda o: o.ratio(o.alive.sum(), o.was_customer.sum())),
+    KPI("fired", "customers", 0, "customers the portfolio policy let go",
+        lambda o: int((o["cause"] == Cause.FIRED).sum())),
+    KPI("not_served", "customers", 0, "customers and prospects outside the firm's portfolio (segments' served share)",
+        lambda o: int(o.outside.sum())),
+    KPI("revenue", "currency", 1, "revenue over the horizon (undiscounted)", lambda o: o.revenue),
+    KPI("cost_to_serve", "currency", -1, "cost to serve, interactions, offers and migration spend (undiscounted)",
+        lambda o: o.cost),
+    KPI("acquisition_cost", "currency", -1, "acquisition cost paid at first purchases (undiscounted)",
+        lambda o: o.acquisition_cost),
+    KPI("profit", "currency", 1, "gross margin minus all costs over the horizon (undiscounted)", lambda o: o.margin),
+    KPI("customer_equity", "currency", 1, "sum of discounted margins of all customers (CLV to the horizon)",
+        lambda o: o["clv"].sum()),
+    KPI("mean_clv", "currency", 1, "customer equity per customer in the market", lambda o: o["clv"].sum() / o.n),
+    KPI("mean_clv_acquired", "currency", 1, "mean CLV of customers who ever bought",
+        lambda o: o.mean(o["clv"], o.was_customer)),
+    KPI("share_of_wallet", "share", 1, "mean share of wallet of retained customers at the end",
+        lambda o: o.mean(o["share_of_wallet"], o.alive)),
+    KPI("mean_trust", "trust (0-1)", 1, "mean Green's trust of retained customers at the end",
+        lambda o: o.mean(o.customers.trust(slice(0, o.n)), o.alive)),
+    KPI("time_to_commitment", "months", -1, "mean months from first purchase to commitment, of those who got there",
+        # existing customers count from month 0
+        lambda o: o.mean(o["commitment_month"] - np.maximum(o["acquired_month"], 0), o.committed)),
+    KPI("reached_commitment", "share", 1, "share of customers below commitment at their start who reached it",
+        lambda o: o.ratio(o.committed.sum(), o.below.sum())),
+    KPI("growth_offers", "offers", 0, "growth offers decided (contact intensity of the growth strategy)",
+        lambda o: int(o["offers"].sum())),
+    KPI("growth_acceptance", "share", 1, "accepted growth offers / growth offers decided",
+        lambda o: o.ratio(o["accepted"].sum(), o["offers"].sum())),
+    KPI("referrals", "customers", 1, "prospects referred by advocates", lambda o: int(o["referrals"].sum())),
+    KPI("lost_referrals", "customers", 0, "referrals finding the referral pool full (raise population.referral_pool)",
+        lambda o: o.rep.lost_referrals),
+)  # fmt: skip
 
 KPIS: dict[str, KPI] = {k.name: k for k in _ALL}
 #: The KPIs comparisons show first, in this order (all KPIs are in the tables).

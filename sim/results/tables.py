@@ -21,10 +21,10 @@ import pandas as pd
 
 from sim.engine.records import PANEL_FLOWS, PANEL_STATE
 from sim.engine.simulate import Replication
-from sim.results.kpis import KPIS
+from sim.results.kpis import KPIS, Outcome
 from sim.results.stats import mean_interval
 from sim.scenario import Scenario
-from sim.stages import CAUSES, RUNGS, STAGES, Cause, Stage
+from sim.stages import CAUSES, RUNGS, STAGES
 
 
 def _stage_cat(codes: np.ndarray) -> pd.Categorical:
@@ -144,51 +144,10 @@ def occupancy_table(rep: Replication) -> pd.DataFrame:
 
 
 def replication_row(rep: Replication) -> dict[str, float]:
-    """The KPIs of one replication."""
-    c, b = rep.customers, rep.recorder
-    n = c.n
-    outside = c.cause[:n] == Cause.NOT_SERVED  # not in the firm's portfolio: never its customers
-    was_customer = (c.existing[:n] | (c.acquired_month[:n] >= 0)) & ~outside
-    ended = c.stage[:n] == Stage.DISSOLUTION
-    revenue, cost, acq, margin, _ = b.totals.sum(axis=0)
-    equity = c.clv[:n].sum()
-    acquired = int((c.acquired_month[:n] >= 0).sum())
-    alive_customers = was_customer & ~ended
-    reached = c.commitment_month[:n] >= 0
-    since = np.maximum(c.acquired_month[:n], 0)  # existing customers count from month 0
-    offers = int(c.offers[:n].sum())
-    trust = c.trust(slice(0, n))
-    below = was_customer & (c.initial_stage[:n] < Stage.COMMITMENT)  # customers who could still reach commitment
-    nan = float("nan")
-    row = {
-        "replication": rep.replication,
-        "seed": rep.seed,
-        "customers": n,
-        "acquired": acquired,
-        "retained": int(alive_customers.sum()),
-        "dissolved": int((was_customer & ended).sum()),
-        "retention": float(alive_customers.sum() / was_customer.sum()) if was_customer.any() else float("nan"),
-        "fired": int((c.cause[:n] == Cause.FIRED).sum()),
-        "not_served": int(outside.sum()),
-        "revenue": revenue,
-        "cost_to_serve": cost,
-        "acquisition_cost": acq,
-        "profit": margin,
-        "customer_equity": equity,
-        "mean_clv": equity / n,
-        "mean_clv_acquired": c.clv[:n][was_customer].mean() if was_customer.any() else float("nan"),
-        "share_of_wallet": float(c.share_of_wallet[:n][alive_customers].mean()) if alive_customers.any() else nan,
-        "mean_trust": float(trust[alive_customers].mean()) if alive_customers.any() else float("nan"),
-        "time_to_commitment": float((c.commitment_month[:n] - since)[reached & below].mean())
-        if (reached & below).any()
-        else nan,
-        "reached_commitment": float((reached & below).sum() / below.sum()) if below.any() else nan,
-        "growth_offers": offers,
-        "growth_acceptance": c.accepted[:n].sum() / offers if offers else float("nan"),
-        "referrals": int(c.referrals[:n].sum()),
-        "lost_referrals": rep.lost_referrals,
-    }
-    return {k: v for k, v in row.items() if k not in rep.unmodelled}
+    """The KPIs of one replication (each computed as the registry says: sim.results.kpis)."""
+    outcome = Outcome(rep)
+    kpis = {k.name: k.compute(outcome) for k in KPIS.values() if k.name not in rep.unmodelled}
+    return {"replication": rep.replication, "seed": rep.seed, **kpis}
 
 
 def summarize(table: pd.DataFrame, columns: tuple[str, ...] = tuple(KPIS), level: float = 0.95) -> pd.DataFrame:
