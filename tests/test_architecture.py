@@ -30,6 +30,7 @@ LAYER = {
 FACADE = {"sim", "sim.__main__"}
 MAX_BODY_LINES = 60
 MAX_COMPILED_ARGS = 8
+MAX_MODULE_LINES = 600
 
 
 def _modules() -> dict[str, Path]:
@@ -172,6 +173,15 @@ def test_compiled_functions_take_few_arguments():
             if isinstance(node, ast.FunctionDef) and _compiled(node) and len(node.args.args) > MAX_COMPILED_ARGS:
                 wide.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({len(node.args.args)} arguments)")
     assert not wide, wide
+
+
+def test_modules_stay_small():
+    big = {
+        str(p.relative_to(ROOT)): n
+        for p in MODULES.values()
+        if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert not big, big
 
 
 def test_sim_root_holds_few_loose_modules():

@@ -33,169 +33,40 @@ import numpy as np
 import pandas as pd
 
 from optimize.migration import greedy_allocation, plan_investments
-from optimize.response import fit_saturating, level_effects, saturation, shrink_effects
+from optimize.response import saturation
 from sim.engine.design import LEVERS, SpendDesign
 from sim.engine.modes import check_levers
-from sim.engine.simulate import simulate
 from sim.errors import UsageError
 from sim.experiments import run
 from sim.experiments.executors import map_jobs
-from sim.results.referrals import tree_values
 from sim.results.stats import mean_interval, paired_interval
 from sim.scenario import Scenario
 from sim.stages import INVESTMENT_KINDS, N_RUNGS
 from sim.workflows.checks import CHECK_SEED_OFFSET, LoopReport, diff_row, row
 from sim.workflows.ladder import ladder_plan, markov_loop
+from sim.workflows.spend_response import (
+    STEPS,
+    Outcome,
+    Response,
+    collapse,
+    design_around,
+    measure,
+    moved,
+    outcome,
+    paired_gain,
+    spread,
+    with_investments,
+    without_spend,
+)
 
 ROUND_SEEDS = 7_919  # round r of the loop runs on root seed + r * this: fresh samples every round
 LAST_STEP_SEEDS = 3_967  # offset of the seeds on which a loop stopped by its round limit tests its last move
 MAX_ROUNDS = 5  # design rounds at most; then the plan is validated as it stands
 DESIGN_RUNS = 2  # designed runs per round (different draws of the levels, same seeds)
+RESCALES = 3  # times _validate may play the plan (scaled down to the budget after an overspend)
+BENCHMARKS = ("uniform", "markov", "greedy")  # the plans the check plays beside the plan and no spend
 BUDGET_SLACK = 0.02  # a validated plan may overspend its budget by this share before it is scaled down
 SETTLED = 0.10  # the loop stops when less than this share of the monthly spend moves between rounds
-STEPS = np.array([0.0, 0.5, 1.0, 2.0])  # design levels, as multiples of each cell's reference spend
-CENTRE_CHANCES = np.array([0.15, 0.15, 0.55, 0.15])  # around a cell the plan spends on: mostly the plan's level
-IDLE_CHANCES = np.array([0.55, 0.15, 0.15, 0.15])  # around a cell the plan leaves idle: mostly no spend
-FIRST_CHANCES = np.array([0.4, 0.2, 0.2, 0.2])  # the first round has no plan: explore every cell widely
-
-
-@dataclass
-class Outcome:
-    """What one replication tells the loop (small: it crosses process boundaries)."""
-
-    equity: float
-    value: np.ndarray  # each unreferred customer's discounted value to the horizon, with the customers it referred
-    segment: np.ndarray  # each unreferred customer's segment
-    index: np.ndarray | None  # its design level per (rung, type), in a designed run
-    served: np.ndarray  # months x segments x rungs x levers: the customers each lever's spend reaches
-    invested: float  # relationship investment and migration spend, mean per month
-
-
-def outcome(scenario: Scenario, replication: int, seed: int, design: SpendDesign | None = None) -> Outcome:
-    """Simulate one replication (with a spend design) and keep what the migration loop needs."""
-    rep = simulate(scenario, replication, seed, design)
-    c = rep.customers
-    # Customers who came by themselves (at month 0 or in a cohort), in order of identity: the same customer at
-    # the same position in every run, wherever referrals made a cohort's entrants sit.
-    came = np.flatnonzero(c.referred_by[: c.n] < 0)
-    came = came[np.argsort(c.identity[came])]
-    return Outcome(
-        equity=float(c.clv[: c.n].sum()),
-        value=tree_values(c.clv[: c.n], c.referred_by[: c.n])[came],
-        segment=c.segment[came].copy(),
-        index=rep.design_index,
-        served=_reach(rep.recorder.relationships, rep.recorder.ladder),
-        invested=float(rep.recorder.invested.mean()),
-    )
-
-
-def _reach(relationships: np.ndarray, ladder: np.ndarray) -> np.ndarray:
-    """Customers each lever's spend reaches (months x segments x rungs x levers)."""
-    return np.stack([relationships] * len(INVESTMENT_KINDS) + [ladder], axis=-1)
-
-
-def with_investments(scenario: Scenario, spend: np.ndarray, by_segment: bool) -> Scenario:
-    """The scenario spending `spend` (segments x rungs x levers) a month per customer, each lever where it acts."""
-    data = scenario.model_dump()
-    for k, kind in enumerate(LEVERS):
-        entry = data["investments"][kind] if kind in INVESTMENT_KINDS else data["migration"]
-        if by_segment:
-            entry["spend"] = [0.0] * N_RUNGS
-            entry["segment_spend"] = {s.name: list(map(float, spend[g, :, k])) for g, s in enumerate(scenario.segments)}
-        else:
-            entry["spend"], entry["segment_spend"] = list(map(float, spend[0, :, k])), {}
-    data["investments"]["plan"] = data["migration"]["plan"] = ""
-    return Scenario.model_validate(data)
-
-
-def design_around(centre: np.ndarray, reference: np.ndarray, first: bool, key: int) -> SpendDesign:
-    """Levels 0, half, the reference and twice it for every cell; the reference is the plan's spend, else the type's.
-
-    Around a plan, customers mostly get the plan's level, so the design measures
-    each cell in the context the plan creates.
-    """
-    ref = np.where(centre > 0, centre, reference[None, None, :])
-    levels = ref[..., None] * STEPS
-    if first:
-        chances = np.broadcast_to(FIRST_CHANCES, levels.shape)
-    else:
-        chances = np.where((centre > 0)[..., None], CENTRE_CHANCES, IDLE_CHANCES)
-    return SpendDesign(levels=levels, chances=np.array(chances), centre=centre, key=key)
-
-
-@dataclass
-class Response:
-    """The measured response of every (group, rung, type) cell around one centre."""
-
-    levels: np.ndarray  # cells x levels: spend per customer-month
-    effects: np.ndarray  # cells x levels: value difference per initial customer (net of spend)
-    value: np.ndarray  # cells: fitted gross value of the whole group at saturation
-    scale: np.ndarray  # cells: fitted spend scale
-    cost: np.ndarray  # cells: discounted customer-months a unit of monthly spend is paid for (whole group)
-    monthly: np.ndarray  # cells: customers on the cell's rung in a month (what a unit of spend costs a month)
-    customers: np.ndarray  # cells: initial customers of the cell's group (effects are per initial customer)
-
-    def net(self, spend: np.ndarray) -> float:
-        """The fitted net gain of spending `spend` (per cell), against no spend."""
-        x = spend.reshape(-1)
-        return float(np.sum(saturation(x, self.value, self.scale) - self.cost * x))
-
-
-def measure(
-    none: list[Outcome],
-    designed: list[list[Outcome]],
-    centre_runs: list[Outcome],
-    design: SpendDesign,
-    groups: list[list[int]],
-    rate: float,
-    kappa: float,
-) -> Response:
-    """Estimate each cell's response from designed runs paired, customer by customer, with the run without spend."""
-    horizon = none[0].served.shape[0]
-    disc = (1.0 + rate) ** -np.arange(horizon)
-    served = np.mean([o.served for o in centre_runs], axis=0)  # months x segments x rungs x levers, at the plan
-    cells = N_RUNGS * len(LEVERS)
-    fields = ("levels", "effects", "value", "scale", "cost", "monthly", "customers")
-    out: dict[str, list] = {k: [] for k in fields}
-    for members in groups:
-        y, idx = [], []
-        for runs in designed:
-            for o, base in zip(runs, none, strict=True):
-                mine = np.isin(o.segment, members)
-                y.append(o.value[mine] - base.value[mine])
-                idx.append(o.index[mine].reshape(-1, cells))
-        effects, se = level_effects(np.concatenate(y), np.concatenate(idx), len(STEPS))
-        effects = shrink_effects(effects, se) - kappa * np.where(np.isfinite(se), se, 0.0)
-        initial = np.mean([np.isin(o.segment, members).sum() for o in none])
-        occupancy = served[:, members].sum(axis=1).reshape(horizon, cells)  # months x cells
-        per_unit = disc @ occupancy / max(initial, 1.0)  # per initial customer
-        levels = design.levels[members[0]].reshape(cells, -1)
-        for c in range(cells):
-            top = levels[c, -1]
-            v, s = fit_saturating(levels[c], effects[c], se[c], per_unit[c], (top / 20, top * 20))
-            out["value"].append(v * initial)
-            out["scale"].append(s)
-        out["levels"].append(levels)
-        out["effects"].append(effects)
-        out["cost"].append(per_unit * initial)
-        out["monthly"].append(occupancy.mean(axis=0))
-        out["customers"].append(np.full(cells, initial))
-    return Response(**{k: np.concatenate(v) if k not in ("value", "scale") else np.array(v) for k, v in out.items()})
-
-
-def _spread(spend: np.ndarray, groups: list[list[int]], segments: int) -> np.ndarray:
-    """Spend per group (groups x rungs x types) as spend per segment (segments x rungs x types)."""
-    out = np.zeros((segments, N_RUNGS, len(LEVERS)))
-    for g, members in enumerate(groups):
-        out[members] = spend[g]
-    return out
-
-
-def moved(old: np.ndarray, new: np.ndarray, monthly: np.ndarray) -> float:
-    """Share of the monthly spend that moves between two plans (0: the same plan, 1: nothing in common)."""
-    a, b = monthly * old.reshape(-1), monthly * new.reshape(-1)
-    total = a.sum() + b.sum()
-    return float(np.abs(a - b).sum() / total) if total > 0 else 0.0
 
 
 @dataclass
@@ -263,11 +134,11 @@ def search(
         block = seed + k * ROUND_SEEDS
         runs = {"none": play(nothing, block)}
         runs["centre"] = play(centre, block) if centre.any() else runs["none"]
-        gain = _gain(runs["centre"], runs["none"])
+        gain = paired_gain(runs["centre"], runs["none"])
         tested, accepted, source = gain.mean(), True, "proposal"
         if centre.any() and incumbent is not centre:
             runs["incumbent"] = play(incumbent, block) if incumbent.any() else runs["none"]
-            held = _gain(runs["incumbent"], runs["none"])
+            held = paired_gain(runs["incumbent"], runs["none"])
             if tested < held.mean():
                 centre, step, gain, accepted, source = incumbent, step / 2, held, False, "incumbent"
                 runs["centre"] = runs["incumbent"]
@@ -282,7 +153,7 @@ def search(
         if k == 0:
             rivals = {**(candidates or {}), "greedy": _greedy(response, groups, segments, budget)}
         last = _Round(runs["none"], designed, runs["centre"], designs[0], upper, flat, response.monthly)
-        here = _collapse(centre, groups)
+        here = collapse(centre, groups)
         target = here + step * (flat - here)
         shift = moved(here, target, response.monthly)
         sims = reps * (len({id(r) for r in runs.values()}) + DESIGN_RUNS)
@@ -290,7 +161,7 @@ def search(
         if shift < SETTLED:
             settled = True
             break
-        centre = _spread(target.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments)
+        centre = spread(target.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments)
     if not settled:
         centre, row = _last_step(play, centre, incumbent, seed + MAX_ROUNDS * ROUND_SEEDS + LAST_STEP_SEEDS, len(rows))
         rows.append(row)
@@ -351,7 +222,7 @@ def _rivals(
     """Play each rival plan; one whose paired gain over the centre has a 95% interval above 0 becomes the centre."""
     for name, plan in rivals.items():
         runs[name] = play(plan, block)
-        theirs = _gain(runs[name], runs["none"])
+        theirs = paired_gain(runs[name], runs["none"])
         if paired_interval(theirs, gain).low > 0:
             centre, gain, source, runs["centre"] = plan, theirs, name, runs[name]
     return centre, gain, source
@@ -361,8 +232,8 @@ def _last_step(play: Callable, centre: np.ndarray, incumbent: np.ndarray, block:
     """A loop stopped by its round limit has moved its centre without testing the move: test it against the
     incumbent on seeds of its own and keep the better (so a run of rejected moves never ends in one untested)."""
     none = play(np.zeros_like(centre), block)
-    tested = _gain(play(centre, block), none)
-    held = _gain(play(incumbent, block), none) if incumbent.any() else np.zeros(len(none))
+    tested = paired_gain(play(centre, block), none)
+    held = paired_gain(play(incumbent, block), none) if incumbent.any() else np.zeros(len(none))
     keep = tested.mean() >= held.mean()
     plan, gain = (centre, tested) if keep else (incumbent, held)
     nan = float("nan")
@@ -378,24 +249,14 @@ def _validate(play: Callable, plan: np.ndarray, budget: float, block: int) -> tu
     """
     none = play(np.zeros_like(plan), block)
     runs = 1
-    for _ in range(3):
+    for _ in range(RESCALES):
         played = play(plan, block)
         runs += 1
         spent = float(np.mean([o.invested for o in played]))
         if spent <= budget * (1 + BUDGET_SLACK) or spent == 0:
             break
         plan = plan * (budget / spent)
-    return plan, _gain(played, none), runs
-
-
-def _gain(runs: list[Outcome], none: list[Outcome]) -> np.ndarray:
-    """Customer equity gained per replication, paired with the run without spend."""
-    return np.array([p.equity - b.equity for p, b in zip(runs, none, strict=True)])
-
-
-def _collapse(spend: np.ndarray, groups: list[list[int]]) -> np.ndarray:
-    """Spend per segment back to spend per group (the first segment of each group)."""
-    return np.stack([spend[m[0]] for m in groups]).reshape(-1)
+    return plan, paired_gain(played, none), runs
 
 
 def _round_row(
@@ -433,14 +294,16 @@ def migration_replications(scenario: Scenario, reps: int) -> int:
     """Most replications :func:`migration_loop` runs (for a progress bar); it stops sooner when the plan settles."""
     if scenario.behaviour == "markov":
         return 4 * reps
-    first, later = 1 + DESIGN_RUNS, 3 + DESIGN_RUNS  # round 0 has no centre; later rounds add centre and incumbent
-    # + the rivals tried in round 1, validation, check arms, the ladder's plan
-    return reps * (first + later * (MAX_ROUNDS - 1) + 2 + 4 + 5 + 2)
-
-
-def without_spend(scenario: Scenario) -> Scenario:
-    """The scenario with no relationship investment and no direct migration spend (the loop's reference)."""
-    return with_investments(scenario, np.zeros((len(scenario.segments), N_RUNGS, len(LEVERS))), by_segment=False)
+    runs_per_seed = {  # each phase of the loop, in the order it runs, and the plays it makes at most
+        "markov_spend: the ladder's plan, estimated and scaled to the budget": 2,
+        "search, round 0: no spend and the designed runs": 1 + DESIGN_RUNS,
+        "search, later rounds: no spend, centre, incumbent and the designed runs": (3 + DESIGN_RUNS) * (MAX_ROUNDS - 1),
+        "search, round 1: the rivals (the ladder's plan and greedy)": 2,
+        "_last_step: no spend, the last move and the incumbent": 3,
+        "_validate: no spend and the plan, rescaled": 1 + RESCALES,
+        "the check: no spend, the plan and the benchmarks": 2 + len(BENCHMARKS),
+    }
+    return reps * sum(runs_per_seed.values())
 
 
 def migration_loop(
@@ -489,7 +352,7 @@ def migration_loop(
     }
     equity = {name: np.array([o.equity for o in runs]) for name, runs in check.items()}
     spent = {name: float(np.mean([o.invested for o in runs])) for name, runs in check.items()}
-    modelled = found.response.net(_collapse(found.spend, groups))
+    modelled = found.response.net(collapse(found.spend, groups))
     plan = _plan_table(base, found, groups, by_segment)
     notes = _notes(budget, spent, found)
     return LoopReport(
@@ -531,17 +394,17 @@ def _benchmarks(base: Scenario, found: Search, groups: list[list[int]], budget: 
     """The plans the optimized one must beat: uniform spend, the Markov ladder's plan, greedy by measured return."""
     segments = len(base.segments)
     r = found.response
-    spent = float(r.monthly @ _collapse(found.spend, groups))
+    spent = float(r.monthly @ collapse(found.spend, groups))
     per_cell = spent / r.monthly.sum() if r.monthly.sum() > 0 else 0.0  # every customer-month gets the same
     uniform = np.full((segments, N_RUNGS, len(LEVERS)), per_cell)
     plans = {"uniform": uniform, "markov": markov, "greedy": _greedy(r, groups, segments, budget)}
-    return {name: with_investments(base, plan, True) for name, plan in plans.items()}
+    return {name: with_investments(base, plans[name], True) for name in BENCHMARKS}
 
 
 def _greedy(r: Response, groups: list[list[int]], segments: int, budget: float) -> np.ndarray:
     """Greedy allocation by measured marginal return (segments x rungs x levers)."""
     flat = greedy_allocation(r.levels, r.effects * r.customers[:, None], r.monthly, budget)
-    return _spread(flat.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments)
+    return spread(flat.reshape(len(groups), N_RUNGS, len(LEVERS)), groups, segments)
 
 
 def _comparison(equity: dict[str, np.ndarray], validation: np.ndarray, modelled: float) -> pd.DataFrame:
@@ -567,7 +430,7 @@ def _comparison(equity: dict[str, np.ndarray], validation: np.ndarray, modelled:
 def _plan_table(base: Scenario, found: Search, groups: list[list[int]], by_segment: bool) -> pd.DataFrame:
     """One row per (segment,) rung and investment type: spend, who it reaches, the fitted response and gain."""
     r = found.response
-    x = _collapse(found.spend, groups)
+    x = collapse(found.spend, groups)
     names = [base.segments[m[0]].name if by_segment else "all" for m in groups]
     table = pd.DataFrame(
         {

@@ -227,7 +227,7 @@ def test_a_design_whose_levels_all_equal_the_plan_reproduces_the_plan_exactly():
     # The design mechanism only changes who spends what: with every level at the plan's spend, the designed run is
     # the plan's run, bit for bit (the same random numbers, the same spend per customer).
     from sim.engine.design import LEVERS, SpendDesign
-    from sim.workflows.migration import outcome, with_investments
+    from sim.workflows.spend_response import outcome, with_investments
 
     sc = small(horizon_months=12, population={"customers": 200, "referral_pool": 0.5}).with_overrides(
         record="aggregates"

@@ -95,7 +95,8 @@ def test_a_cohort_entrant_is_the_same_customer_however_many_referrals_came_befor
 
 
 def test_the_migration_loop_plans_on_a_cohort_market_with_every_entrant_in_its_design():
-    from sim.workflows.migration import design_around, migration_loop, outcome
+    from sim.workflows.migration import migration_loop
+    from sim.workflows.spend_response import design_around, outcome
 
     sc = cohort_market()
     design = design_around(np.zeros((1, 8, 4)), np.full(4, 5.0), first=True, key=0)
