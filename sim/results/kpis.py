@@ -3,7 +3,7 @@
 The replications table, the CLI summary, compare verdicts, sweep winners and
 the report all read this one table.  A KPI is one line here: its name, unit,
 direction, meaning and how it is computed from a replication's
-:class:`Outcome` (:func:`sim.results.tables.replication_row` only applies
+:class:`Ending` (:func:`sim.results.tables.replication_row` only applies
 them).  Every KPI aggregates over replications by its mean (with a t-interval).
 """
 
@@ -39,8 +39,8 @@ BOUNDS = {
 }
 
 
-class Outcome:
-    """What the KPIs read from one replication: its customers' fields up to n, its totals and the groups they share."""
+class Ending:
+    """How one replication ended, as the KPIs read it: customer fields up to n, totals and shared groups."""
 
     def __init__(self, rep: Replication) -> None:
         c, n = rep.customers, rep.customers.n
@@ -53,6 +53,8 @@ class Outcome:
         self.reached = self["commitment_month"] >= 0
         self.below = self.was_customer & (self["initial_stage"] < Stage.COMMITMENT)  # who could still reach commitment
         self.committed = self.reached & self.below
+        self.equity = self["clv"].sum()  # customer equity: discounted margins to the horizon
+        self.offers = int(self["offers"].sum())
 
     def __getitem__(self, field: str) -> np.ndarray:
         """A customer field (sim.engine.state.RECORD) of the customers in the market."""
@@ -75,7 +77,7 @@ class KPI:
     unit: str  # currency, customers, share, months, trust (0-1), offers
     better: int  # +1 higher is better, -1 lower is better, 0 neither
     description: str
-    compute: Callable[[Outcome], float]
+    compute: Callable[[Ending], float]
 
     def bounded(self, low: float, high: float) -> tuple[float, float]:
         """An interval for this KPI's mean cut to the values the KPI can take."""
@@ -110,8 +112,8 @@ _ALL = (
         lambda o: o.acquisition_cost),
     KPI("profit", "currency", 1, "gross margin minus all costs over the horizon (undiscounted)", lambda o: o.margin),
     KPI("customer_equity", "currency", 1, "sum of discounted margins of all customers (CLV to the horizon)",
-        lambda o: o["clv"].sum()),
-    KPI("mean_clv", "currency", 1, "customer equity per customer in the market", lambda o: o["clv"].sum() / o.n),
+        lambda o: o.equity),
+    KPI("mean_clv", "currency", 1, "customer equity per customer in the market", lambda o: o.equity / o.n),
     KPI("mean_clv_acquired", "currency", 1, "mean CLV of customers who ever bought",
         lambda o: o.mean(o["clv"], o.was_customer)),
     KPI("share_of_wallet", "share", 1, "mean share of wallet of retained customers at the end",
@@ -124,9 +126,9 @@ _ALL = (
     KPI("reached_commitment", "share", 1, "share of customers below commitment at their start who reached it",
         lambda o: o.ratio(o.committed.sum(), o.below.sum())),
     KPI("growth_offers", "offers", 0, "growth offers decided (contact intensity of the growth strategy)",
-        lambda o: int(o["offers"].sum())),
+        lambda o: o.offers),
     KPI("growth_acceptance", "share", 1, "accepted growth offers / growth offers decided",
-        lambda o: o.ratio(o["accepted"].sum(), o["offers"].sum())),
+        lambda o: o.ratio(o["accepted"].sum(), o.offers)),
     KPI("referrals", "customers", 1, "prospects referred by advocates", lambda o: int(o["referrals"].sum())),
     KPI("lost_referrals", "customers", 0, "referrals finding the referral pool full (raise population.referral_pool)",
         lambda o: o.rep.lost_referrals),

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.engine.records import PANEL_FLOWS, PANEL_STATE
 from sim.engine.simulate import Replication
-from sim.results.kpis import KPIS, Outcome
+from sim.results.kpis import KPIS, Ending
 from sim.results.stats import mean_interval
 from sim.scenario import Scenario
 from sim.stages import CAUSES, RUNGS, STAGES
@@ -145,8 +145,8 @@ def occupancy_table(rep: Replication) -> pd.DataFrame:
 
 def replication_row(rep: Replication) -> dict[str, float]:
     """The KPIs of one replication (each computed as the registry says: sim.results.kpis)."""
-    outcome = Outcome(rep)
-    kpis = {k.name: k.compute(outcome) for k in KPIS.values() if k.name not in rep.unmodelled}
+    ending = Ending(rep)
+    kpis = {k.name: k.compute(ending) for k in KPIS.values() if k.name not in rep.unmodelled}
     return {"replication": rep.replication, "seed": rep.seed, **kpis}
 
 

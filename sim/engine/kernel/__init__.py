@@ -25,7 +25,7 @@ class Kernel:
     def __init__(self, market: Any) -> None:
         self.params = params(market.scenario)
         tables, migration = spend_tables(market)
-        self.spending = (spend(market), tables, migration)  # what each lever spends: one record for the compiled month
+        self.spending = (spend(market), tables, migration)  # what each lever spends, one argument of the compiled month
         capacity = market.customers.capacity
         self.found = (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64), np.zeros(2, np.int64))
 
