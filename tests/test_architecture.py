@@ -189,3 +189,29 @@ def test_sim_root_holds_few_loose_modules():
     packages = [p for p in (ROOT / "sim").iterdir() if (p / "__init__.py").exists()]
     assert len(loose) <= 6, loose
     assert len(packages) >= 4
+
+
+def test_the_engine_types_the_market_by_its_protocol(monkeypatch):
+    """Below the market, the engine sees it as sim.engine.view.MarketView, never as Any; the market is one."""
+    from sim.engine.modes.agent import Agent
+    from sim.engine.simulate import simulate
+    from sim.engine.view import MarketView
+    from tests.conftest import small
+
+    untyped = [
+        f"{m}: {node.name}"
+        for m, path in MODULES.items()
+        if m.startswith("sim.engine")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef) and not _compiled(node)  # compiled: `market` is the month's terms
+        for a in node.args.args
+        if a.arg == "market" and (a.annotation is None or ast.unparse(a.annotation) in {"Any", "object"})
+    ]
+    assert not untyped, untyped
+    seen, prepare = [], Agent.prepare
+    monkeypatch.setattr(
+        Agent, "prepare", lambda self, market, traits: (seen.append(market), prepare(self, market, traits))
+    )
+    simulate(small(horizon_months=2), 0)
+    missing = [name for name in MarketView.__annotations__ if not hasattr(seen[0], name)]
+    assert isinstance(seen[0], MarketView) and not missing, missing

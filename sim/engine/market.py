@@ -9,13 +9,15 @@ monthly steps and read and write the same customer arrays.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.engine.design import LEVERS, SpendDesign
 from sim.engine.episodes import Clock, Episode
 from sim.engine.kernel.books import close_month, open_month
+from sim.engine.kernel.params import params
 from sim.engine.modes.base import Mode
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
@@ -76,6 +78,11 @@ class Market:
         self.closed_by_pass = mode.opens_months and not recorder.panel
         self.dissolve(self.holdings.let_go(np.arange(customers.n)), Cause.NOT_SERVED, 0)
 
+    @cached_property
+    def params(self) -> NamedTuple:
+        """The scenario as compiled code reads it (the agent month, the growth decisions), built once."""
+        return params(self.scenario)
+
     def spend_rows(self, idx: np.ndarray, seg: np.ndarray) -> np.ndarray:
         """Row of the spend tables for customers `idx` of segments `seg`: the segment, or its own row in a design."""
         if not self.designed:
@@ -127,7 +134,7 @@ class Market:
             close_month(c.records, c.n, *self.closing(t), rec.margin[rec.row(t)] if rec.panel else _NONE)
         rec.flows(t, c)
 
-    def dissolve(self, idx: Any, cause: Cause, t: int | None = None) -> None:
+    def dissolve(self, idx: np.ndarray | int, cause: Cause, t: int | None = None) -> None:
         """End the relationships of customers `idx` (an index array, mask or int)."""
         c = self.customers
         c.stage[idx] = Stage.DISSOLUTION

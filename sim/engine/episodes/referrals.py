@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.engine.episodes import Clock, Episode
+from sim.engine.view import MarketView
 
 
-def arrivals(clock: Clock, market: Any, referrers: np.ndarray, delays: np.ndarray) -> Episode:
+def arrivals(clock: Clock, market: MarketView, referrers: np.ndarray, delays: np.ndarray) -> Episode:
     """Advocates' referrals: each reaches a new prospect from the pool after its delay (< 1 month)."""
     start = clock.now
     for k in np.argsort(delays, kind="stable"):

@@ -11,25 +11,24 @@ pays for compilation.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.engine.kernel.agent import STREAMS, month
-from sim.engine.kernel.params import params, spend, spend_tables
+from sim.engine.kernel.params import spend, spend_tables
+from sim.engine.view import MarketView
 
 
 class Kernel:
     """The compiled month for one replication's market: parameters and spend tables gathered once."""
 
-    def __init__(self, market: Any) -> None:
-        self.params = params(market.scenario)
+    def __init__(self, market: MarketView) -> None:
+        self.params = market.params
         tables, migration = spend_tables(market)
         self.spending = (spend(market), tables, migration)  # what each lever spends, one argument of the compiled month
         capacity = market.customers.capacity
         self.found = (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64), np.zeros(2, np.int64))
 
-    def month(self, market: Any, t: int) -> tuple[np.ndarray, np.ndarray]:
+    def month(self, market: MarketView, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Run month t's pass (acquisition to trust drift), record what it spent and whom it counted.
 
         Returns the customers it found referring and those who may start a growth episode (growth.candidate).

@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from sim.engine.mechanisms.growth import offer_rate
+from sim.engine.view import MarketView
+from sim.scenario import Scenario
 from sim.stages import INVESTMENT_KINDS
 
 _SECTIONS = (
@@ -83,7 +85,7 @@ class Spend(NamedTuple):
     segments: int
 
 
-def params(scenario: Any) -> tuple:
+def params(scenario: Scenario) -> tuple:
     """The scenario's parameters as the kernel reads them (``p.<section>.<field>``, ``p.posture``, ``p.staged``)."""
     sc = scenario
     sections = {name: record(name, getattr(sc, name).model_dump()) for name in _SECTIONS}
@@ -112,7 +114,7 @@ def params(scenario: Any) -> tuple:
     return _tuple_type("Params", tuple(values))(**values)
 
 
-def spend(market: Any) -> Spend:
+def spend(market: MarketView) -> Spend:
     """The market's spending, as numbers the kernel reads (tuples: no reference counting per customer)."""
     inv = market.scenario.investments
     return Spend(
@@ -126,7 +128,7 @@ def spend(market: Any) -> Spend:
     )
 
 
-def spend_tables(market: Any) -> tuple[np.ndarray, np.ndarray]:
+def spend_tables(market: MarketView) -> tuple[np.ndarray, np.ndarray]:
     """Spend per customer-month by spend row and rung: investments (types x rows x rungs) and direct migration."""
     rows, rungs = market.migration_spend.shape
     investment = np.zeros((len(INVESTMENT_KINDS), rows, rungs))

@@ -7,13 +7,12 @@ decides who starts one this month.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 
 from sim.engine.mechanisms.draws import U_GROWTH_START, draw
 from sim.engine.streams import uniform
+from sim.scenario import Scenario
 from sim.stages import AWARENESS, DISSOLUTION
 
 
@@ -68,7 +67,7 @@ def starters(c, candidates, rate, max_products, key, flagged):  # noqa: ANN001, 
     return out[:found]
 
 
-def offer_rate(scenario: Any) -> float:
+def offer_rate(scenario: Scenario) -> float:
     """Monthly chance an eligible customer starts a growth episode under the strategy in play (0: none)."""
     growth = scenario.strategy.account_growth
     return 0.0 if growth == "none" else float(getattr(scenario.account_growth, growth).offer_rate)

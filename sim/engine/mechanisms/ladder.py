@@ -17,6 +17,7 @@ from sim.engine.mechanisms.draws import U_DOWN, U_MIGRATION, U_UP, draw
 from sim.engine.mechanisms.investments import saturating, spend_row
 from sim.engine.mechanisms.numeric import choose
 from sim.engine.mechanisms.trust import green_trust
+from sim.engine.view import MarketView
 
 
 @register_jitable
@@ -40,7 +41,7 @@ def drop_probability(drive, rung, thresholds, down_rate, steepness):
     return choose(rung > 0, down_rate * logistic(steepness * (theta - drive)), 0.0)
 
 
-def migrate(market, j: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarray:
+def migrate(market: MarketView, j: np.ndarray, rung: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Spend the migration budget on customers `j` on rungs `rung` (prospects too: they stand on the ladder).
 
     The spend is booked as cost; returns which of them it moves up a rung (`u`: their uniforms).

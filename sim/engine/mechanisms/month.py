@@ -7,11 +7,10 @@ customers against each other, and referrals and offers start SimPy processes.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.engine.episodes import Clock
+from sim.engine.view import MarketView
 
 
 class Month:
@@ -21,7 +20,7 @@ class Month:
     who may start a growth episode (sim.engine.mechanisms.growth.candidate), in place order.
     """
 
-    def __init__(self, market: Any, env: Clock, t: int, referring: np.ndarray, candidates: np.ndarray) -> None:
+    def __init__(self, market: MarketView, env: Clock, t: int, referring: np.ndarray, candidates: np.ndarray) -> None:
         self.market, self.env, self.t = market, env, t
         self.scenario, self.customers, self.draws = market.scenario, market.customers, market.draws
         self.n = self.customers.n

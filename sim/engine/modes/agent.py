@@ -8,7 +8,7 @@ steps.  Every mechanism draws from its own named stream (:mod:`sim.engine.stream
 
 from __future__ import annotations
 
-from typing import Any
+import numpy as np
 
 from sim.engine.episodes import Clock
 from sim.engine.kernel import Kernel
@@ -17,6 +17,7 @@ from sim.engine.mechanisms.month import Month
 from sim.engine.modes.base import Mode
 from sim.engine.strategies import growth as growth_strategies
 from sim.engine.strategies import portfolio
+from sim.engine.view import MarketView
 
 #: What follows the compiled pass each month: the review ranks customers against each other; referrals and
 #: growth offers start SimPy processes.
@@ -30,11 +31,11 @@ class Agent(Mode):
     ignores = ("markov", "segments[*].buy_till_you_die")
     opens_months = True  # the compiled pass counts and zeroes each customer as it reaches it
 
-    def prepare(self, market: Any, traits: Any) -> None:
+    def prepare(self, market: MarketView, traits: np.random.Generator) -> None:
         """Gather the compiled month's parameters and spend tables for this replication."""
         self.kernel = Kernel(market)
 
-    def step(self, market: Any, env: Clock, t: int) -> None:
+    def step(self, market: MarketView, env: Clock, t: int) -> None:
         """One agent month: the compiled pass (:mod:`sim.engine.kernel`), then review, referrals and offers."""
         m = Month(market, env, t, *self.kernel.month(market, t))
         for mechanism in AFTER_PASS:

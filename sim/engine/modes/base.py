@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.engine.episodes import Clock
+from sim.engine.view import MarketView
 from sim.scenario import Scenario
 
 #: What only the agent model has: strategies and the behavioural mechanisms' parameters (not segment traits).
@@ -66,12 +65,12 @@ class Mode:
         """Stages customers start in, given those drawn from the segments and their rungs."""
         return stage
 
-    def prepare(self, market: Any, traits: np.random.Generator) -> None:
+    def prepare(self, market: MarketView, traits: np.random.Generator) -> None:
         """Draw what the mode needs per customer before month 0 (`traits`: its own stream)."""
 
-    def admit(self, market: Any, places: slice) -> None:
+    def admit(self, market: MarketView, places: slice) -> None:
         """Customers of a cohort have just taken `places` (what the mode drew per place must follow them)."""
 
-    def step(self, market: Any, env: Clock, t: int) -> None:
+    def step(self, market: MarketView, env: Clock, t: int) -> None:
         """Advance every customer in the market by month `t`."""
         raise NotImplementedError

@@ -9,14 +9,14 @@ documented convention).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from scipy import stats
 from scipy.special import betaincinv, gammaincinv
 
 from sim.engine.episodes import Clock
 from sim.engine.modes.base import BEHAVIOURAL_KPIS, BEHAVIOURAL_LEVERS, Mode
+from sim.engine.state import Customers
+from sim.engine.view import MarketView
 from sim.stages import Cause, Stage
 
 
@@ -47,7 +47,7 @@ class BuyTillYouDie(Mode):
         """A buy-till-you-die cohort starts at its first purchase."""
         return np.full_like(stage, Stage.EXPLORATION)
 
-    def prepare(self, market: Any, traits: np.random.Generator) -> None:
+    def prepare(self, market: MarketView, traits: np.random.Generator) -> None:
         """Each customer's purchase rate, dropout probability and spend rate, from its segment's fitted distributions.
 
         Drawn by inverse CDF, so a customer's rung is simply the octile of its
@@ -58,11 +58,11 @@ class BuyTillYouDie(Mode):
         self.rate, self.dropout, self.spend_rate, self.spend_shape = (np.empty(c.capacity) for _ in range(4))
         self._traits(c, slice(0, c.n))  # no referrals here: the pool's places are never taken
 
-    def admit(self, market: Any, places: slice) -> None:
+    def admit(self, market: MarketView, places: slice) -> None:
         """A cohort's customers draw their traits from their own segment's distributions."""
         self._traits(market.customers, places)
 
-    def _traits(self, c: Any, places: slice) -> None:
+    def _traits(self, c: Customers, places: slice) -> None:
         u, seg = self.u[c.identity[places]], c.segment[places]
         fits = [s.buy_till_you_die for s in self.scenario.segments]
 
@@ -76,7 +76,7 @@ class BuyTillYouDie(Mode):
         c.rung[places] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)
         c.initial_rung[places] = c.rung[places]
 
-    def step(self, market: Any, env: Clock, t: int) -> None:
+    def step(self, market: MarketView, env: Clock, t: int) -> None:
         """A month of BG/NBD: Poisson purchases while active, dropout after each with the customer's p (memoryless)."""
         c, n = market.customers, market.customers.n
         alive = c.stage[:n] != Stage.DISSOLUTION

@@ -6,13 +6,12 @@ is the known answer the tests hold this mode to.  A customer's stage follows fro
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.engine.episodes import Clock
 from sim.engine.mechanisms.ladder import migrate
 from sim.engine.modes.base import BEHAVIOURAL_KPIS, BEHAVIOURAL_LEVERS, Mode
+from sim.engine.view import MarketView
 from sim.scenario import Scenario
 from sim.stages import MARKOV_STAGE_OF_RUNG, Cause, Stage
 
@@ -39,7 +38,7 @@ class Markov(Mode):
         """Only rungs are measured: the stage is the one the rung implies."""
         return self.stage_of_rung[rung]
 
-    def step(self, market: Any, env: Clock, t: int) -> None:
+    def step(self, market: MarketView, env: Clock, t: int) -> None:
         """Each customer earns its rung's margin, then moves by the matrix (or up a rung, bought by migration spend)."""
         c, n = market.customers, market.customers.n
         alive = c.stage[:n] != Stage.DISSOLUTION

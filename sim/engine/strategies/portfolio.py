@@ -9,12 +9,11 @@ interaction rate, cost and price, and :func:`review` classifies at each review.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 
 from sim.engine.mechanisms.month import Month
+from sim.engine.view import MarketView
 from sim.stages import AWARENESS, DISSOLUTION, Cause
 
 # Actions a portfolio policy can take; codes are stored per customer.
@@ -93,7 +92,7 @@ def review(m: Month) -> None:
     classify_and_act(m.market, t)
 
 
-def classify_and_act(market: Any, t: int) -> None:
+def classify_and_act(market: MarketView, t: int) -> None:
     """Classify the customers a review can judge, set their actions, fire those the policy fires, reset the window."""
     c, pp = market.customers, market.scenario.portfolio_policy
     n = c.n

@@ -11,14 +11,15 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from sim.engine.episodes import Clock, Process
 from sim.engine.mechanisms.growth import offer_rate, starters
+from sim.engine.mechanisms.month import Month
+from sim.engine.view import MarketView
 
-Start = Callable[[Clock, Any, np.ndarray], Process]
+Start = Callable[[Clock, MarketView, np.ndarray], Process]
 
 _HELPERS = {"offers"}  # modules shared by the strategies, not strategies themselves
 
@@ -29,7 +30,7 @@ GROWTH: dict[str, Start] = {
 }
 
 
-def step(m: Any) -> None:
+def step(m: Month) -> None:
     """Customers in a relationship with products left to buy and no episode under way start one.
 
     At the offer rate; under event-oriented prospecting the CIF's flagged customers first (see `starters`).

@@ -7,8 +7,6 @@ customers with complex problems.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 from numba.extending import register_jitable
@@ -18,6 +16,7 @@ from sim.engine.episodes import Clock, Episode, Process
 from sim.engine.mechanisms import numeric  # noqa: F401 (teaches numba scipy's expit)
 from sim.engine.mechanisms.trust import green_trust
 from sim.engine.strategies.growth.offers import ACCEPT, judge, offer_uniform, terms, timing
+from sim.engine.view import MarketView
 from sim.stages import DISSOLUTION
 
 
@@ -42,12 +41,12 @@ def acceptance(trust_level, fit, size, need_u, problem_solving, p, rung=3, shift
     return logistic(z)
 
 
-def start(env: Clock, market: Any, cohort: np.ndarray) -> Process:
+def start(env: Clock, market: MarketView, cohort: np.ndarray) -> Process:
     """Comprehensive offers made this month; each customer decides after an exponential time."""
     return env.process(_offers(env, market, cohort))
 
 
-def _offers(env: Clock, market: Any, cohort: np.ndarray) -> Episode:
+def _offers(env: Clock, market: MarketView, cohort: np.ndarray) -> Episode:
     c, p = market.customers, market.scenario.account_growth.all_at_once
     c.cost[cohort] += p.offer_cost
     at = env.now - p.decision_months * np.log1p(-decision_uniforms(market, cohort))  # exponential decision times
@@ -60,12 +59,12 @@ def _offers(env: Clock, market: Any, cohort: np.ndarray) -> Episode:
         decide(market, cohort[due])
 
 
-def decision_uniforms(market: Any, j: np.ndarray) -> np.ndarray:
+def decision_uniforms(market: MarketView, j: np.ndarray) -> np.ndarray:
     """A uniform per customer `j` for the time its decision takes (drawn in the month the offer is made)."""
     return market.draws.at("growth.delay", j)
 
 
-def decide(market: Any, j: np.ndarray) -> None:
+def decide(market: MarketView, j: np.ndarray) -> None:
     """Customers `j` decide on the comprehensive offer; whatever they decide, their episode ends."""
     market.customers.in_episode[j] = False
     _decide(market.customers.records, j, *terms(market, 0))

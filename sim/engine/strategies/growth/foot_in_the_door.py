@@ -9,8 +9,6 @@ not recognise, damages trust and can end the relationship.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 from numba.extending import register_jitable
@@ -20,6 +18,7 @@ from sim.engine.episodes import Clock, Episode, Event, Process
 from sim.engine.mechanisms import numeric  # noqa: F401 (teaches numba scipy's expit)
 from sim.engine.mechanisms.trust import green_trust
 from sim.engine.strategies.growth.offers import ACCEPT, judge, offer_uniform, terms, timing
+from sim.engine.view import MarketView
 from sim.stages import DISSOLUTION
 
 
@@ -51,7 +50,7 @@ def acceptance(trust_level, fit, size_share, history, p, rung=3, need_u=0.5, shi
     return logistic(z)
 
 
-def decide(market: Any, j: np.ndarray, step: int, size: float, since: float) -> np.ndarray:
+def decide(market: MarketView, j: np.ndarray, step: int, size: float, since: float) -> np.ndarray:
     """Customers `j` decide on offer number `step` (from 0); returns who said yes and goes on.
 
     The offer is `size` products, capped by what the customer does not hold
@@ -88,7 +87,7 @@ def _decide(c, j, offer, p, key, t):  # noqa: ANN001, ANN202
     return go
 
 
-def start(env: Clock, market: Any, cohort: np.ndarray) -> Process:
+def start(env: Clock, market: MarketView, cohort: np.ndarray) -> Process:
     """The sequences that start this month, as one process for the cohort.
 
     An offer is made `decision_months` before its decision; after a yes the
@@ -102,7 +101,7 @@ def start(env: Clock, market: Any, cohort: np.ndarray) -> Process:
     return env.process(_sequence(env, market, cohort, first))
 
 
-def _sequence(env: Clock, market: Any, cohort: np.ndarray, first: Event) -> Episode:
+def _sequence(env: Clock, market: MarketView, cohort: np.ndarray, first: Event) -> Episode:
     c, p = market.customers, market.scenario.account_growth.foot_in_the_door
     size, since, wait = float(p.initial_size), p.decision_months, first
     for step in range(p.max_steps):

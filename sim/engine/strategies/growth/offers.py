@@ -8,23 +8,22 @@ whenever its SimPy episode reaches a decision.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit
 
 from sim.engine.mechanisms.dissolution import dissolve
 from sim.engine.mechanisms.satisfaction import fold
 from sim.engine.streams import uniform
+from sim.engine.view import MarketView
 from sim.stages import Cause
 
 POOR_FIT = int(Cause.POOR_FIT)
 ACCEPT, VALUE, END = range(3)  # a decision's three uniforms
 
 
-def terms(market: Any, step: int) -> tuple[tuple, np.uint64, int]:
+def terms(market: MarketView, step: int) -> tuple[tuple, np.uint64, int]:
     """What decision number `step` (from 0) reads: the kernel's parameters, its stream's key, the month."""
-    return market.mode.kernel.params, market.draws.key(f"growth_offer.{step}"), market.month
+    return market.params, market.draws.key(f"growth_offer.{step}"), market.month
 
 
 @njit(cache=True, inline="always")
