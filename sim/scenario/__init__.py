@@ -4,9 +4,10 @@ from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
 from sim.scenario.overrides import apply
 from sim.scenario.paths import check_paths, parse_assignment, parse_variant
-from sim.scenario.schema import Scenario, build_scenario
+from sim.scenario.schema import SECTIONS, Scenario, build_scenario
 
 __all__ = [
+    "SECTIONS",
     "Scenario",
     "ScenarioError",
     "apply",

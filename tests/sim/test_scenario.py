@@ -144,3 +144,19 @@ def test_the_template_marks_every_parameter_to_set_first():
     from sim.scenario.template import SET_FIRST_NOTE
 
     assert scenario_toml(Scenario()).count(SET_FIRST_NOTE) == len(SET_FIRST)  # every name still names a field
+
+
+def test_every_section_has_one_concern():
+    """Every section of a scenario (a field holding a model or a list of them) is in exactly one concern."""
+    from pydantic import BaseModel
+
+    from sim.scenario import SECTIONS
+
+    def is_section(annotation) -> bool:
+        inner = getattr(annotation, "__args__", (annotation,))
+        return any(isinstance(a, type) and issubclass(a, BaseModel) for a in inner)
+
+    listed = [name for names in SECTIONS.values() for name in names]
+    sections = {name for name, f in Scenario.model_fields.items() if is_section(f.annotation)}
+    assert len(listed) == len(set(listed)), "a section is listed under two concerns"
+    assert set(listed) == sections, set(listed) ^ sections

@@ -17,27 +17,11 @@ import numpy as np
 
 from sim.engine.mechanisms.growth import offer_rate
 from sim.engine.view import MarketView
-from sim.scenario import Scenario
+from sim.scenario import SECTIONS, Scenario
 from sim.stages import INVESTMENT_KINDS
 
-_SECTIONS = (
-    "purchasing",
-    "service",
-    "satisfaction",
-    "commitment",
-    "ladder",
-    "stages",
-    "competition",
-    "dissolution",
-    "trust",
-    "firm",
-    "migration",
-    "portfolio_policy",
-    "events",
-    "prospecting",
-    "demand",
-    "yield_management",
-)
+# The sections compiled as flat records: the mechanisms' parameters, and what else the pass reads whole.
+_SECTIONS = (*SECTIONS["behaviour"], "firm", "migration", "portfolio_policy")
 _STAGED = {  # per-stage effects and their neutral value for awareness and dissolution
     "purchase_factor": 1.0,
     "basket_factor": 1.0,

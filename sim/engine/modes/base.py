@@ -6,29 +6,12 @@ import numpy as np
 
 from sim.engine.episodes import Clock
 from sim.engine.view import MarketView
-from sim.scenario import Scenario
+from sim.scenario import SECTIONS, Scenario
 
 #: What only the agent model has: strategies and the behavioural mechanisms' parameters (not segment traits).
 BEHAVIOURAL_LEVERS = (
-    "strategy",
-    "postures",
-    "account_growth",
-    "offerings",
-    "portfolio_policy",
-    "purchasing",
-    "trust",
-    "satisfaction",
-    "commitment",
-    "service",
-    "competition",
-    "ladder",
-    "stages",
-    "dissolution",
-    "investments",
-    "events",
-    "prospecting",
-    "demand",
-    "yield_management",
+    *SECTIONS["strategy"],
+    *SECTIONS["behaviour"],
     "segments[*].event_rate",
     "segments[*].wallet_median",
     "segments[*].wallet_sigma",

@@ -72,6 +72,35 @@ SET_FIRST = frozenset(
 )
 
 
+#: The scenario's sections by concern, each section in one: the behavioural mechanisms' parameters (the
+#: compiled kernel reads them; the measured modes ignore them), the strategy in play and its parameters
+#: (agent model only), the market every mode reads, the money spent on the ladder, the measured transitions,
+#: and the study designs.  A new section is added to its concern here (tests/sim/test_scenario.py checks
+#: that every section has one).
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "behaviour": (
+        "purchasing",
+        "service",
+        "satisfaction",
+        "commitment",
+        "ladder",
+        "stages",
+        "competition",
+        "dissolution",
+        "trust",
+        "events",
+        "prospecting",
+        "demand",
+        "yield_management",
+    ),
+    "strategy": ("strategy", "postures", "account_growth", "offerings", "portfolio_policy", "investments"),
+    "market": ("population", "firm", "segments"),
+    "spend": ("migration",),
+    "measured": ("markov",),
+    "studies": ("compare", "sweep", "sensitivity"),
+}
+
+
 class Scenario(_Model):
     """One simulated market: population, firm, strategy and behaviour."""
 
