@@ -56,6 +56,14 @@ def paired_arms(scenario: Scenario, variant: str) -> dict[str, dict[str, Any]]:
     return {base: cmp.variants.get(base, {}), variant: cmp.variants[variant]}
 
 
+def compare_steps(
+    scenario: Scenario, variants: dict[str, dict[str, Any]] | None = None, replications: int | None = None
+) -> int:
+    """Runs :func:`compare` makes (a progress bar's length): every variant's replications."""
+    spec = scenario.compare.variants if variants is None else variants
+    return max(1, len(spec)) * (scenario.replications if replications is None else replications)
+
+
 def compare(
     scenario: Scenario,
     variants: dict[str, dict[str, Any]] | None = None,

@@ -55,6 +55,11 @@ def _prim() -> Any:
     return prim
 
 
+def discover_steps(scenario: Scenario, samples: int = 200, replications: int | None = None) -> int:
+    """Runs :func:`discover` makes: every sampled point's replications, for both arms."""
+    return samples * 2 * (scenario.replications if replications is None else replications)
+
+
 def discover(
     scenario: Scenario,
     parameters: dict[str, list[Any]],

@@ -93,6 +93,21 @@ def design(method: str, parameters: dict[str, list[Any]], samples: int, seed: in
     return points
 
 
+def sensitivity_steps(
+    scenario: Scenario,
+    parameters: dict[str, list[Any]],
+    method: str,
+    samples: int,
+    replications: int | None = None,
+    seed: int | None = None,
+    variant: str | None = None,
+) -> tuple[int, int]:
+    """Design points and runs :func:`sensitivity` makes (every point's replications, per arm)."""
+    points = len(design(method, parameters, samples, scenario.seed if seed is None else seed))
+    reps = scenario.replications if replications is None else replications
+    return points, points * reps * (1 if variant is None else 2)
+
+
 def sensitivity(
     scenario: Scenario,
     parameters: dict[str, list[Any]],

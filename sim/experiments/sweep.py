@@ -51,6 +51,34 @@ def sweep_points(
     raise ScenarioError(f"sweep method {method!r}: use grid or lhs")
 
 
+def _plan(
+    scenario: Scenario,
+    parameters: dict[str, list[Any]] | None,
+    method: str | None,
+    samples: int | None,
+    variants: dict[str, dict[str, Any]] | None,
+) -> tuple[dict[str, list[Any]], pd.DataFrame, dict[str, dict[str, Any]]]:
+    """The sweep's parameters, its points and the variants run at each (the scenario's where not given)."""
+    sw = scenario.sweep
+    params = sw.parameters if parameters is None else parameters
+    points = sweep_points(params, method or sw.method, samples or sw.samples, scenario.seed)
+    if variants is None:
+        variants = {name: scenario.compare.variants[name] for name in sw.variants or list(scenario.compare.variants)}
+    return params, points, variants or {"scenario": {}}
+
+
+def sweep_steps(
+    scenario: Scenario,
+    parameters: dict[str, list[Any]] | None = None,
+    method: str | None = None,
+    samples: int | None = None,
+    replications: int | None = None,
+) -> tuple[int, int, int]:
+    """Points, variants and replications :func:`sweep` runs (its runs are their product: a progress bar)."""
+    _, points, variants = _plan(scenario, parameters, method, samples, None)
+    return len(points), len(variants), scenario.replications if replications is None else replications
+
+
 def sweep(
     scenario: Scenario,
     parameters: dict[str, list[Any]] | None = None,
@@ -73,17 +101,11 @@ def sweep(
     `resume` skips the runs it holds, and gives the table an uninterrupted
     sweep would have given.
     """
-    sw = scenario.sweep
-    params = sw.parameters if parameters is None else parameters
-    points = sweep_points(params, method or sw.method, samples or sw.samples, scenario.seed)
+    params, points, use_variants = _plan(scenario, parameters, method, samples, variants)
     check_levers(scenario, params, "sweep")
     reps = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
     check_runs(reps, seed)
-    if variants is None:
-        chosen = scenario.sweep.variants or list(scenario.compare.variants)
-        variants = {name: scenario.compare.variants[name] for name in chosen}
-    use_variants = variants or {"scenario": {}}
     jobs, meta = [], []
     for k, point in enumerate(points.to_dict("records")):
         at = apply(scenario, {p: (v.item() if hasattr(v, "item") else v) for p, v in point.items()})

@@ -105,7 +105,9 @@ class Report:
 
 def report_steps(scenario: Scenario) -> int:
     """Replications a report runs in all (the progress bar's length): the scenario's, then each variant's."""
-    return scenario.replications * (1 + len(scenario.compare.variants))
+    from sim.experiments import compare_steps
+
+    return scenario.replications + (compare_steps(scenario) if scenario.compare.variants else 0)
 
 
 def make_report(

@@ -99,6 +99,11 @@ def _check_choice(scenario: Scenario, level: str, capacity_share: float) -> None
         )
 
 
+def portfolio_steps(scenario: Scenario, replications: int | None = None) -> int:
+    """Replications :func:`portfolio_loop` runs: the estimation, then the plan and the even spread on fresh seeds."""
+    return 3 * (replications or scenario.replications)
+
+
 def portfolio_loop(
     scenario: Scenario,
     level: str = "segment",

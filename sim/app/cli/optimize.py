@@ -76,12 +76,12 @@ def optimize_portfolio(
     """
     from optimize.portfolio import held
     from sim.viz.plotting import plot_frontier, save_figure
-    from sim.workflows.portfolio import portfolio_loop
+    from sim.workflows.portfolio import portfolio_loop, portfolio_steps
 
     sc = read_scenario(scenario)
     out = prepare_out(out, f"{sc.name}-portfolio", force)
     reps = replications or sc.replications
-    bar, tick = progress(quiet, 3 * reps, "simulating, then playing the portfolio on fresh seeds")
+    bar, tick = progress(quiet, portfolio_steps(sc, reps), "simulating, then playing the portfolio on fresh seeds")
     with bar:
         report = portfolio_loop(sc, level, capacity, risk_aversion, points, reps, seed, jobs, tick, kappa=kappa)
     tables = {

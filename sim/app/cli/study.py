@@ -80,7 +80,7 @@ def compare(
     differences.csv (one row per variant and KPI: difference from the
     baseline, its 95% interval, significance) and comparison.png.
     """
-    from sim.experiments import COMPARE_KPIS, knockout_shares, paired_differences
+    from sim.experiments import COMPARE_KPIS, compare_steps, knockout_shares, paired_differences
     from sim.experiments import compare as run_compare
     from sim.scenario import parse_variant
     from sim.viz.plotting import plot_comparison, save_figure
@@ -96,7 +96,7 @@ def compare(
         raise UsageError("--resume: give the --out folder of the comparison to resume")
     out = prepare_out(out, f"{sc.name}-compare", force or resume)
     kept = checkpoint_file(final(out))
-    bar, tick = progress(quiet, reps * max(1, len(variants)), f"comparing {len(variants)} variants")
+    bar, tick = progress(quiet, compare_steps(sc, variants, reps), f"comparing {len(variants)} variants")
     with bar:
         table = run_compare(
             sc,
@@ -171,7 +171,7 @@ def sweep(
     finished run is kept in OUT.checkpoint.jsonl beside the output folder
     until the sweep completes; --resume picks up from there.
     """
-    from sim.experiments import check_kpi, summarize_sweep, sweep_baseline, sweep_points
+    from sim.experiments import check_kpi, summarize_sweep, sweep_baseline, sweep_steps
     from sim.experiments import sweep as run_sweep
     from sim.scenario import parse_assignment
     from sim.viz.plotting import plot_sweep, save_figure
@@ -179,9 +179,7 @@ def sweep(
     check_kpi(kpi)
     sc = read_scenario(scenario)
     params = dict(parse_assignment(p) for p in param) if param else sc.sweep.parameters
-    n_points = len(sweep_points(params, method or sc.sweep.method, samples or sc.sweep.samples, sc.seed))
-    n_variants = max(1, len(sc.sweep.variants or sc.compare.variants))
-    reps = replications or sc.replications
+    n_points, n_variants, reps = sweep_steps(sc, params, method, samples, replications or sc.replications)
     if resume and out is None:
         raise UsageError("--resume: give the --out folder of the sweep to resume")
     out = prepare_out(out, f"{sc.name}-sweep", force or resume)
@@ -260,7 +258,7 @@ def sensitivity(
     --variant, the output decomposed is the variant's paired difference from
     the [compare] baseline (which parameters drive the gap between them).
     """
-    from sim.experiments import check_kpi, design
+    from sim.experiments import check_kpi, sensitivity_steps
     from sim.experiments import sensitivity as run_sensitivity
     from sim.experiments.sensitivity import sobol_note
     from sim.scenario import parse_assignment
@@ -271,14 +269,13 @@ def sensitivity(
     params = dict(parse_assignment(p) for p in param) if param else setup.parameters
     method, samples, kpi = method or setup.method, samples or setup.samples, kpi or setup.kpi
     check_kpi(kpi)
-    n_points = len(design(method, params, samples, sc.seed if seed is None else seed))
+    reps = replications or sc.replications
+    n_points, runs = sensitivity_steps(sc, params, method, samples, reps, seed, variant)
     note = sobol_note(method, samples)
     if note and not quiet:
         err_console.print(f"note: {note}", highlight=False)
-    reps = replications or sc.replications
     out = prepare_out(out, f"{sc.name}-sensitivity", force)
-    arms = 1 if variant is None else 2
-    bar, tick = progress(quiet, n_points * reps * arms, f"{method}: {n_points} design points x {reps} replications")
+    bar, tick = progress(quiet, runs, f"{method}: {n_points} design points x {reps} replications")
     with bar:
         res = run_sensitivity(
             sc, params, kpi, method, samples, reps, seed, n_jobs=jobs, progress=tick, cluster=cluster, variant=variant
@@ -335,6 +332,7 @@ def discover(
     same cases, a second view) and discovery.png/.svg.
     """
     from sim.experiments.discovery import discover as run_discover
+    from sim.experiments.discovery import discover_steps
     from sim.scenario import parse_assignment
     from sim.viz.plotting import plot_discovery, save_figure
 
@@ -342,7 +340,9 @@ def discover(
     params = dict(parse_assignment(p) for p in param) if param else sc.sensitivity.parameters
     reps = replications or sc.replications
     out = prepare_out(out, f"{sc.name}-discover", force)
-    bar, tick = progress(quiet, samples * reps * 2, f"discover: {samples} points x 2 arms x {reps} replications")
+    bar, tick = progress(
+        quiet, discover_steps(sc, samples, reps), f"discover: {samples} points x 2 arms x {reps} replications"
+    )
     with bar:
         res = run_discover(sc, params, kpi, variant, samples, reps, seed, threshold, jobs, tick, cluster)
     tables = {

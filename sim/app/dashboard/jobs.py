@@ -40,20 +40,24 @@ class Job:
     @property
     def steps(self) -> int:
         """Replications the job runs in all (the progress bar's length)."""
-        reps = self.scenario.replications
+        sc = self.scenario
         if self.kind == "compare":
-            return reps * len(self.options["variants"])
+            from sim.experiments import compare_steps
+
+            return compare_steps(sc, self.options["variants"])
         if self.kind == "portfolio":
-            return 3 * reps
+            from sim.workflows.portfolio import portfolio_steps
+
+            return portfolio_steps(sc)
         if self.kind == "migration":
             from sim.workflows.migration import migration_replications
 
-            return migration_replications(self.scenario, reps)
+            return migration_replications(sc, sc.replications)
         if self.kind == "report":
             from sim.viz.report import report_steps
 
-            return report_steps(self.scenario)
-        return reps
+            return report_steps(sc)
+        return sc.replications
 
 
 def run_task(job: Job, tick: Tick) -> Any:
