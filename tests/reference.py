@@ -23,7 +23,10 @@ PINS = Path(__file__).with_name("data") / "reference_kpis.csv"
 
 def _small(scenario: Scenario, **changes) -> Scenario:
     data = scenario.model_dump()
-    data.update({"horizon_months": 24, "replications": 2, "compare": {}, "sweep": {}})
+    # Value stops at the horizon, as it did when these were pinned; "baseline_run_off" pins the residual value.
+    data.update(
+        {"horizon_months": 24, "replications": 2, "compare": {}, "sweep": {}, "valuation": {"residual": "none"}}
+    )
     data["population"] = {**data["population"], "customers": 400}
     for key, value in changes.items():
         data[key] = {**data[key], **value} if isinstance(value, dict) and isinstance(data.get(key), dict) else value
@@ -38,6 +41,7 @@ def configurations() -> dict[str, Scenario]:
     spend = [0.0, 5.0, 10.0, 10.0, 5.0, 0.0, 0.0, 0.0]
     return {
         "baseline": _small(base),
+        "baseline_run_off": _small(base, valuation={"residual": "run_off"}),
         "study_fitd": _small(study, strategy={"account_growth": "foot_in_the_door"}),
         "study_all_at_once": _small(study, strategy={"account_growth": "all_at_once"}),
         "segments": _small(segments),

@@ -29,6 +29,14 @@ from sim.stages import INVESTMENT_KINDS, Cause, Stage
 _NONE = np.zeros(0)  # no panel: the books keep no per-customer margin
 
 
+def run_off_end(start: int, discount: float, tolerance: float, max_years: int) -> int:
+    """The month a run-off from `start` stops: the first whose discount weight is below `tolerance`, capped."""
+    cap = start + 12 * max_years
+    if discount >= 1.0:
+        return cap
+    return min(cap, max(start, int(np.ceil(np.log(tolerance) / np.log(discount)))))
+
+
 class Market:
     """Customers, their scenario and the month's random numbers, advanced one month at a time."""
 
@@ -91,7 +99,7 @@ class Market:
         return np.where(who < self.designed, len(self.scenario.segments) + who, seg)
 
     def run(self, env: Clock) -> Episode:
-        """Advance all customers month by month until the horizon."""
+        """Advance all customers month by month until the horizon, then value what they bring after it."""
         for t in range(self.scenario.horizon_months):
             if t > 0:
                 self._close_month(t - 1)
@@ -99,6 +107,36 @@ class Market:
             self.mode.step(self, env, t)
             yield env.timeout(1.0)
         self._close_month(self.scenario.horizon_months - 1)
+        if self.scenario.valuation.residual == "run_off":
+            yield from self._run_off(env)
+
+    def _run_off(self, env: Clock) -> Episode:
+        """Each customer's residual value: what it earns after the horizon, discounted to month 0.
+
+        The customers the mode values after the horizon go on month by month under the same strategy and
+        costs, with the same draws a longer run would give them, but nobody new enters (no cohorts, no
+        referrals) and the others (prospects, in the agent model) leave; it stops when nobody is left or the
+        discount weight falls below ``valuation.tolerance``, at most ``valuation.max_years`` on.  Then every
+        customer's record goes back to the horizon, plus its residual.
+        """
+        c, sc = self.customers, self.scenario
+        n, start = c.n, sc.horizon_months
+        at_horizon, recorder, closed_by_pass = c.records[:n].copy(), self.recorder, self.closed_by_pass
+        c.stage[:n][~self.mode.valued_after_horizon(c.stage[:n])] = Stage.DISSOLUTION
+        end = run_off_end(start, self.discount, sc.valuation.tolerance, sc.valuation.max_years)
+        self.recorder = Recorder(end, c.capacity, panel=False, segments=len(sc.segments))  # scratch: not reported
+        self.closed_by_pass = False  # each month closed by itself: the horizon's last month already is
+        for t in range(start, end):
+            if not (c.stage[:n] != Stage.DISSOLUTION).any():
+                break
+            self._open_month(t)
+            self.mode.step(self, env, t)
+            yield env.timeout(1.0)
+            self._close_month(t)
+        residual = c.clv[:n] - at_horizon["clv"]
+        c.records[:n] = at_horizon
+        c.residual[:n] = residual
+        self.recorder, self.closed_by_pass = recorder, closed_by_pass
 
     def _open_month(self, t: int) -> None:
         c = self.customers

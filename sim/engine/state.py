@@ -63,6 +63,10 @@ class Customers:
         """Customers plus the referral pool."""
         return len(self.stage)
 
+    def lifetime_value(self, sl: slice | int | np.ndarray = slice(None)) -> np.ndarray:
+        """Lifetime value of customers `sl`: discounted margin to the horizon plus the residual value after it."""
+        return self.clv[sl] + self.residual[sl]
+
     def trust(self, sl: slice | int | np.ndarray = slice(None)) -> np.ndarray:
         """Green's trust of customers `sl` (:func:`sim.engine.mechanisms.trust.green_trust`, the one formula)."""
         return green_trust(self.credibility[sl], self.reliability[sl], self.intimacy[sl], self.self_orientation[sl])
@@ -110,7 +114,8 @@ _EMPTY: dict[str, tuple[type, float]] = {
     "dissolved_month": (np.int32, -1),  # -1 if still in a relationship
     "cause": (np.int8, 0),
     "referrals": (np.int32, 0),
-    "clv": (np.float64, 0.0),  # discounted margin so far
+    "clv": (np.float64, 0.0),  # discounted margin so far (to the horizon)
+    "residual": (np.float64, 0.0),  # discounted margin after the horizon (the run-off; 0 without one)
     # flows of the current month
     "month_purchases": (np.int32, 0),
     **dict.fromkeys(("revenue", "cost", "acquisition"), (np.float64, 0.0)),

@@ -53,7 +53,9 @@ class Ending:
         self.reached = self["commitment_month"] >= 0
         self.below = self.was_customer & (self["initial_stage"] < Stage.COMMITMENT)  # who could still reach commitment
         self.committed = self.reached & self.below
-        self.equity = self["clv"].sum()  # customer equity: discounted margins to the horizon
+        self.clv = c.lifetime_value(slice(0, n))  # to the horizon and after it ([valuation])
+        self.equity = self.clv.sum()  # customer equity
+        self.equity_horizon = self["clv"].sum()  # discounted margins to the horizon only
         self.offers = int(self["offers"].sum())
 
     def __getitem__(self, field: str) -> np.ndarray:
@@ -111,11 +113,13 @@ _ALL = (
     KPI("acquisition_cost", "currency", -1, "acquisition cost paid at first purchases (undiscounted)",
         lambda o: o.acquisition_cost),
     KPI("profit", "currency", 1, "gross margin minus all costs over the horizon (undiscounted)", lambda o: o.margin),
-    KPI("customer_equity", "currency", 1, "sum of discounted margins of all customers (CLV to the horizon)",
-        lambda o: o.equity),
+    KPI("customer_equity", "currency", 1, "sum of the customers' lifetime values (discounted; with the residual "
+        "value after the horizon, [valuation])", lambda o: o.equity),
+    KPI("customer_equity_horizon", "currency", 1, "sum of the customers' discounted margins to the horizon only",
+        lambda o: o.equity_horizon),
     KPI("mean_clv", "currency", 1, "customer equity per customer in the market", lambda o: o.equity / o.n),
-    KPI("mean_clv_acquired", "currency", 1, "mean CLV of customers who ever bought",
-        lambda o: o.mean(o["clv"], o.was_customer)),
+    KPI("mean_clv_acquired", "currency", 1, "mean lifetime value of customers who ever bought",
+        lambda o: o.mean(o.clv, o.was_customer)),
     KPI("share_of_wallet", "share", 1, "mean share of wallet of retained customers at the end",
         lambda o: o.mean(o["share_of_wallet"], o.alive)),
     KPI("mean_trust", "trust (0-1)", 1, "mean Green's trust of retained customers at the end",

@@ -74,12 +74,12 @@ def panel_frame(
 
 
 def lifetimes_table(rep: Replication, scenario: Scenario) -> pd.DataFrame:
-    """One row per customer: who they are, what happened, and their CLV."""
+    """One row per customer: who they are, what happened, and their CLV (to the horizon, after it, in all)."""
     c = rep.customers
     n = c.n
-    referred_value = np.bincount(
-        c.referred_by[:n][c.referred_by[:n] >= 0], weights=c.clv[:n][c.referred_by[:n] >= 0], minlength=n
-    )
+    clv = c.lifetime_value(slice(0, n))
+    referred = c.referred_by[:n] >= 0
+    referred_value = np.bincount(c.referred_by[:n][referred], weights=clv[referred], minlength=n)
     return pd.DataFrame(
         {
             "replication": rep.replication,
@@ -109,7 +109,9 @@ def lifetimes_table(rep: Replication, scenario: Scenario) -> pd.DataFrame:
             "final_satisfaction": c.satisfaction[:n],
             "purchases": c.purchases[:n],
             "referrals": c.referrals[:n],
-            "clv": c.clv[:n],
+            "clv": clv,
+            "clv_horizon": c.clv[:n],
+            "residual_value": c.residual[:n],
             "referral_value": referred_value,
         }
     )

@@ -84,15 +84,17 @@ def ladder_plan(
 ) -> tuple[pd.DataFrame, Scenario, np.ndarray]:
     """The direct-move plan the Markov ladder chooses from a no-spend panel: (plan table, scenario, predicted gains).
 
-    Moves are valued to the end of the horizon (what simulated customer
-    equity measures) unless `lifetime`, which values them over the whole
-    customer lifetime.  The predicted gain of each replication is exact for a
+    Moves are valued over the whole customer lifetime when `lifetime` or when
+    the scenario values customers after the horizon (``[valuation] residual``:
+    what simulated customer equity then measures), and to the end of the
+    horizon otherwise.  The predicted gain of each replication is exact for a
     Markov market: the policy evaluated as a chain from that replication's start.
     """
-    rate, horizon = base.monthly_discount_rate, base.horizon_months
+    lifetime = lifetime or base.valuation.residual != "none"
+    rate, horizon = base.monthly_discount_rate, (None if lifetime else base.horizon_months)
 
     def benefit(p: np.ndarray, m: np.ndarray) -> np.ndarray:
-        return rung_benefits(rung_values(p, m, rate)) if lifetime else horizon_benefits(p, m, rate, horizon)
+        return rung_benefits(rung_values(p, m, rate)) if horizon is None else horizon_benefits(p, m, rate, horizon)
 
     groups = [s.name for s in base.segments] if by_segment else ["all"]
     ladders = _ladders(panel, groups, benefit, reps)

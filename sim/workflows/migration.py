@@ -335,10 +335,10 @@ def migration_loop(
         check_levers(scenario, ["migration.spend"], "optimize migration")
         return markov_loop(scenario, budget, reps, seed, kappa, lifetime, by_segment, n_jobs, progress)
     check_levers(scenario, ["investments.social.spend"], "optimize migration")
-    if lifetime:
+    if lifetime and scenario.valuation.residual == "none":
         raise UsageError(
-            '--lifetime values rung moves over the whole lifetime with a Markov ladder (behaviour = "markov"); '
-            "the agent model measures what spend earns to the horizon: drop --lifetime or lengthen horizon_months"
+            '--lifetime: with [valuation] residual = "none" the agent model measures what spend earns to the horizon '
+            'only; set residual = "run_off" (the default) to value it over the lifetime, or drop --lifetime'
         )
     base = without_spend(scenario).with_overrides(record="aggregates")
     markov = markov_spend(base, budget, kappa, by_segment, reps, seed, n_jobs, progress)

@@ -118,10 +118,11 @@ def portfolio_loop(
 ) -> LoopReport:
     """Choose the efficient set of customers (or segments) for a capacity, and play it on fresh seeds.
 
-    Holding one unit of an asset earns its discounted margin and uses its
-    discounted cost to serve; capacity is `capacity_share` of the cost to
-    serve everyone.  Without `gamma` the point chosen is the one with the best
-    value per unit of risk among those that use the capacity.  `kappa` makes
+    Holding one unit of an asset earns its lifetime value (with the residual
+    after the horizon, ``[valuation]``) and uses its discounted cost to serve
+    over the horizon; capacity is `capacity_share` of the cost to serve
+    everyone.  Without `gamma` the point chosen is the one with the most
+    value at no more risk than spreading the capacity evenly (:func:`default_gamma`).  `kappa` makes
     the choice robust to errors in the estimated means.  The prediction is the in-sample
     gain less its selection optimism (:func:`selection_optimism`).  The check
     has the simulated firm serve the chosen holdings (segments' ``served``
@@ -141,13 +142,13 @@ def portfolio_loop(
     con = Constraints(capacity=capacity, upper=available)
     port = Portfolio(estimate(x, resource=resource), con, kappa)
     frontier = _frontier(port, capacity, points)
+    w_uniform = available * capacity_share  # the same capacity spread evenly
     if gamma is None:
-        gamma = default_gamma(frontier, capacity)
+        gamma = default_gamma(port, frontier, float(np.sqrt(max(port.est.variance(w_uniform), 0.0))))
     choose = Chooser(resource, con, gamma, kappa)
     draws = x.to_numpy()
     chosen = port.solve(gamma)
     w = chosen["holding"].to_numpy()
-    w_uniform = available * capacity_share  # the same capacity spread evenly
 
     in_sample = draws @ (w - w_uniform)
     predicted = in_sample - selection_optimism(draws, choose, w_uniform)
@@ -231,7 +232,7 @@ def _value_and_cost(scenario: Scenario, replication: int, seed: int, chance: np.
     rep = simulate(scenario, replication, seed, served=chance)
     c = rep.customers
     discount = (1.0 + scenario.monthly_discount_rate) ** -np.arange(scenario.horizon_months)
-    return float(c.clv[: c.n].sum()), float(rep.recorder.totals[:, 1] @ discount)
+    return float(c.lifetime_value(slice(0, c.n)).sum()), float(rep.recorder.totals[:, 1] @ discount)
 
 
 FOLDS = 5  # folds of replications for the selection correction
@@ -313,18 +314,30 @@ def _notes(stability: pd.DataFrame, level: str, replications: int) -> list[str]:
     return notes
 
 
-def default_gamma(frontier: pd.DataFrame, capacity: float) -> float:
-    """Risk aversion of the frontier point with the best value per unit of risk among those using the capacity.
+def default_gamma(port: Portfolio, frontier: pd.DataFrame, even_std: float, steps: int = 40) -> float:
+    """The least risk aversion whose efficient point is no riskier than the even spread (`even_std`).
 
-    Shrinking every holding scales value and risk alike, so the ratio only
-    ranks portfolios of the same size: the comparison is among points that
-    use (99% of) the capacity.  If none does, the least risk-averse point.
+    Spreading the capacity evenly is the plan a firm has without the
+    optimizer; the efficient point at its risk earns at least its value, so
+    the default gains in value without adding risk.  (The best value per unit
+    of risk is no default: with every asset worth holding it is the
+    minimum-variance end, which gives up most of the value.)  Risk falls as
+    gamma rises, so the frontier's points bracket it and bisection (in log
+    gamma) finds it.  If every point is riskier, the least risky one.
     """
-    full = frontier[(frontier["resource_used"] >= 0.99 * capacity) & (frontier["std"] > 0)]
-    if full.empty:
+    safe = frontier["std"] <= even_std * (1 + 1e-9)
+    if not safe.any():
+        return float(frontier.loc[frontier["std"].idxmin(), "gamma"])
+    if safe.all():
         return float(frontier["gamma"].min())
-    ratio = full["expected_value"] / full["std"]
-    return float(full.loc[ratio.idxmax(), "gamma"])
+    lo, hi = np.log(frontier.loc[~safe, "gamma"].max()), np.log(frontier.loc[safe, "gamma"].min())
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        if port.solve(float(np.exp(mid)))["portfolio_std"].iloc[0] <= even_std * (1 + 1e-9):
+            hi = mid
+        else:
+            lo = mid
+    return float(np.exp(hi))
 
 
 def _point(table: pd.DataFrame) -> dict[str, float]:

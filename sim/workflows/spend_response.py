@@ -50,8 +50,8 @@ def outcome(scenario: Scenario, replication: int, seed: int, design: SpendDesign
     came = np.flatnonzero(c.referred_by[: c.n] < 0)
     came = came[np.argsort(c.identity[came])]
     return Outcome(
-        equity=float(c.clv[: c.n].sum()),
-        value=tree_values(c.clv[: c.n], c.referred_by[: c.n])[came],
+        equity=float(c.lifetime_value(slice(0, c.n)).sum()),
+        value=tree_values(c.lifetime_value(slice(0, c.n)), c.referred_by[: c.n])[came],
         segment=c.segment[came].copy(),
         index=rep.design_index,
         served=_reach(rep.recorder.relationships, rep.recorder.ladder),

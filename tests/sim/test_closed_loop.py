@@ -49,9 +49,17 @@ def test_portfolio_gain_shows_up_on_fresh_seeds():
     sc = load_scenario(ROOT / "scenarios" / "segments.toml").with_overrides(
         horizon_months=36, replications=10, population={"customers": 800, "referral_pool": 0.5, "fixed": False}
     )
-    report = portfolio_loop(sc, level="segment", capacity_share=0.5, points=20)
+    # Near risk-neutral, the most valuable mix earns more than the even spread, on fresh seeds, as predicted.
+    report = portfolio_loop(sc, level="segment", capacity_share=0.5, gamma=1e-9, points=20, n_jobs=2)
     assert row(report, "simulated gain over uniform").ci_low > 0
+    gap = row(report, "simulated minus predicted")
+    assert gap.ci_low < 0 < gap.ci_high
     assert report.frontier["chosen"].sum() == 1
+    # The default point is no riskier than the even spread, so its predicted gain is not negative.
+    default = portfolio_loop(sc, level="segment", capacity_share=0.5, points=20, n_jobs=2)
+    assert row(default, "predicted gain over uniform (corrected for selection)")["mean"] > 0
+    gap = row(default, "simulated minus predicted")
+    assert gap.ci_low < 0 < gap.ci_high
 
 
 def test_selection_optimism_is_zero_without_noise_and_positive_when_choosing_on_noise():
@@ -209,18 +217,23 @@ def test_agent_migration_plan_delivers_its_prediction_and_beats_the_benchmarks()
 
 @pytest.mark.slow
 def test_agent_migration_spends_nothing_where_no_spend_pays():
-    # Over 36 months the investments do not pay back in this market: every arm loses money, and the loop,
-    # which never keeps a plan that does worse than no spend on the same seeds, ends with (almost) none.
-    sc = small(horizon_months=36, replications=10, population={"customers": 1000, "referral_pool": 0.5})
+    # Valued over 36 months only, the investments do not pay back in this market: every arm loses money, and the
+    # loop, which never keeps a plan that does worse than no spend on the same seeds, ends with (almost) none.
+    sc = small(
+        horizon_months=36,
+        replications=10,
+        population={"customers": 1000, "referral_pool": 0.5},
+        valuation={"residual": "none"},
+    )
     report = migration_loop(sc, budget=2500.0, n_jobs=2)
     assert not report.rounds["accepted"].iloc[1:-1].all()
     assert report.plan["total_spend"].sum() < 0.1 * 2500.0
     assert row(report, "optimized minus Markov-ladder plan").ci_low > 0
 
 
-def test_lifetime_values_need_the_markov_ladder():
+def test_lifetime_values_need_a_residual_in_the_agent_model():
     with pytest.raises(UsageError, match="--lifetime"):
-        migration_loop(small(), budget=100.0, replications=2, lifetime=True)
+        migration_loop(small(valuation={"residual": "none"}), budget=100.0, replications=2, lifetime=True)
 
 
 def test_a_design_whose_levels_all_equal_the_plan_reproduces_the_plan_exactly():

@@ -79,10 +79,14 @@ def test_money_adds_up(results):
     profit = panel.groupby("replication")["margin"].sum()
     assert np.allclose(profit.to_numpy(), reps["profit"].to_numpy(), rtol=1e-4)
     discounted = (panel["margin"] / (1 + i) ** panel["period"]).groupby([panel["replication"], panel["customer"]]).sum()
-    clv = life.set_index(["replication", "customer"])["clv"].reindex(discounted.index)
+    clv = life.set_index(["replication", "customer"])["clv_horizon"].reindex(discounted.index)
     assert np.allclose(discounted.to_numpy(), clv.to_numpy(), rtol=1e-4, atol=1e-2)
-    equity = life.groupby("replication")["clv"].sum()
-    assert np.allclose(equity.to_numpy(), reps["customer_equity"].to_numpy())
+    # Lifetime value is the margin to the horizon plus the residual value after it, and equity sums it.
+    assert np.array_equal(life["clv"], life["clv_horizon"] + life["residual_value"])
+    assert (life["residual_value"] != 0).any()
+    equity = life.groupby("replication")[["clv", "clv_horizon"]].sum()
+    assert np.allclose(equity["clv"].to_numpy(), reps["customer_equity"].to_numpy())
+    assert np.allclose(equity["clv_horizon"].to_numpy(), reps["customer_equity_horizon"].to_numpy())
     # Referral value is the CLV of the customers one referred: no money is counted twice.
     assert np.isclose(life["referral_value"].sum(), life.loc[life.referred_by >= 0, "clv"].sum())
 

@@ -48,7 +48,11 @@ def optimize_portfolio(
     ] = 0.5,
     risk_aversion: Annotated[
         float | None,
-        typer.Option("--risk-aversion", help="Risk aversion gamma (default: best value per unit of risk).", min=0),
+        typer.Option(
+            "--risk-aversion",
+            help="Risk aversion gamma (default: the most value at no more risk than an even spread).",
+            min=0,
+        ),
     ] = None,
     points: Annotated[int, typer.Option("--points", help="Points on the frontier.", min=2, max=MAX_COUNT)] = 50,
     kappa: Annotated[
@@ -114,7 +118,11 @@ def optimize_migration(
         typer.Option("--kappa", help="Risk aversion: value each move at mean minus kappa standard deviations.", min=0),
     ] = 0.0,
     lifetime: Annotated[
-        bool, typer.Option("--lifetime", help="Value moves over the customer lifetime, not just the horizon.")
+        bool,
+        typer.Option(
+            "--lifetime",
+            help='Value moves over the lifetime even with [valuation] residual = "none" (Markov mode).',
+        ),
     ] = False,
     by_segment: Annotated[
         bool, typer.Option("--by-segment", help="Estimate the ladder and plan spend per segment and rung.")

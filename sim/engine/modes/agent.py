@@ -18,6 +18,7 @@ from sim.engine.modes.base import Mode
 from sim.engine.strategies import growth as growth_strategies
 from sim.engine.strategies import portfolio
 from sim.engine.view import MarketView
+from sim.stages import Stage
 
 #: What follows the compiled pass each month: the review ranks customers against each other; referrals and
 #: growth offers start SimPy processes.
@@ -34,6 +35,10 @@ class Agent(Mode):
     def prepare(self, market: MarketView, traits: np.random.Generator) -> None:
         """Gather the compiled month's parameters and spend tables for this replication."""
         self.kernel = Kernel(market)
+
+    def valued_after_horizon(self, stage: np.ndarray) -> np.ndarray:
+        """Customers in a relationship; a prospect who has not bought by the horizon is worth nothing after it."""
+        return (stage != Stage.DISSOLUTION) & (stage != Stage.AWARENESS)
 
     def step(self, market: MarketView, env: Clock, t: int) -> None:
         """One agent month: the compiled pass (:mod:`sim.engine.kernel`), then review, referrals and offers."""

@@ -7,6 +7,7 @@ import numpy as np
 from sim.engine.episodes import Clock
 from sim.engine.view import MarketView
 from sim.scenario import SECTIONS, Scenario
+from sim.stages import Stage
 
 #: What only the agent model has: strategies and the behavioural mechanisms' parameters (not segment traits).
 BEHAVIOURAL_LEVERS = (
@@ -57,3 +58,7 @@ class Mode:
     def step(self, market: MarketView, env: Clock, t: int) -> None:
         """Advance every customer in the market by month `t`."""
         raise NotImplementedError
+
+    def valued_after_horizon(self, stage: np.ndarray) -> np.ndarray:
+        """Which customers, by stage at the horizon, go on earning after it (the run-off): all not dissolved."""
+        return stage != Stage.DISSOLUTION

@@ -43,6 +43,7 @@ from sim.scenario.schema.strategy import (
 )
 from sim.scenario.schema.studies import Compare, SensitivitySetup, Sweep
 from sim.scenario.schema.types import _check_range, _Model
+from sim.scenario.schema.valuation import Valuation
 from sim.stages import INVESTMENT_KINDS
 
 SET_FIRST = frozenset(
@@ -98,6 +99,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "spend": ("migration",),
     "measured": ("markov",),
     "studies": ("compare", "sweep", "sensitivity"),
+    "valuation": ("valuation",),
 }
 
 
@@ -147,6 +149,7 @@ class Scenario(_Model):
     sweep: Sweep = Field(Sweep(), description="parameters for crmsim sweep")
     sensitivity: SensitivitySetup = Field(SensitivitySetup(), description="uncertain parameters for crmsim sensitivity")
     markov: Markov = Field(Markov(), description='measured transitions, used when behaviour = "markov"')
+    valuation: Valuation = Field(Valuation(), description="what a customer is worth after the horizon")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

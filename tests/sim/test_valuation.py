@@ -1,0 +1,93 @@
+"""Lifetime value past the horizon ([valuation]): the run-off residual, horizon invariance, the closed forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimize.clv import markov_clv
+from sim import load_scenario
+from sim.engine.market import run_off_end
+from sim.experiments import run
+from tests.sim.test_markov import LADDER_MARGINS, LADDER_WITH_CHURN, markov_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+COHORT = (36, 47)  # months of acquisition of the customers compared across horizons
+
+
+def cohort_clv(scenario, horizon: int, residual: str = "run_off"):
+    """Lifetime value of the customers acquired in COHORT months, by (replication, customer)."""
+    lt = run(scenario.with_overrides(horizon_months=horizon, valuation={"residual": residual})).lifetimes
+    chosen = lt[lt.acquired_month.between(*COHORT)]
+    return chosen.set_index(["replication", "customer"])["clv"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["baseline", "segments"])
+def test_lifetime_value_does_not_depend_on_the_horizon(name):
+    """The same customers are worth the same at a 60- and a 120-month horizon (issue 32's criterion)."""
+    sc = load_scenario(ROOT / "scenarios" / f"{name}.toml").with_overrides(replications=4, compare={}, sweep={})
+    short, long = cohort_clv(sc, 60), cohort_clv(sc, 120)
+    assert short.index.equals(long.index) and len(short) > 200  # the same customers, acquired before either horizon
+    d = long - short
+    se = d.std(ddof=1) / np.sqrt(len(d))
+    allowed = max(3 * se, 0.1 * abs(long.mean()))
+    assert abs(d.mean()) <= allowed, (short.mean(), long.mean(), se)
+    # Without the residual the same customers' value moves with the cut-off, by several times that allowance.
+    cut = cohort_clv(sc, 120, "none") - cohort_clv(sc, 60, "none")
+    assert abs(cut.mean()) > 3 * allowed
+
+
+@pytest.mark.slow
+def test_run_off_is_what_a_longer_run_adds():
+    """A run-off to month 120 gives the customers in a relationship at 60 what a 120-month run adds to their CLV."""
+    sc = load_scenario(ROOT / "scenarios" / "baseline.toml").with_overrides(replications=3, compare={}, sweep={})
+    discount = 1.0 / (1.0 + sc.monthly_discount_rate)
+    short = run(sc.with_overrides(horizon_months=60, valuation={"tolerance": discount**119.5})).lifetimes
+    long = run(sc.with_overrides(horizon_months=120, valuation={"residual": "none"})).lifetimes
+    short = short.set_index(["replication", "customer"])
+    long = long.set_index(["replication", "customer"]).reindex(short.index)
+    valued = short.final_stage.isin(["exploration", "expansion", "commitment"]).to_numpy()
+    added = (long.clv_horizon - short.clv_horizon)[valued]
+    d = added - short.residual_value[valued]
+    assert valued.sum() > 500 and short.residual_value[valued].abs().mean() > 100
+    assert abs(d.mean()) < 3 * d.std(ddof=1) / np.sqrt(len(d)) + 1e-9, (
+        added.mean(),
+        short.residual_value[valued].mean(),
+    )
+
+
+def test_no_residual_for_those_who_left_or_never_bought(small_scenario):
+    lt = run(small_scenario).lifetimes
+    gone = lt.final_stage.isin(["dissolution", "awareness"])
+    assert (lt.loc[gone, "residual_value"] == 0).all()
+    assert (lt.loc[~gone, "residual_value"] != 0).mean() > 0.9
+    none = run(small_scenario.with_overrides(valuation={"residual": "none"})).lifetimes
+    assert (none.residual_value == 0).all() and np.array_equal(none.clv, lt.clv_horizon)
+
+
+@pytest.mark.slow
+def test_markov_residual_is_its_closed_form():
+    """In Markov mode a customer on rung k at the horizon H is worth V[k] / (1 + i)^H after it (Pfeifer-Carraway)."""
+    sc = markov_scenario(LADDER_WITH_CHURN, LADDER_MARGINS, customers=20000).with_overrides(
+        horizon_months=12, valuation={"tolerance": 1e-6}
+    )
+    lt = run(sc).lifetimes
+    i = sc.monthly_discount_rate
+    expected = markov_clv(LADDER_WITH_CHURN, LADDER_MARGINS, i) / (1 + i) ** sc.horizon_months
+    alive = lt[lt.final_stage != "dissolution"]
+    for rung, v in enumerate(expected, start=1):
+        res = alive.loc[alive.final_rung == rung, "residual_value"].to_numpy()
+        assert len(res) > 100
+        se = res.std(ddof=1) / np.sqrt(len(res))
+        assert abs(res.mean() - v) < 3 * se, f"rung {rung}: run-off {res.mean():.3f} vs {v:.3f} (SE {se:.3f})"
+
+
+def test_run_off_ends_at_the_tolerance_or_the_cap():
+    d = 1 / 1.01
+    end = run_off_end(60, d, 0.01, 50)
+    assert d**end < 0.01 <= d ** (end - 1)
+    assert run_off_end(60, 1.0, 0.01, 50) == 60 + 600  # a zero rate: the cap
+    assert run_off_end(60, d, 0.6, 50) == 60  # already below the tolerance at the horizon: no run-off
