@@ -69,15 +69,17 @@ def progress(quiet: bool, total: int | None, label: str):
     return bar, (lambda k: bar.advance(task, k))
 
 
-def summary_table(summary: pd.DataFrame, title: str) -> Table:
-    """KPI means with their 95% intervals (rows of :func:`sim.results.tables.summarize`)."""
+def summary_table(summary: pd.DataFrame, title: str, lifetime: bool = True) -> Table:
+    """KPI means with their 95% intervals (rows of :func:`sim.results.tables.summarize`), money labelled by basis."""
+    from sim.results.kpis import kpi_label
+
     table = Table(title=title, title_justify="left")
     table.add_column("KPI")
     table.add_column("mean", justify="right")
     table.add_column("95% interval", justify="right")
     for row in summary.itertuples():
         interval = "-" if row.replications < 2 else f"{fmt(row.ci_low)} .. {fmt(row.ci_high)}"
-        table.add_row(row.kpi.replace("_", " "), fmt(row.mean), interval)
+        table.add_row(kpi_label(row.kpi, lifetime), fmt(row.mean), interval)
     if summary["mean"].isna().any():
         table.caption = UNDEFINED_NOTE
     return table

@@ -29,12 +29,10 @@ from sim.stages import INVESTMENT_KINDS, Cause, Stage
 _NONE = np.zeros(0)  # no panel: the books keep no per-customer margin
 
 
-def run_off_end(start: int, discount: float, tolerance: float, max_years: int) -> int:
-    """The month a run-off from `start` stops: the first whose discount weight is below `tolerance`, capped."""
-    cap = start + 12 * max_years
-    if discount >= 1.0:
-        return cap
-    return min(cap, max(start, int(np.ceil(np.log(tolerance) / np.log(discount)))))
+def run_off_goes_on(alive: int, at_start: int, months: int, discount: float, tolerance: float) -> bool:
+    """Whether a run-off `months` on still matters: those left, discounted to the horizon, are `tolerance` of those
+    valued at the horizon or more (their margins to come are then about that share of the residual or less)."""
+    return alive > 0 and alive * discount**months >= tolerance * at_start
 
 
 class Market:
@@ -65,6 +63,7 @@ class Market:
         self.joined = 0  # entrants in the market so far
         self.reserved = sum(self.cohorts)  # places kept for the cohorts still to come
         self.entering = slice(0, 0)  # this month's cohort entrants
+        self.open_to_entry = True  # newcomers (cohorts, referrals) may enter: not after the horizon
         mg = scenario.migration
         names = [s.name for s in scenario.segments]
         tables = {kind: getattr(scenario.investments, kind).table(names) for kind in INVESTMENT_KINDS}
@@ -115,19 +114,21 @@ class Market:
 
         The customers the mode values after the horizon go on month by month under the same strategy and
         costs, with the same draws a longer run would give them, but nobody new enters (no cohorts, no
-        referrals) and the others (prospects, in the agent model) leave; it stops when nobody is left or the
-        discount weight falls below ``valuation.tolerance``, at most ``valuation.max_years`` on.  Then every
-        customer's record goes back to the horizon, plus its residual.
+        referrals) and the others (prospects, in the agent model) leave; it stops once those left, discounted
+        to the horizon, are fewer than ``valuation.tolerance`` of those valued (:func:`run_off_goes_on`), at
+        most ``valuation.max_years`` on.  Then every customer's record goes back to the horizon, plus its residual.
         """
         c, sc = self.customers, self.scenario
         n, start = c.n, sc.horizon_months
         at_horizon, recorder, closed_by_pass = c.records[:n].copy(), self.recorder, self.closed_by_pass
         c.stage[:n][~self.mode.valued_after_horizon(c.stage[:n])] = Stage.DISSOLUTION
-        end = run_off_end(start, self.discount, sc.valuation.tolerance, sc.valuation.max_years)
+        end, valued = start + 12 * sc.valuation.max_years, int((c.stage[:n] != Stage.DISSOLUTION).sum())
         self.recorder = Recorder(end, c.capacity, panel=False, segments=len(sc.segments))  # scratch: not reported
         self.closed_by_pass = False  # each month closed by itself: the horizon's last month already is
+        self.open_to_entry = False
         for t in range(start, end):
-            if not (c.stage[:n] != Stage.DISSOLUTION).any():
+            alive = int((c.stage[:n] != Stage.DISSOLUTION).sum())
+            if not run_off_goes_on(alive, valued, t - start, self.discount, sc.valuation.tolerance):
                 break
             self._open_month(t)
             self.mode.step(self, env, t)
@@ -136,7 +137,7 @@ class Market:
         residual = c.clv[:n] - at_horizon["clv"]
         c.records[:n] = at_horizon
         c.residual[:n] = residual
-        self.recorder, self.closed_by_pass = recorder, closed_by_pass
+        self.recorder, self.closed_by_pass, self.open_to_entry = recorder, closed_by_pass, True
 
     def _open_month(self, t: int) -> None:
         c = self.customers
@@ -152,6 +153,8 @@ class Market:
         """This month's cohort (maybe none) takes the next free places, as prospects about to try (`entering`)."""
         c = self.customers
         self.entering = slice(c.n, c.n + size)
+        if not size:  # most months, and every month after the horizon
+            return
         c.take(self.entering.stop)  # the pool's rows stay in step: a referral after them meets its own customer
         c.place(self.entering, self.entrants, slice(self.joined, self.joined + size))
         self.mode.admit(self, self.entering)

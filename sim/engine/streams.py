@@ -85,6 +85,14 @@ def uniform(key, counter):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True)
+def _combine_each(roots, month):  # noqa: ANN001, ANN202
+    out = np.empty(len(roots), dtype=np.uint64)
+    for i in range(len(roots)):
+        out[i] = combine(roots[i], month)
+    return out
+
+
+@njit(cache=True)
 def _fill(key, identity, width, out):  # noqa: ANN001, ANN202
     for i in range(len(identity)):
         first = identity[i] * width
@@ -101,6 +109,7 @@ class MonthDraws:
         self.identity = np.zeros(0, dtype=np.int64)
         self._roots: dict[str, np.uint64] = {}  # each purpose's key for the replication
         self._keys: dict[str, np.uint64] = {}  # ... and for the month
+        self._root_rows: dict[tuple[str, ...], np.ndarray] = {}  # the roots of a tuple of purposes, in order
         self._drawn: dict[tuple[str, int], np.ndarray] = {}
 
     def open(self, month: int, identity: np.ndarray) -> None:
@@ -113,16 +122,23 @@ class MonthDraws:
         """This month's key of `purpose`: customer k's uniform is ``uniform(key, identity[k])``."""
         got = self._keys.get(purpose)
         if got is None:
-            root = self._roots.get(purpose)
-            if root is None:
-                seq = _sequence(self.seed, self.replication, Purpose.MONTHLY, name=purpose)
-                root = self._roots[purpose] = seq.generate_state(1, np.uint64)[0]
-            got = self._keys[purpose] = np.uint64(combine(root, self.month))
+            got = self._keys[purpose] = np.uint64(combine(self._root(purpose), self.month))
         return got
 
+    def _root(self, purpose: str) -> np.uint64:
+        """The replication's key of `purpose` (each month's key combines it with the month)."""
+        root = self._roots.get(purpose)
+        if root is None:
+            seq = _sequence(self.seed, self.replication, Purpose.MONTHLY, name=purpose)
+            root = self._roots[purpose] = seq.generate_state(1, np.uint64)[0]
+        return root
+
     def keys(self, purposes: tuple[str, ...]) -> np.ndarray:
-        """This month's keys of `purposes`, in order (what the compiled month reads)."""
-        return np.array([self.key(p) for p in purposes], dtype=np.uint64)
+        """This month's keys of `purposes`, in order (what the compiled month reads), the same as `key` gives."""
+        roots = self._root_rows.get(purposes)
+        if roots is None:
+            roots = self._root_rows[purposes] = np.array([self._root(p) for p in purposes], dtype=np.uint64)
+        return _combine_each(roots, self.month)
 
     def __call__(self, purpose: str, width: int = 1) -> np.ndarray:
         """Uniforms of `purpose` this month for every place in the market: one each, or a row of `width` each."""

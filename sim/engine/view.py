@@ -35,6 +35,7 @@ class MarketView(Protocol):
     migrating: bool
     investment_spend: dict[str, np.ndarray]  # kind -> (segment | customer) x rung, the kinds in use only
     closed_by_pass: bool  # the compiled pass closes the month before (no panel)
+    open_to_entry: bool  # newcomers may enter (False in the run-off after the horizon)
 
     @property
     def params(self) -> NamedTuple:

@@ -80,6 +80,17 @@ class KPI:
     better: int  # +1 higher is better, -1 lower is better, 0 neither
     description: str
     compute: Callable[[Ending], float]
+    #: How money is counted: "flow" (undiscounted, summed over the horizon), "lifetime" (discounted, with the
+    #: residual value after the horizon when [valuation] has one) or "horizon" (discounted, to the horizon only).
+    basis: str = ""
+
+    def label(self, lifetime: bool = True) -> str:
+        """The KPI's name as tables show it, with how its money is counted (`lifetime`: a residual is on)."""
+        name = self.name.replace("_", " ")
+        basis = {"flow": "undiscounted, over the horizon", "horizon": "discounted, to the horizon"}.get(self.basis)
+        if self.basis == "lifetime":
+            basis = "discounted, lifetime" if lifetime else "discounted, to the horizon"
+        return f"{name} ({basis})" if basis else name
 
     def bounded(self, low: float, high: float) -> tuple[float, float]:
         """An interval for this KPI's mean cut to the values the KPI can take."""
@@ -107,19 +118,21 @@ _ALL = (
         lambda o: int((o["cause"] == Cause.FIRED).sum())),
     KPI("not_served", "customers", 0, "customers and prospects outside the firm's portfolio (segments' served share)",
         lambda o: int(o.outside.sum())),
-    KPI("revenue", "currency", 1, "revenue over the horizon (undiscounted)", lambda o: o.revenue),
+    KPI("revenue", "currency", 1, "revenue over the horizon (undiscounted)", lambda o: o.revenue, basis="flow"),
     KPI("cost_to_serve", "currency", -1, "cost to serve, interactions, offers and migration spend (undiscounted)",
-        lambda o: o.cost),
+        lambda o: o.cost, basis="flow"),
     KPI("acquisition_cost", "currency", -1, "acquisition cost paid at first purchases (undiscounted)",
-        lambda o: o.acquisition_cost),
-    KPI("profit", "currency", 1, "gross margin minus all costs over the horizon (undiscounted)", lambda o: o.margin),
+        lambda o: o.acquisition_cost, basis="flow"),
+    KPI("profit", "currency", 1, "gross margin minus all costs over the horizon (undiscounted)",
+        lambda o: o.margin, basis="flow"),
     KPI("customer_equity", "currency", 1, "sum of the customers' lifetime values (discounted; with the residual "
-        "value after the horizon, [valuation])", lambda o: o.equity),
+        "value after the horizon, [valuation])", lambda o: o.equity, basis="lifetime"),
     KPI("customer_equity_horizon", "currency", 1, "sum of the customers' discounted margins to the horizon only",
-        lambda o: o.equity_horizon),
-    KPI("mean_clv", "currency", 1, "customer equity per customer in the market", lambda o: o.equity / o.n),
+        lambda o: o.equity_horizon, basis="horizon"),
+    KPI("mean_clv", "currency", 1, "customer equity per customer in the market",
+        lambda o: o.equity / o.n, basis="lifetime"),
     KPI("mean_clv_acquired", "currency", 1, "mean lifetime value of customers who ever bought",
-        lambda o: o.mean(o.clv, o.was_customer)),
+        lambda o: o.mean(o.clv, o.was_customer), basis="lifetime"),
     KPI("share_of_wallet", "share", 1, "mean share of wallet of retained customers at the end",
         lambda o: o.mean(o["share_of_wallet"], o.alive)),
     KPI("mean_trust", "trust (0-1)", 1, "mean Green's trust of retained customers at the end",
@@ -172,3 +185,8 @@ def verdict(
     if direction == 0:
         return "higher" if up else "lower"
     return "better" if up == (direction > 0) else "worse"
+
+
+def kpi_label(name: str, lifetime: bool = True) -> str:
+    """How tables name KPI `name`: with how its money is counted (:meth:`KPI.label`); other names as they are."""
+    return KPIS[name].label(lifetime) if name in KPIS else name.replace("_", " ")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.results.kpis import kpi_label
 from sim.results.tables import Results
 from sim.scenario import Scenario
 from sim.viz import plotting as pl
@@ -178,6 +179,7 @@ def build_report(
 
 def _header(sc: Scenario, results: Results) -> list[str]:
     """Title, what was run, and the key figures."""
+    lifetime = sc.valuation.residual != "none"
     return [
         f"<h1>{html.escape(sc.name)}</h1>",
         f"<p>{html.escape(sc.description)}</p>" if sc.description else "",
@@ -185,9 +187,19 @@ def _header(sc: Scenario, results: Results) -> list[str]:
         f"{len(results.replications)} replications, root seed {sc.seed}; strategy: {sc.strategy.posture} posture, "
         f"{sc.strategy.account_growth.replace('_', ' ')} growth, "
         f"{sc.strategy.offering} offering; generated {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}.</p>",
-        "<h2>Key figures</h2><p>Means over replications with 95% t-intervals. "
-        "Money is discounted at the scenario's rate.</p>",
-        _table(results.summary().rename(columns={"kpi": "KPI"})),
+        "<h2>Key figures</h2><p>Means over replications with 95% t-intervals. Revenue, costs and profit are "
+        "undiscounted sums over the horizon; customer equity and CLV are discounted at the scenario's rate"
+        + (
+            ", and count what customers bring after the horizon ([valuation] residual)"
+            if lifetime
+            else ', to the horizon only ([valuation] residual = "none")'
+        )
+        + ".</p>",
+        _table(
+            results.summary()
+            .assign(kpi=lambda d: d.kpi.map(lambda k: kpi_label(k, lifetime)))
+            .rename(columns={"kpi": "KPI"})
+        ),
     ]
 
 

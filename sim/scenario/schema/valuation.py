@@ -21,8 +21,9 @@ class Valuation(_Model):
         0.01,
         gt=0.0,
         lt=1.0,
-        description="the run-off stops once the discount weight falls below this share of month 0's "
-        "(what is left is worth less than this share of a margin earned now)",
+        description="the run-off stops once the customers still in a relationship, discounted to the horizon, are "
+        "fewer than this share of those at the horizon (what they would still earn is about that share of the "
+        "residual: 1.5% at 0.01 on the baseline)",
     )
     max_years: int = Field(
         50, ge=1, le=200, description="the run-off lasts at most this many years after the horizon (a zero rate ends)"
