@@ -100,8 +100,9 @@ def cohorts(log: pd.DataFrame, calibration_end: pd.Timestamp) -> Cohorts:
 
 def from_simulation(scenario: Scenario, replication: int, seed: int) -> CustomerMonths:
     """Simulate `scenario` (cohorts, no referrals) and read it as a log would be read."""
-    if scenario.record != "customers":  # the customer-month arrays are what a log is compared with
-        scenario = scenario.with_overrides(record="customers")
+    # The customer-month arrays are what a log is compared with; nothing after the horizon is (no run-off).
+    if scenario.record != "customers" or scenario.valuation.residual != "none":
+        scenario = scenario.with_overrides(record="customers", valuation={"residual": "none"})
     rep = simulate(scenario, replication, seed)
     n = rep.customers.n
     bought = rep.recorder.purchases[:, :n] > 0

@@ -17,6 +17,7 @@ def results():
     rates = [0.0] * 6 + [0.3, 0.3]
     sc = small(
         horizon_months=36,
+        valuation={"residual": "run_off"},  # lifetime value: the money to the horizon and after it must add up
         purchasing={"referral_rate": rates},
         segments=[
             {

@@ -59,6 +59,7 @@ def test_run_off_is_what_a_longer_run_adds():
 
 
 def test_no_residual_for_those_who_left_or_never_bought(small_scenario):
+    small_scenario = small_scenario.with_overrides(valuation={"residual": "run_off"})
     lt = run(small_scenario).lifetimes
     gone = lt.final_stage.isin(["dissolution", "awareness"])
     assert (lt.loc[gone, "residual_value"] == 0).all()

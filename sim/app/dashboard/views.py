@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from sim.app.console import UNDEFINED_NOTE, fmt
-from sim.results.kpis import HEADLINE, KPIS, kpi_label
+from sim.results.kpis import HEADLINE, KPIS
 from sim.scenario import Scenario
 
 
@@ -40,7 +40,7 @@ def kpi_table(summary: pd.DataFrame) -> str:
     summary = summary.sort_values("kpi", key=lambda s: s.map(lambda k: order.get(k, len(order))), kind="stable")
     rows = [
         {
-            "KPI": kpi_label(r.kpi),
+            "KPI": r.kpi.replace("_", " "),  # how its money is counted: in "what it is", beside it
             "mean": fmt(r.mean),
             "95% interval": _interval(r.ci_low, r.ci_high, r.replications),
             "what it is": KPIS[r.kpi].description if r.kpi in KPIS else "",
