@@ -87,9 +87,10 @@ class KPI:
     def label(self, lifetime: bool = True) -> str:
         """The KPI's name as tables show it, with how its money is counted (`lifetime`: a residual is on)."""
         name = self.name.replace("_", " ")
-        basis = {"flow": "undiscounted, over the horizon", "horizon": "discounted, to the horizon"}.get(self.basis)
+        # Short enough for an 80-column console; the descriptions say it in full.
+        basis = {"flow": "undiscounted", "horizon": "discounted"}.get(self.basis)
         if self.basis == "lifetime":
-            basis = "discounted, lifetime" if lifetime else "discounted, to the horizon"
+            basis = "lifetime" if lifetime else "to the horizon"
         return f"{name} ({basis})" if basis else name
 
     def bounded(self, low: float, high: float) -> tuple[float, float]:
