@@ -127,19 +127,16 @@ def test_degenerate_agent_model_matches_markov_clv():
     sc = degenerate()
     P, margins = chain()
     expected = markov_clv(P, margins, sc.monthly_discount_rate, horizon=HORIZON)
+    # The check can fail: a chain without the ladder's moves is an answer the simulation is far from.
+    still = np.hstack([np.eye(8) * (1.0 - HAZARD), np.full((8, 1), HAZARD)])
+    wrong = markov_clv(still, margins, sc.monthly_discount_rate, horizon=HORIZON)
     lt = run(sc).lifetimes
+    far = 0
     assert set(lt.initial_stage.astype(str).unique()) == {"commitment"}
     for rung, v in enumerate(expected, start=1):
         clv = lt.loc[lt.initial_rung == rung, "clv"].to_numpy()
         se = clv.std(ddof=1) / np.sqrt(len(clv))  # customers are independent here: no reviews, referrals, capacity
         assert len(clv) > 500
         assert abs(clv.mean() - v) < 3 * se, f"rung {rung}: simulated {clv.mean():.2f} vs {v:.2f} (SE {se:.2f})"
-
-
-def test_the_known_answer_is_sensitive_to_the_ladder():
-    """The check can fail: a chain without the ladder's moves predicts CLVs the simulation is far from."""
-    P, margins = chain()
-    still = np.hstack([np.eye(8) * (1.0 - HAZARD), np.full((8, 1), HAZARD)])
-    i = degenerate(customers=10, replications=1).monthly_discount_rate
-    gap = markov_clv(P, margins, i, horizon=HORIZON) - markov_clv(still, margins, i, horizon=HORIZON)
-    assert np.abs(gap).max() > 100.0
+        far += abs(clv.mean() - wrong[rung - 1]) > 5 * se
+    assert far >= 6, f"only {far} of 8 rungs tell the ladder's moves apart"

@@ -19,10 +19,9 @@ from sim.engine.view import MarketView
 
 
 class Kernel:
-    """The compiled month for one replication's market: parameters and spend tables gathered once."""
+    """The compiled month for one replication's market: spend tables gathered once (parameters: market.params)."""
 
     def __init__(self, market: MarketView) -> None:
-        self.params = market.params
         tables, migration = spend_tables(market)
         self.spending = (spend(market), tables, migration)  # what each lever spends, one argument of the compiled month
         capacity = market.customers.capacity
@@ -39,6 +38,6 @@ class Kernel:
         closing = market.closed_by_pass and t > 0  # the books of month t - 1 (month 0 has none before it)
         counts = (rec.relationships[t], rec.ladder[t], rec.occupancy(t), self.found)
         books_of = (closing, *market.closing(max(t - 1, 0)))
-        rec.invested[t] += month(c.records, span, t, self.params, self.spending, u, counts, books_of)
+        rec.invested[t] += month(c.records, span, t, market.params, self.spending, u, counts, books_of)
         referring, candidates, counts = self.found
         return referring[: counts[0]].copy(), candidates[: counts[1]].copy()
