@@ -1,10 +1,12 @@
 """The agent month in numpy, mechanism by mechanism over the customer arrays: the compiled kernel's test oracle.
 
 This was the engine's month before the compiled kernel (:mod:`sim.engine.kernel`).
-It stays here, outside the product, for two jobs: the hand-worked cases of
-``test_mechanisms.py`` check each mechanism on it, and ``test_kernel.py``
+It stays here, outside the product, to check the kernel's loop: ``test_kernel.py``
 shows the kernel gives the same tables on the reference configurations.  It
-uses the same pure formulas as the kernel (:mod:`sim.engine.mechanisms`).
+uses the same pure formulas as the kernel (:mod:`sim.engine.mechanisms`), so
+it checks the order of the mechanisms and the books, not the formulas: the
+hand-worked cases of ``test_mechanisms.py`` check those, on the kernel's own
+compiled functions.
 """
 
 from __future__ import annotations

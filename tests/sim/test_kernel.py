@@ -1,7 +1,7 @@
 """The compiled month gives the numpy month's tables: every field of every customer, every record, every month.
 
 The numpy month (tests/oracle.py) is the engine as it was before the kernel;
-the hand-worked cases of test_mechanisms.py check each of its mechanisms.  On
+it shares the kernel's formulas, which the hand-worked cases of test_mechanisms.py check on the kernel.  On
 every reference configuration, and on configurations that switch on what the
 reference ones leave off (investments, designed spend, cohorts, each policy
 action), the kernel must agree with it to 1e-12: the two differ only where

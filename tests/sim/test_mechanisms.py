@@ -1,254 +1,384 @@
-"""Each mechanism of the agent month on a hand-computed case: three customers, uniforms chosen by hand.
+"""Each mechanism of the compiled agent month on a hand-computed case: the kernel's own functions, a few customers.
 
-The mechanisms run as the numpy month (tests/oracle.py), which test_kernel.py
-shows gives the compiled kernel's tables.
-
-A uniform of 0.0 makes every chance happen and 0.999 none; the expected
-values below are worked out from the scenario defaults written next to them.
+The mechanisms are the compiled functions the kernel inlines
+(sim.engine.mechanisms), called here on one customer record at a time.  A
+customer's uniform of a stream is counter-based: it follows from the stream's
+key and the customer's identity (sim.engine.streams).  So each case chooses
+its customers' identities such that the uniforms it names fall where it wants:
+within WIDTH below or above a chance worked out by hand from the scenario
+defaults written next to it.  A chance computed wrongly by more than WIDTH
+moves the threshold past the uniform and fails the case.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
+from numba import njit
+from scipy.special import ndtri
 
 from sim.engine.episodes import Clock
+from sim.engine.kernel import Kernel
 from sim.engine.market import Market
-from sim.engine.mechanisms import referrals, trust
+from sim.engine.mechanisms import (
+    acquisition,
+    commitment,
+    competition,
+    dissolution,
+    growth,
+    interactions,
+    investments,
+    ladder,
+    purchases,
+    referrals,
+    satisfaction,
+    service,
+    share_of_wallet,
+    stages,
+    trust,
+)
+from sim.engine.mechanisms.draws import STREAMS
+from sim.engine.mechanisms.month import Month
 from sim.engine.modes import mode_for
 from sim.engine.records import Recorder
 from sim.engine.state import Customers
 from sim.engine.strategies import growth as growth_strategies
-from sim.engine.streams import purpose_key
+from sim.engine.strategies import portfolio
+from sim.engine.streams import MonthDraws, uniform
 from sim.scenario import Scenario
-from sim.stages import COMMITMENT, DISSOLUTION, EXPANSION, EXPLORATION, Cause
-from tests import oracle
-from tests.oracle import Month
+from sim.stages import AWARENESS, COMMITMENT, DISSOLUTION, EXPANSION, EXPLORATION, Cause
 
-NEVER, ALWAYS = 0.999, 0.0
-
-
-class HandDraws:
-    """The month's uniforms by purpose, set by the test (NEVER for any purpose it does not set)."""
-
-    def __init__(self, n: int, **by_purpose):
-        self.n, self.by_purpose = n, {k.replace("__", "."): np.asarray(v, dtype=float) for k, v in by_purpose.items()}
-
-    def __call__(self, purpose: str, width: int = 1) -> np.ndarray:
-        u = self.by_purpose.get(purpose, np.full(self.n, NEVER))
-        return np.repeat(u[:, None], width, axis=1) if width > 1 else u
-
-    def at(self, purpose: str, places: np.ndarray, width: int = 1) -> np.ndarray:
-        return self(purpose, width)[places]
-
-    def key(self, purpose: str) -> np.uint64:
-        """A compiled scan computes its own uniforms from a key: tests set its chances to 0 or 1 instead."""
-        return np.uint64(purpose_key(purpose))
+WIDTH = 1e-3  # how close to a hand-computed chance a chosen uniform lies
+T = 3  # the month of every case
 
 
-def market(stages_, rung, scenario: Scenario | None = None, capacity: int | None = None, **draws) -> Market:
-    """Customers with the given stages and rungs (0-based), wallet 1000, trust components 0.3, and hand-set draws."""
-    sc = scenario or Scenario()
-    n = len(stages_)
-    c = Customers.blank(n, capacity or n)
-    c.stage[:n], c.rung[:n] = stages_, rung
-    c.wallet[:], c.need_u[:], c.market_u[:], c.transaction_u[:], c.fit[:] = 1000.0, 0.5, 0.5, 0.0, 0.6
-    c.credibility[:], c.reliability[:], c.intimacy[:] = 0.3, 0.3, 0.3
-    c.self_orientation[:] = 1.0
-    c.products[:n] = np.where(np.asarray(stages_) > 0, 1, 0)
-    recorder = Recorder(sc.horizon_months, c.capacity, panel=False, segments=len(sc.segments))
-    return Market(sc, c, recorder, HandDraws(c.capacity, **draws), mode_for(sc))
+def below(x: float) -> tuple[float, float]:
+    """A uniform just below chance x: the event happens."""
+    return (max(x - WIDTH, 0.0), x)
 
 
-def month(m: Market) -> Month:
-    """A month opened on the market, with who is in a relationship fixed and the policy's effects set."""
-    mo = Month(m, Clock(), t=3)
-    mo.enter_relationships()
-    oracle.policy_effects(mo)
-    return mo
+def above(x: float) -> tuple[float, float]:
+    """A uniform just above chance x: the event does not happen, though it nearly does."""
+    return (x, min(x + WIDTH, 1.0))
+
+
+def over(x: float) -> tuple[float, float]:
+    """Any uniform above chance x (the event does not happen; how near does not matter to the case)."""
+    return (x, 1.0)
+
+
+@njit(cache=True)
+def _first_identity(keys, lo, hi, start):  # noqa: ANN001, ANN202
+    """The first identity from `start` whose uniform of each stream (keys[s]) lies in [lo[s], hi[s])."""
+    i = start
+    while True:
+        fits = True
+        for s in range(len(keys)):
+            x = uniform(keys[s], i)
+            if x < lo[s] or x >= hi[s]:
+                fits = False
+                break
+        if fits:
+            return i
+        i += 1
+
+
+class Case:
+    """Customers with the given stages and rungs (0-based), wallet 1000 and trust components 0.3.
+
+    `wanted[k]` maps a stream to the interval customer k's uniform of it must lie in; the customer gets the first
+    identity (after the one before's) for which every named stream's uniform does.
+    """
+
+    def __init__(self, stages_, rungs, wanted=(), scenario: Scenario | None = None, capacity: int | None = None):
+        sc = scenario or Scenario()
+        n = len(stages_)
+        c = Customers.blank(n, capacity or n)
+        c.stage[:n], c.rung[:n] = stages_, rungs
+        c.wallet[:], c.need_u[:], c.market_u[:], c.transaction_u[:], c.fit[:] = 1000.0, 0.5, 0.5, 0.0, 0.6
+        c.credibility[:], c.reliability[:], c.intimacy[:] = 0.3, 0.3, 0.3
+        c.self_orientation[:] = 1.0
+        c.products[:n] = np.where(np.asarray(stages_) > 0, 1, 0)
+        draws = MonthDraws(seed=2026, replication=0)
+        draws.open(T, c.identity)
+        start = 0
+        for k, streams in enumerate(wanted):
+            keys = np.array([draws.key(s) for s in streams], dtype=np.uint64)
+            lo, hi = (np.array([b[i] for b in streams.values()]) for i in (0, 1))
+            start = c.identity[k] = _first_identity(keys, lo, hi, start) if streams else start
+            start += 1
+        recorder = Recorder(sc.horizon_months, c.capacity, panel=False, segments=len(sc.segments))
+        self.market = Market(sc, c, recorder, draws, mode_for(sc))
+        self.c, self.p, self.u = c, self.market.params, draws.keys(STREAMS)
+
+    def r(self, k: int) -> np.void:
+        """Customer k's record (the compiled mechanisms change it in place)."""
+        return self.c.records[k]
+
+    def uniform(self, stream: str, k: int) -> float:
+        """Customer k's uniform of `stream` this month."""
+        return float(self.market.draws.at(stream, np.array([k]))[0])
+
+
+def test_the_chosen_uniforms_lie_where_the_case_wants():
+    case = Case([1, 1], [3, 3], [{"purchase": below(0.3), "basket": above(0.7)}, {"purchase": above(0.3)}])
+    assert 0.3 - WIDTH <= case.uniform("purchase", 0) < 0.3 <= case.uniform("purchase", 1) < 0.3 + WIDTH
+    assert 0.7 <= case.uniform("basket", 0) < 0.7 + WIDTH
 
 
 def test_acquisition_trial_at_trial_rate_times_rung_chance():
-    # rung 3 (switcher): 0.15 x 0.35 = 0.0525
-    m = market([0, 0], [2, 2], purchase=[0.05, 0.06])
-    mo = Month(m, Clock(), t=3)
-    oracle.acquisition(mo)
-    c = m.customers
-    assert list(mo.trial) == [True, False]
-    assert (c.stage[0], c.products[0], c.acquired_month[0], c.acquisition[0]) == (EXPLORATION, 1, 3, 150.0)
-    assert c.stage[1] == 0 and c.acquisition[1] == 0.0
+    chance = 0.15 * 0.35  # trial rate x rung 3's (switcher's) purchase chance
+    case = Case(
+        [0, 0, 0], [2, 2, 2], [{"purchase": below(chance)}, {"purchase": above(chance)}, {"purchase": over(chance)}]
+    )
+    tried = [acquisition.step(case.r(k), case.p, case.u, k == 2, T) for k in range(3)]
+    assert tried == [True, False, True]  # a cohort entrant (the third) tries for certain
+    c = case.c
+    assert (c.stage[0], c.products[0], c.acquired_month[0], c.acquisition[0]) == (EXPLORATION, 1, T, 150.0)
+    assert c.stage[1] == AWARENESS and c.acquisition[1] == 0.0
 
 
 def test_interactions_build_credibility_and_intimacy_and_cost():
-    m = market([1, 1], [3, 3], interaction=[0.05, 0.5])  # transactional rate 0.10
-    oracle.interactions(month(m))
-    c = m.customers
+    case = Case(
+        [1, 1, 1], [3, 3, 3], [{"interaction": below(0.10)}, {"interaction": above(0.10)}, {"interaction": below(0.10)}]
+    )
+    rate, _, _, invest, _ = portfolio.effects(case.r(0), case.p)
+    assert (rate, invest) == (0.10, 0.0)  # the transactional posture's rate, no portfolio action
+    for k in range(3):
+        interactions.step(case.r(k), case.p, case.u, k < 2, rate, invest)  # the third is new this month
+    c = case.c
     assert c.credibility[0] == pytest.approx(0.3 + 0.10 * 0.7)
     assert c.intimacy[0] == pytest.approx(0.3 + 0.08 * 0.1 * 0.7)  # times closeness 0.1
-    assert c.cost[0] == 15.0 and c.cost[1] == 0.0 and c.credibility[1] == 0.3
+    assert list(c.cost) == [15.0, 0.0, 0.0] and c.credibility[1] == c.credibility[2] == 0.3
 
 
 def test_purchases_revenue_is_wallet_times_share_times_basket():
     sc = Scenario(purchasing={"basket_cv": 0.0})
     # expansion (stage factors 1): rung 4 buys with 0.55; exploration: 0.55 x 0.8 = 0.44 and baskets x 0.6
-    m = market([2, 2, 1, 1], [3, 3, 3, 3], sc, purchase=[0.5, 0.6, 0.43, 0.45], basket=[0.5] * 4)
-    m.customers.share_of_wallet[:] = 0.2
-    mo = month(m)
-    oracle.purchases(mo)
-    c = m.customers
-    assert list(mo.buy) == [True, False, True, False]
+    wanted = [
+        {"purchase": below(0.55)},
+        {"purchase": above(0.55)},
+        {"purchase": below(0.44)},
+        {"purchase": above(0.44)},
+    ]
+    case = Case([2, 2, 1, 1], [3, 3, 3, 3], wanted, sc)
+    case.c.share_of_wallet[:] = 0.2
+    got = [purchases.step(case.r(k), case.p, case.u, False, 3, case.c.stage[k], (1.0, 1.0, 1.0)) for k in range(4)]
+    c = case.c
+    assert [buy for buy, _, _ in got] == [True, False, True, False]
     assert c.revenue[0] == pytest.approx(1000.0 * 0.2) and c.revenue[1] == 0.0
     assert c.revenue[2] == pytest.approx(1000.0 * 0.2 * 0.6)
-    # 1 of 4 products held: target share = 0.35 x (1 + 0 - 0) x 1/4
-    assert mo.sow_target[0] == pytest.approx(0.35 / 4)
-    assert c.cost[0] == pytest.approx(10.0 + 0.03 * 200.0)  # fixed plus variable cost to serve
+    # 1 of 4 products held: coverage 1/4, target share = 0.35 x (1 + 0 - 0) x 1/4
+    assert got[0][1:] == pytest.approx((0.25, 0.35 / 4))
+    assert c.cost[0] == pytest.approx(10.0 + 0.03 * 200.0) and c.cost[1] == 10.0  # fixed plus variable cost to serve
+    assert list(c.purchases) == [1, 0, 1, 0]
+
+
+def test_a_basket_is_lognormal_with_mean_one():
+    # Near the normal's 84th percentile (z about 1); cv 0.5: sigma^2 = log(1.25).
+    case = Case([2], [3], [{"purchase": below(0.55), "basket": below(0.8413)}], Scenario(purchasing={"basket_cv": 0.5}))
+    case.c.share_of_wallet[:] = 0.2
+    purchases.step(case.r(0), case.p, case.u, False, 3, EXPANSION, (1.1, 1.0, 1.0))  # a price 10% over list
+    s2 = math.log(1.25)
+    size = math.exp(math.sqrt(s2) * ndtri(case.uniform("basket", 0)) - s2 / 2)
+    assert case.c.revenue[0] == pytest.approx(1000.0 * 0.2 * 1.1 * size, rel=1e-9)
 
 
 def test_service_failure_hurts_reliability_and_recovery_costs():
-    m = market([1, 1], [3, 3], service__failure=[0.0, NEVER], service__recovery=[0.0, NEVER])
-    m.customers.transaction_u[:] = 0.5
-    mo = month(m)
-    mo.buy = np.array([True, True])
-    oracle.service(mo)
-    c = m.customers
-    assert list(mo.failed) == [True, False] and list(mo.resolved) == [True, False]
-    assert c.reliability[0] == pytest.approx(0.3 - min(0.2 * 1.5, 1.0) * 0.3)
-    assert c.reliability[1] == pytest.approx(0.3 + 0.05 * 0.7)
-    assert c.cost[0] == 25.0
+    fail = 0.1 * (1 + 0.5) * (1 - 0.6 * 0.6)  # base x (1 + transaction uncertainty) x (1 - effect x transfer ability)
+    wanted = [
+        {"service.failure": below(fail), "service.recovery": below(0.2)},  # conflict resolution 0.2
+        {"service.failure": above(fail)},
+        {"service.failure": below(fail), "service.recovery": above(0.2)},
+        {"service.failure": below(fail)},  # bought nothing
+    ]
+    case = Case([1] * 4, [3] * 4, wanted)
+    case.c.transaction_u[:] = 0.5
+    got = [service.step(case.r(k), case.p, case.u, k < 3) for k in range(4)]
+    assert got == [(True, True), (False, False), (True, False), (False, False)]
+    c = case.c
+    assert c.reliability[0] == c.reliability[2] == pytest.approx(0.3 - min(0.2 * 1.5, 1.0) * 0.3)
+    assert c.reliability[1] == pytest.approx(0.3 + 0.05 * 0.7) and c.reliability[3] == 0.3
+    assert list(c.cost) == [25.0, 0.0, 0.0, 0.0]
 
 
 def test_a_first_success_sets_satisfaction_to_its_experience():
-    m = market([1], [3])
-    mo = month(m)
-    mo.buy, mo.failed, mo.resolved = np.array([True]), np.array([False]), np.array([False])
-    oracle.satisfaction(mo)
+    case = Case([1], [3])
+    satisfaction.step(case.r(0), case.p, EXPLORATION, False, False)
     # success 0.5, fit = 1 - |0.1 - 0.5| = 0.6: 0.5 x 0.5 + 0.5 x (2 x 0.6 - 1)
-    assert m.customers.satisfaction[0] == pytest.approx(0.5 * 0.5 + 0.5 * 0.2)
-    assert m.customers.experiences[0] == 1
+    assert case.c.satisfaction[0] == pytest.approx(0.5 * 0.5 + 0.5 * 0.2)
+    assert case.c.experiences[0] == 1
 
 
 def test_commitment_moves_towards_trust_and_lock_in():
-    m = market([1], [3])
-    m.customers.affective[0] = 0.1
-    mo = month(m)
-    mo.coverage = np.array([0.25])
-    oracle.commitment(mo)
-    c = m.customers
-    assert mo.trust[0] == pytest.approx(0.3)
+    case = Case([1], [3])
+    case.c.affective[0] = 0.1
+    trust_level, switching, dependence = commitment.step(case.r(0), case.p, 0.25)
+    c = case.c
+    assert trust_level == pytest.approx(0.3)
+    assert (switching, dependence) == pytest.approx(
+        (0.4 * 0.25, 0.5 * 0.25)
+    )  # no linkage under the transactional posture
     assert c.affective[0] == pytest.approx(0.1 + 0.1 * (0.3 - 0.1))
-    switching = 0.4 * 0.25  # no linkage under the transactional posture
-    dependence = 0.5 * 0.25
     target = 0.5 * (switching + dependence) - 0.5 * (0.3 - 0.5)
     assert c.calculative[0] == pytest.approx(0.1 * target)
 
 
 def test_share_of_wallet_closes_a_fifth_of_the_gap():
-    m = market([1], [3])
-    m.customers.share_of_wallet[0] = 0.1
-    mo = month(m)
-    mo.sow_target = np.array([0.3])
-    oracle.share_of_wallet(mo)
-    assert m.customers.share_of_wallet[0] == pytest.approx(0.1 + 0.2 * 0.2)
+    case = Case([1], [3])
+    case.c.share_of_wallet[0] = 0.1
+    share_of_wallet.step(case.r(0), case.p, 0.3)
+    assert case.c.share_of_wallet[0] == pytest.approx(0.1 + 0.2 * 0.2)
 
 
-def test_ladder_climbs_on_drive_and_drops_after_an_unresolved_failure():
-    m = market([1, 1, 1], [3, 3, 3], ladder__up=[ALWAYS, NEVER, NEVER], ladder__failure_drop=[NEVER, NEVER, ALWAYS])
-    m.customers.transaction_u[2] = 1.0
-    mo = month(m)
-    mo.unresolved = np.array([False, False, True])
-    oracle.ladder(mo)
-    assert list(m.customers.rung) == [4, 3, 2]
+# On rung 4 with trust 0.3, satisfaction 0.5 and affective commitment 0.2, the drive is
+# 0.5 x 0.3 + 0.3 x 0.5 + 0.2 x 0.2 = 0.34: it climbs with 0.15 x logistic(10 x (0.34 - 0.35)) and drops with
+# 0.10 x logistic(10 x (0.25 - 0.34)).
+CLIMB, DROP = 0.15 / (1 + math.exp(0.1)), 0.10 / (1 + math.exp(0.9))
+
+
+def on_rung_4(wanted, scenario: Scenario | None = None) -> Case:
+    """Customers in exploration on rung 4 with the drive 0.34."""
+    case = Case([1] * len(wanted), [3] * len(wanted), wanted, scenario)
+    case.c.satisfaction[:], case.c.affective[:] = 0.5, 0.2
+    return case
+
+
+def test_ladder_climbs_on_drive_and_drops_below_it_or_after_an_unresolved_failure():
+    wanted = [
+        {"ladder.up": below(CLIMB)},
+        {"ladder.up": above(CLIMB), "ladder.down": over(DROP)},
+        {"ladder.up": over(CLIMB), "ladder.down": below(DROP)},
+        {"ladder.up": over(CLIMB), "ladder.down": above(DROP)},
+        {"ladder.up": over(CLIMB), "ladder.down": over(DROP)},  # shaken by an unresolved failure
+    ]
+    case = on_rung_4(wanted)
+    spending = Kernel(case.market).spending
+    spent = [ladder.step(case.r(k), case.p, spending, case.u, k == 4) for k in range(5)]
+    assert list(case.c.rung) == [4, 3, 2, 3, 2] and spent == [0.0] * 5
 
 
 def test_migration_spend_buys_a_move_and_is_charged():
     sc = Scenario(migration={"spend": [0, 0, 0, 20.0, 0, 0, 0, 0]})
-    m = market([1, 1], [3, 3], sc, migration=[0.05, 0.07])  # p = 0.10 x (1 - e^-1) = 0.0632
-    mo = month(m)
-    mo.unresolved = np.array([False, False])
-    oracle.ladder(mo)
-    assert list(m.customers.rung) == [4, 3]
-    assert list(m.customers.cost) == [20.0, 20.0]
+    move = 0.10 * (1 - math.exp(-20.0 / 20.0))  # p_max x (1 - e^(-spend / scale))
+    wanted = [
+        {"ladder.up": over(CLIMB), "migration": below(move)},
+        {"ladder.up": over(CLIMB), "migration": above(move), "ladder.down": over(DROP)},
+    ]
+    case = on_rung_4(wanted, sc)
+    spending = Kernel(case.market).spending
+    spent = [ladder.step(case.r(k), case.p, spending, case.u, False) for k in range(2)]
+    assert list(case.c.rung) == [4, 3]
+    assert spent == [20.0, 20.0] and list(case.c.cost) == [20.0, 20.0]
 
 
 def test_stages_move_with_trust_and_record_commitment():
-    m = market([1, 2, 3], [5, 5, 5], stage=[0.01, 0.01, 0.01])  # below 0.25 and 0.145, above regression 0.0029
-    c = m.customers
-    c.purchases[:] = 5
-    mo = month(m)
-    mo.trust, mo.satisfaction = np.full(3, 0.9), np.full(3, 0.9)
-    mo.affective, mo.calculative, mo.share_of_wallet = np.full(3, 0.9), np.full(3, 0.9), np.full(3, 0.9)
-    oracle.stages(mo)
-    assert list(c.stage) == [EXPANSION, COMMITMENT, COMMITMENT]  # nobody regresses at this height
-    assert c.commitment_month[1] == 3
+    # trust 0.3, satisfaction 0.2, affective and calculative commitment 0.5, share of wallet 0.6: every chance
+    # lies on the steep part of its logistic (steepness 10)
+    expand = 0.25 / (1 + math.exp(-10 * (0.3 + 0.5 * 0.2 - 0.35)))
+    gap = 10 * ((0.3 + 0.5 * (0.5 + 0.5) + 0.6) / 3 - 0.55)
+    commit, regress = 0.15 / (1 + math.exp(-gap)), 0.10 / (1 + math.exp(gap))
+    chances = [expand, expand, commit, commit, regress, regress, expand]
+    wanted = [{"stage": (below if k % 2 == 0 else above)(x)} for k, x in enumerate(chances)]
+    case = Case([1, 1, 2, 2, 3, 3, 1], [5] * 7, wanted)
+    c = case.c
+    c.purchases[:6], c.purchases[6] = 5, 1  # the last has not bought the two purchases exploration asks
+    c.affective[:], c.calculative[:] = 0.5, 0.5
+    for k in range(7):
+        stages.step(case.r(k), case.p, case.u, T, 0.3, 0.2, 0.6)
+    assert list(c.stage) == [EXPANSION, EXPLORATION, COMMITMENT, EXPANSION, EXPANSION, COMMITMENT, EXPLORATION]
+    assert list(c.commitment_month[:4]) == [-1, -1, T, -1]
 
 
 def test_competitor_pulls_an_approached_customer_away():
-    m = market([1, 1], [2, 2], competitor__offer=[ALWAYS, NEVER], competitor__switch=[ALWAYS, ALWAYS])
-    mo = month(m)
-    mo.switching, mo.affective, mo.satisfaction = np.zeros(2), np.zeros(2), np.zeros(2)
-    oracle.competition(mo)
-    assert m.customers.stage[0] == DISSOLUTION and m.customers.cause[0] == Cause.COMPETITOR
-    assert m.customers.stage[1] == 1
+    offer = 0.04 * (1 + 2.0 * 0.5)  # offer rate x (1 + effect x market uncertainty)
+    # exploration's shift 0.5, intercept -1.5, price sensitivity 0.9 on rung 3; no lock-in, commitment or satisfaction
+    switch = 1 / (1 + math.exp(-(0.5 - 1.5 + 2.0 * 0.9)))
+    wanted = [
+        {"competitor.offer": below(offer), "competitor.switch": below(switch)},
+        {"competitor.offer": above(offer), "competitor.switch": below(switch)},
+        {"competitor.offer": below(offer), "competitor.switch": above(switch)},
+    ]
+    case = Case([1, 1, 1], [2, 2, 2], wanted)
+    got = [competition.step(case.r(k), case.p, case.u, EXPLORATION, 0.0, 0.0, 0.0) for k in range(3)]
+    assert got == [True, False, False]
 
 
-def test_dissolution_ends_relationships_and_prospects_lose_interest():
-    m = market([1, 1, 0], [3, 3, 3], dissolution=[0.005, 0.5, 0.005])
-    mo = month(m)
-    mo.switched = np.zeros(2, dtype=bool)
-    mo.satisfaction, mo.trust, mo.calculative = np.zeros(2), np.full(2, 0.5), np.zeros(2)
-    mo.dependence, mo.unresolved, mo.transaction_u = np.zeros(2), np.zeros(2, dtype=bool), np.zeros(2)
-    oracle.dissolution(mo)  # hazard 0.01 for both; prospects leave at 0.01
-    c = m.customers
-    assert list(c.stage) == [DISSOLUTION, 1, DISSOLUTION]
-    assert (c.cause[0], c.cause[2]) == (Cause.DISSATISFACTION, Cause.PROSPECT_LOST)
+def test_dissolution_ends_relationships_at_the_hazard():
+    base = 1.5 * 0.01  # exploration's factor x base hazard (no satisfaction, trust 0.5, no lock-in)
+    shocked = base + 1.5 * 0.05 * 0.5  # an unresolved failure: exploration's sensitivity x shock x uncertainty 0.5
+    chances = [base, base, shocked, shocked]
+    wanted = [{"dissolution": (below if k % 2 == 0 else above)(x)} for k, x in enumerate(chances)]
+    case = Case([1] * 4, [3] * 4, wanted)
+    case.c.transaction_u[:] = 0.5
+    got = [dissolution.step(case.r(k), case.p, case.u, EXPLORATION, 0.0, 0.5, 0.0, k >= 2) for k in range(4)]
+    assert got == [True, False, True, False]
+
+
+def test_prospects_who_do_not_try_lose_interest():
+    # Run in the compiled pass itself: a prospect that does not try leaves at the prospect exit rate, 0.01.
+    no_trial = {"purchase": over(0.15 * 0.35)}
+    case = Case([0, 0], [2, 2], [no_trial | {"dissolution": below(0.01)}, no_trial | {"dissolution": above(0.01)}])
+    Kernel(case.market).month(case.market, T)
+    c = case.c
+    assert list(c.stage) == [DISSOLUTION, AWARENESS]
+    assert (c.cause[0], c.dissolved_month[0]) == (Cause.PROSPECT_LOST, T)
 
 
 def test_trust_components_drift_back_without_contact():
-    m = market([1], [3])
-    m.customers.credibility[0], m.customers.self_orientation[0] = 0.8, 1.5
-    oracle.trust_drift(month(m))
-    assert m.customers.credibility[0] == pytest.approx(0.8 + 0.01 * (0.3 - 0.8))
-    assert m.customers.self_orientation[0] == pytest.approx(1.5 + 0.1 * (1.2 - 1.5))
+    case = Case([1], [3])
+    case.c.credibility[0], case.c.self_orientation[0] = 0.8, 1.5
+    trust.drift(case.r(0), case.p)
+    assert case.c.credibility[0] == pytest.approx(0.8 + 0.01 * (0.3 - 0.8))
+    assert case.c.intimacy[0] == pytest.approx(0.3)
+    assert case.c.self_orientation[0] == pytest.approx(1.5 + 0.1 * (1.2 - 1.5))
     assert trust.green_trust(0.3, 0.6, 0.9, 2.0) == pytest.approx(0.3)
 
 
 def test_advocates_refer_a_prospect_who_enters_next_month():
-    only_rung_7 = Scenario(purchasing={"referral_rate": [0.0] * 6 + [1.0, 0.0]})
-    m = market([1, 1], [6, 2], only_rung_7, capacity=3, referral__delay=[0.5, 0.5])
-    m.month = 3
+    sc = Scenario(purchasing={"referral_rate": [0.0] * 6 + [0.4, 0.0]})  # only rung 7 refers
+    wanted = [{"referral": below(0.4)}, {"referral": above(0.4)}, {"referral": below(0.4)}]
+    case = Case([1, 1, 1], [6, 6, 2], wanted, sc, capacity=4)
+    referring = np.array([k for k in range(3) if referrals.refers(case.r(k), case.p, case.u)])
+    assert list(referring) == [0]
+    case.market.month = T
     env = Clock()
-    mo = Month(m, env, t=3)
-    referrals.step(mo)
+    referrals.step(Month(case.market, env, T, referring, np.zeros(0, dtype=np.int64)))
     env.run()
-    c = m.customers
-    assert c.n == 3 and c.referrals[0] == 1 and c.referrals[1] == 0  # only rung 7 refers
-    assert (c.referred_by[2], c.entered[2]) == (0, 4)
+    c = case.c
+    assert c.n == 4 and list(c.referrals[:3]) == [1, 0, 0]
+    assert (c.referred_by[3], c.entered[3], c.stage[3]) == (0, T + 1, AWARENESS)
 
 
 def test_growth_episodes_start_for_eligible_customers_only():
     sc = Scenario(
-        strategy={"account_growth": "foot_in_the_door"}, account_growth={"foot_in_the_door": {"offer_rate": 1.0}}
+        strategy={"account_growth": "foot_in_the_door"}, account_growth={"foot_in_the_door": {"offer_rate": 0.4}}
     )
-    m = market([1, 0, 1, 4], [3, 3, 3, 3], sc)
-    m.customers.products[2] = sc.firm.max_products
-    growth_strategies.step(month(m))
+    wanted = [{"growth.start": below(0.4)}, {"growth.start": above(0.4)}] + [{"growth.start": below(0.4)}] * 3
+    case = Case([1, 1, 0, 1, 4], [3] * 5, wanted, sc)
+    case.c.products[3] = sc.firm.max_products
     # A prospect, a customer holding every product and a dissolved one are not eligible, whatever the draw.
-    assert list(m.customers.in_episode) == [True, False, False, False]
+    candidates = np.array([k for k in range(5) if growth.candidate(case.r(k), case.p, case.u)])
+    assert list(candidates) == [0]
+    growth_strategies.step(Month(case.market, Clock(), T, np.zeros(0, dtype=np.int64), candidates))
+    assert list(case.c.in_episode) == [True, False, False, False, False]
 
 
 def test_investments_build_bonds_that_act_on_drivers_and_fade():
-
     spend = [0.0, 0.0, 0.0, 20.0, 0.0, 0.0, 0.0, 0.0]  # rung 4 only
     sc = Scenario(
         investments={"social": {"spend": spend}, "structural": {"spend": spend}, "financial": {"spend": spend}}
     )
-    m = market([1, 1], [3, 2], sc)
-    oracle.investments(month(m))
-    c = m.customers
+    case = Case([1, 1], [3, 2], scenario=sc)
+    spending = Kernel(case.market).spending
+    spent = [investments.step(case.r(k), case.p, spending, case.c.rung[k]) for k in range(2)]
+    c = case.c
     grown = 0.10 * (1 - np.exp(-1.0))  # social: effect 0.10, scale 20
     assert c.social_bond[0] == pytest.approx(grown * (1 - 0.05)) and c.social_bond[1] == 0.0
     assert c.credibility[0] == pytest.approx(0.3 + grown * 0.10 * 0.7)  # acts before it fades
     structural = 0.08 * (1 - np.exp(-20.0 / 30.0))
     assert c.linkage[0] == pytest.approx(structural)
     assert c.financial_bond[0] == pytest.approx(0.20 * (1 - np.exp(-2.0)) * 0.5)
-    assert (c.cost[0], c.cost[1]) == (60.0, 0.0)  # three types at 20 each, only on rung 4
+    assert spent == [60.0, 0.0] and (c.cost[0], c.cost[1]) == (60.0, 0.0)  # three types at 20 each, only on rung 4
