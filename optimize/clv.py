@@ -15,9 +15,9 @@ def markov_clv(transitions: np.ndarray, margins: np.ndarray, rate: float, horizo
 
     `transitions` is square over the live states (rows may sum to less than 1:
     the rest is absorbing dissolution worth nothing) or has one extra column
-    for dissolution, which is dropped.
+    for dissolution, which is dropped.  A scipy sparse matrix is taken as it is (with `horizon`: the solve is dense).
     """
-    P = np.asarray(transitions, dtype=float)
+    P = transitions if hasattr(transitions, "tocsr") else np.asarray(transitions, dtype=float)
     P = P[:, : P.shape[0]]
     r = np.asarray(margins, dtype=float)
     M = P / (1.0 + rate)

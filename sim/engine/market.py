@@ -20,6 +20,7 @@ from sim.engine.kernel.books import close_month, open_month
 from sim.engine.kernel.params import params
 from sim.engine.modes.base import Mode
 from sim.engine.records import Recorder
+from sim.engine.residual import StateChain
 from sim.engine.state import Customers
 from sim.engine.strategies import holdings
 from sim.engine.streams import MonthDraws
@@ -99,15 +100,32 @@ class Market:
 
     def run(self, env: Clock) -> Episode:
         """Advance all customers month by month until the horizon, then value what they bring after it."""
-        for t in range(self.scenario.horizon_months):
+        sc, c = self.scenario, self.customers
+        chain = (
+            StateChain(len(sc.segments), c.capacity, self.mode.revenue_from_wallet)
+            if sc.valuation.residual == "state"
+            else None
+        )
+        if chain:
+            chain.start(c, self._valued())
+        for t in range(sc.horizon_months):
             if t > 0:
                 self._close_month(t - 1)
             self._open_month(t)
             self.mode.step(self, env, t)
             yield env.timeout(1.0)
-        self._close_month(self.scenario.horizon_months - 1)
-        if self.scenario.valuation.residual == "run_off":
+            if chain:  # the month's episodes have run: its flows and moves are complete
+                chain.observe(c, self._valued(), self.closing(t)[0])
+        self._close_month(sc.horizon_months - 1)
+        if chain:
+            months = 12 * sc.valuation.max_years
+            c.residual[: c.n] = chain.residual(c, self._valued(), self.discount, sc.horizon_months, months)
+        elif sc.valuation.residual == "run_off":
             yield from self._run_off(env)
+
+    def _valued(self) -> np.ndarray:
+        """Which customers the mode values after the horizon, as they stand now (those in a relationship)."""
+        return self.mode.valued_after_horizon(self.customers.stage[: self.customers.n])
 
     def _run_off(self, env: Clock) -> Episode:
         """Each customer's residual value: what it earns after the horizon, discounted to month 0.
@@ -121,7 +139,7 @@ class Market:
         c, sc = self.customers, self.scenario
         n, start = c.n, sc.horizon_months
         at_horizon, recorder, closed_by_pass = c.records[:n].copy(), self.recorder, self.closed_by_pass
-        c.stage[:n][~self.mode.valued_after_horizon(c.stage[:n])] = Stage.DISSOLUTION
+        c.stage[:n][~self._valued()] = Stage.DISSOLUTION
         end, valued = start + 12 * sc.valuation.max_years, int((c.stage[:n] != Stage.DISSOLUTION).sum())
         self.recorder = Recorder(end, c.capacity, panel=False, segments=len(sc.segments))  # scratch: not reported
         self.closed_by_pass = False  # each month closed by itself: the horizon's last month already is

@@ -1,4 +1,4 @@
-"""Lifetime value past the horizon ([valuation]): the run-off residual, horizon invariance, the closed forms."""
+"""Lifetime value past the horizon ([valuation]): run-off and state residuals, horizon invariance, known answers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 from optimize.clv import markov_clv
 from sim import load_scenario
 from sim.engine.market import run_off_goes_on
+from sim.engine.simulate import simulate
 from sim.experiments import run
+from sim.stages import Stage
 from tests.sim.test_markov import LADDER_MARGINS, LADDER_WITH_CHURN, markov_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +85,33 @@ def test_markov_residual_is_its_closed_form():
         assert len(res) > 100
         se = res.std(ddof=1) / np.sqrt(len(res))
         assert abs(res.mean() - v) < 3 * se, f"rung {rung}: run-off {res.mean():.3f} vs {v:.3f} (SE {se:.3f})"
+
+
+@pytest.mark.slow
+def test_state_residual_recovers_the_markov_closed_form():
+    """The chain the state-based residual estimates from a Markov-mode run is that mode's chain: V[k] / (1 + i)^H.
+
+    Each replication estimates the chain afresh, so the spread of its per-rung mean over replications is the SE.
+    """
+    sc = markov_scenario(LADDER_WITH_CHURN, LADDER_MARGINS, customers=5000).with_overrides(
+        horizon_months=12, valuation={"residual": "state"}
+    )
+    i = sc.monthly_discount_rate
+    expected = markov_clv(LADDER_WITH_CHURN, LADDER_MARGINS, i) / (1 + i) ** sc.horizon_months
+    reps = [simulate(sc, r).customers for r in range(6)]
+    for rung, v in enumerate(expected):
+        means = [
+            c.residual[: c.n][(c.stage[: c.n] != Stage.DISSOLUTION) & (c.rung[: c.n] == rung)].mean() for c in reps
+        ]
+        se = np.std(means, ddof=1) / np.sqrt(len(means))
+        assert abs(np.mean(means) - v) < 3 * se + 1e-9 * abs(v), f"rung {rung + 1}: {np.mean(means):.3f} vs {v:.3f}"
+
+
+def test_state_residual_is_zero_out_of_a_relationship(small_scenario):
+    """Prospects and the dissolved are worth nothing after the horizon; customers in a relationship are valued."""
+    c = simulate(small_scenario.with_overrides(valuation={"residual": "state"}), 0).customers
+    out = np.isin(c.stage[: c.n], [Stage.AWARENESS, Stage.DISSOLUTION])
+    assert (c.residual[: c.n][out] == 0).all() and (c.residual[: c.n][~out] != 0).any()
 
 
 def test_run_off_goes_on_while_those_left_matter():

@@ -30,6 +30,7 @@ class Agent(Mode):
 
     name = "agent"
     ignores = ("markov", "segments[*].buy_till_you_die")
+    revenue_from_wallet = True  # wallet x share of wallet x basket
     opens_months = True  # the compiled pass counts and zeroes each customer as it reaches it
 
     def prepare(self, market: MarketView, traits: np.random.Generator) -> None:

@@ -34,6 +34,8 @@ class Mode:
     name = ""
     #: Revenue is multiplied by the firm's gross margin (False: the mode books margin directly).
     books_revenue = True
+    #: A customer's revenue is proportional to its own wallet (the state-based residual scales by it).
+    revenue_from_wallet = False
     #: KPIs this mode does not model: they are left out of its tables rather than reported as constants.
     unmodelled_kpis: frozenset[str] = frozenset()
     #: Dotted scenario paths (prefixes) this mode never reads: changing them in a variant or sweep is an error.

@@ -12,10 +12,12 @@ from sim.scenario.schema.types import _Model
 class Valuation(_Model):
     """A customer's lifetime value is its discounted margin to the horizon plus its residual value after it."""
 
-    residual: Literal["run_off", "none"] = Field(
+    residual: Literal["run_off", "state", "none"] = Field(
         "run_off",
         description="run_off: customers in a relationship at the horizon go on under the same strategy, with nobody "
-        "new entering, and what they earn after the horizon is their residual value; none: value stops at the horizon",
+        "new entering, and what they earn after the horizon is their residual value; state: the value of each "
+        "customer's state (segment, stage, rung) at the horizon, in a Markov chain estimated from the run's own "
+        "moves and margins (faster, an approximation); none: value stops at the horizon",
     )
     tolerance: float = Field(
         0.01,
