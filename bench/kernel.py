@@ -77,12 +77,14 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=1_000_000)
     ap.add_argument("--months", type=int, default=120)
     ap.add_argument("--table", type=int, default=0, help="also time the customer-month table for this many customers")
+    ap.add_argument("--no-compile", action="store_true", help="skip the one-time compile (about 40 s)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as cache:
-        cold = float(python(SMALL, {"NUMBA_CACHE_DIR": cache}))
-        warm = float(python(SMALL, {"NUMBA_CACHE_DIR": cache}))
-    print(f"small run, empty compile cache: {cold:.1f} s; cache warm: {warm:.1f} s")
-    print(f"one-time compile: about {cold - warm:.1f} s")
+    if not args.no_compile:
+        with tempfile.TemporaryDirectory() as cache:
+            cold = float(python(SMALL, {"NUMBA_CACHE_DIR": cache}))
+            warm = float(python(SMALL, {"NUMBA_CACHE_DIR": cache}))
+        print(f"small run, empty compile cache: {cold:.1f} s; cache warm: {warm:.1f} s")
+        print(f"one-time compile: about {cold - warm:.1f} s")
     big = json.loads(python(BIG.format(customers=args.customers, months=args.months), {}))
     rate = args.customers * args.months / big["wall_s"]
     print(
