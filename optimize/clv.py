@@ -1,6 +1,6 @@
 """Closed-form customer lifetime value of Markov-chain customers (Pfeifer and Carraway 2000).
 
-Pure numpy: used by tests as known answers and by :mod:`optimize` for the
+numpy (a sparse chain: scipy.sparse): used by tests as known answers and by :mod:`optimize` for the
 value of each rung of the loyalty ladder.  Money is received at the start of
 each month in which the customer is active and discounted at monthly rate i.
 """
@@ -8,6 +8,7 @@ each month in which the customer is active and discounted at monthly rate i.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 
 def markov_clv(transitions: np.ndarray, margins: np.ndarray, rate: float, horizon: int | None = None) -> np.ndarray:
@@ -15,9 +16,9 @@ def markov_clv(transitions: np.ndarray, margins: np.ndarray, rate: float, horizo
 
     `transitions` is square over the live states (rows may sum to less than 1:
     the rest is absorbing dissolution worth nothing) or has one extra column
-    for dissolution, which is dropped.  A scipy sparse matrix is taken as it is (with `horizon`: the solve is dense).
+    for dissolution, which is dropped.  A scipy sparse matrix needs `horizon` (the closed-form solve is dense).
     """
-    P = transitions if hasattr(transitions, "tocsr") else np.asarray(transitions, dtype=float)
+    P = transitions if sparse.issparse(transitions) else np.asarray(transitions, dtype=float)
     P = P[:, : P.shape[0]]
     r = np.asarray(margins, dtype=float)
     M = P / (1.0 + rate)

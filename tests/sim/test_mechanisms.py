@@ -70,10 +70,9 @@ def over(x: float) -> tuple[float, float]:
 
 
 @njit(cache=True)
-def _first_identity(keys, lo, hi, start):  # noqa: ANN001, ANN202
-    """The first identity from `start` whose uniform of each stream (keys[s]) lies in [lo[s], hi[s])."""
-    i = start
-    while True:
+def _first_fit(keys, lo, hi, start, tries):  # noqa: ANN001, ANN202
+    """The first identity from `start` whose uniform of each stream (keys[s]) lies in [lo[s], hi[s]); -1 if none."""
+    for i in range(start, start + tries):
         fits = True
         for s in range(len(keys)):
             x = uniform(keys[s], i)
@@ -82,7 +81,17 @@ def _first_identity(keys, lo, hi, start):  # noqa: ANN001, ANN202
                 break
         if fits:
             return i
-        i += 1
+    return -1
+
+
+def first_identity(draws: MonthDraws, streams: dict[str, tuple[float, float]], start: int) -> int:
+    """The first identity from `start` whose uniforms of `streams` lie in their intervals (a clear error if none)."""
+    keys = np.array([draws.key(s) for s in streams], dtype=np.uint64)
+    lo, hi = (np.array([bounds[i] for bounds in streams.values()], dtype=float) for i in (0, 1))
+    found = _first_fit(keys, lo, hi, start, 10**9)
+    if found < 0:
+        raise ValueError(f"no identity in 10^9 has uniforms in {streams}: widen the intervals or name fewer streams")
+    return found
 
 
 class Case:
@@ -105,9 +114,7 @@ class Case:
         draws.open(T, c.identity)
         start = 0
         for k, streams in enumerate(wanted):
-            keys = np.array([draws.key(s) for s in streams], dtype=np.uint64)
-            lo, hi = (np.array([b[i] for b in streams.values()]) for i in (0, 1))
-            start = c.identity[k] = _first_identity(keys, lo, hi, start) if streams else start
+            c.identity[k] = start = first_identity(draws, streams, start)
             start += 1
         recorder = Recorder(sc.horizon_months, c.capacity, panel=False, segments=len(sc.segments))
         self.market = Market(sc, c, recorder, draws, mode_for(sc))
