@@ -323,3 +323,34 @@ def test_holdings_of_solver_round_off_are_not_held():
 
     assert not held([1e-13, 1e-13]).any()  # "holds 2 of 2 segments" was printed for these
     assert list(held([0.0, 0.4, 1e-9, 120.0])) == [False, True, False, True]
+
+
+def test_compare_decomposes_the_lifetime_value_gap_and_the_profit_gap_by_knock_out(tiny, tmp_path):
+    study = tmp_path / "study.toml"
+    study.write_text(
+        tiny.read_text()
+        + """
+[compare]
+baseline = "fitd"
+rival = "aao"
+[compare.knockouts]
+"consistency uplift" = "fitd_without_consistency"
+[compare.variants.fitd]
+"strategy.account_growth" = "foot_in_the_door"
+[compare.variants.aao]
+"strategy.account_growth" = "all_at_once"
+[compare.variants.fitd_without_consistency]
+"strategy.account_growth" = "foot_in_the_door"
+"account_growth.foot_in_the_door.consistency_effect" = 0.0
+"""
+    )
+    out = tmp_path / "c"
+    res = runner.invoke(app, ["compare", str(study), "-r", "3", "-j", "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    d = pd.read_csv(out / "decomposition.csv").set_index("kpi")
+    table = pd.read_csv(out / "comparison.csv").set_index(["variant", "replication"])
+    for kpi in ("customer_equity", "profit"):  # each gap is its own KPI's: full minus rival, paired
+        gap = (table.loc["fitd", kpi] - table.loc["aao", kpi]).mean()
+        assert d.loc[kpi, "gap"] == pytest.approx(gap)
+    text = " ".join(res.output.split())
+    assert "customer equity (lifetime) gap to aao" in text and "profit (undiscounted) gap to aao" in text

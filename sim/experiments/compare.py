@@ -145,7 +145,12 @@ def paired_differences(
 
 
 def knockout_shares(
-    table: pd.DataFrame, full: str, rival: str, knockouts: dict[str, str], kpi: str = "profit", level: float = 0.95
+    table: pd.DataFrame,
+    full: str,
+    rival: str,
+    knockouts: dict[str, str],
+    kpi: str = "customer_equity",
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """What each mechanism contributes to the gap between `full` and `rival`, found by knocking it out of `full`.
 

@@ -157,7 +157,8 @@ def search(
         target = here + step * (flat - here)
         shift = moved(here, target, response.monthly)
         sims = reps * (len({id(r) for r in runs.values()}) + DESIGN_RUNS)
-        rows.append(_round_row(k, sims, tested, accepted, source, gain, response.monthly @ target, shift, step))
+        played = _spent(runs["centre"])
+        rows.append(_round_row(k, sims, tested, accepted, source, gain, played, response.monthly @ target, shift, step))
         if shift < SETTLED:
             settled = True
             break
@@ -165,9 +166,11 @@ def search(
     if not settled:
         centre, row = _last_step(play, centre, incumbent, seed + MAX_ROUNDS * ROUND_SEEDS + LAST_STEP_SEEDS, len(rows))
         rows.append(row)
-    centre, validation, sims = _validate(play, centre, budget, seed + MAX_ROUNDS * ROUND_SEEDS)
+    centre, validation, spent, sims = _validate(play, centre, budget, seed + MAX_ROUNDS * ROUND_SEEDS)
     nan = float("nan")
-    rows.append(_round_row(len(rows), sims * reps, validation.mean(), True, "validation", validation, nan, nan, nan))
+    rows.append(
+        _round_row(len(rows), sims * reps, validation.mean(), True, "validation", validation, spent, nan, nan, nan)
+    )
     rounds = pd.DataFrame(rows)
     rounds["validation"] = np.arange(len(rounds)) == len(rounds) - 1
     names = [scenario.segments[m[0]].name if by_segment else "all" for m in groups]
@@ -232,31 +235,38 @@ def _last_step(play: Callable, centre: np.ndarray, incumbent: np.ndarray, block:
     """A loop stopped by its round limit has moved its centre without testing the move: test it against the
     incumbent on seeds of its own and keep the better (so a run of rejected moves never ends in one untested)."""
     none = play(np.zeros_like(centre), block)
-    tested = paired_gain(play(centre, block), none)
-    held = paired_gain(play(incumbent, block), none) if incumbent.any() else np.zeros(len(none))
+    moved_to = play(centre, block)
+    tested = paired_gain(moved_to, none)
+    kept = play(incumbent, block) if incumbent.any() else none
+    held = paired_gain(kept, none)
     keep = tested.mean() >= held.mean()
-    plan, gain = (centre, tested) if keep else (incumbent, held)
+    plan, gain, spent = (centre, tested, _spent(moved_to)) if keep else (incumbent, held, _spent(kept))
     nan = float("nan")
     sims = len(none) * (2 + bool(incumbent.any()))
-    return plan, _round_row(k, sims, tested.mean(), keep, "proposal" if keep else "incumbent", gain, nan, nan, nan)
+    source = "proposal" if keep else "incumbent"
+    return plan, _round_row(k, sims, tested.mean(), keep, source, gain, spent, nan, nan, nan)
 
 
-def _validate(play: Callable, plan: np.ndarray, budget: float, block: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Simulate the plan on seeds no choice was made on: (plan, its paired gain there, runs used).
+def _validate(play: Callable, plan: np.ndarray, budget: float, block: int) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Simulate the plan on seeds no choice was made on: (plan, its paired gain there, its spend, runs used).
 
     Its gain there is the prediction.  Moving customers up puts more of them where the plan spends, so a plan
-    can spend more than its budget: then it is scaled down to the budget and validated again on the same seeds.
+    can spend more than its budget: then it is scaled down to the budget and validated again on the same seeds,
+    at most RESCALES plays in all.  The plan returned is always the one whose gain and spend were measured.
     """
     none = play(np.zeros_like(plan), block)
-    runs = 1
-    for _ in range(RESCALES):
-        played = play(plan, block)
-        runs += 1
-        spent = float(np.mean([o.invested for o in played]))
-        if spent <= budget * (1 + BUDGET_SLACK) or spent == 0:
-            break
+    played = play(plan, block)
+    spent, runs = _spent(played), 2
+    while spent > budget * (1 + BUDGET_SLACK) and runs <= RESCALES:
         plan = plan * (budget / spent)
-    return plan, paired_gain(played, none), runs
+        played = play(plan, block)
+        spent, runs = _spent(played), runs + 1
+    return plan, paired_gain(played, none), spent, runs
+
+
+def _spent(runs: list[Outcome]) -> float:
+    """Mean spend per month over replications (what the plan cost where it was played)."""
+    return float(np.mean([o.invested for o in runs]))
 
 
 def _round_row(
@@ -266,13 +276,15 @@ def _round_row(
     accepted: bool,
     source: str,
     gain: np.ndarray,
+    played: float,
     proposed: float,
     shift: float,
     step: float,
 ) -> dict:
     """One row of rounds.csv: the plan tested, whether it beat the incumbent, the centre kept and what it proposes.
 
-    `source` says where the centre came from: the proposal, the incumbent, or a rival plan (markov, greedy).
+    `source` says where the centre came from: the proposal, the incumbent, or a rival plan (markov, greedy);
+    `played` is what the centre spent a month on the round's seeds.
     """
     est = mean_interval(gain)
     return {
@@ -284,6 +296,7 @@ def _round_row(
         "centre_gain": est.mean,
         "centre_gain_ci_low": est.low,
         "centre_gain_ci_high": est.high,
+        "played_monthly_spend": played,
         "proposed_monthly_spend": proposed,
         "spend_moved": shift,
         "step": step,
@@ -351,7 +364,7 @@ def migration_loop(
         for name, sc in {"none": base, **arms}.items()
     }
     equity = {name: np.array([o.equity for o in runs]) for name, runs in check.items()}
-    spent = {name: float(np.mean([o.invested for o in runs])) for name, runs in check.items()}
+    spent = {name: _spent(runs) for name, runs in check.items()}
     modelled = found.response.net(collapse(found.spend, groups))
     plan = _plan_table(base, found, groups, by_segment)
     notes = _notes(budget, spent, found)
@@ -386,7 +399,7 @@ def markov_spend(
     spend = np.zeros((len(base.segments), N_RUNGS, len(LEVERS)))
     spend[:, :, LEVERS.index("direct")] = plan["spend_per_customer"].to_numpy().reshape(-1, N_RUNGS)
     trial = map_jobs(outcome, [(with_investments(base, spend, True), r, seed) for r in range(reps)], n_jobs, progress)
-    actual = float(np.mean([o.invested for o in trial]))
+    actual = _spent(trial)
     return spend * (budget / actual) if actual > budget > 0 else spend
 
 
@@ -483,6 +496,13 @@ def _notes(budget: float, spent: dict[str, float], found: Search) -> list[str]:
         notes.append(
             f"the plan spends {spent['plan']:,.0f} of the {budget:,.0f} a month: beyond that no measured response "
             "pays for its cost, so the rest buys nothing (the uniform arm spends the same)"
+        )
+    validated = float(rounds["played_monthly_spend"].iloc[-1])
+    if validated > budget * (1 + BUDGET_SLACK):
+        notes.append(
+            f"on the validation seeds the plan still spends {validated:,.0f} a month after {RESCALES} plays scaled "
+            f"down to the {budget:,.0f} budget: moving customers up keeps raising its reach; read its gain as that "
+            "spend's"
         )
     moved_share = float(found.stability["spend_moved"].iloc[0])
     notes.append(

@@ -95,7 +95,7 @@ def test_a_cohort_entrant_is_the_same_customer_however_many_referrals_came_befor
 
 
 def test_the_migration_loop_plans_on_a_cohort_market_with_every_entrant_in_its_design():
-    from sim.workflows.migration import migration_loop
+    from sim.workflows.migration import BUDGET_SLACK, migration_loop
     from sim.workflows.spend_response import design_around, outcome
 
     sc = cohort_market()
@@ -104,9 +104,9 @@ def test_the_migration_loop_plans_on_a_cohort_market_with_every_entrant_in_its_d
     assert len(designed.value) == len(designed.index) == sum(COHORTS)  # all entrants, none referred
     report = migration_loop(sc, budget=1000.0, replications=2)
     spend = report.plan["total_spend"].sum()
-    # The table prices the plan at the reach of the estimation rounds; the loop holds the spend it plays to the
-    # budget plus BUDGET_SLACK (2%), and customers the plan moves up shift the reach by a little more.
-    assert 0 <= spend <= 1000.0 * 1.05
+    # The loop holds the spend it validates to the budget plus BUDGET_SLACK, or says it could not.
+    validated = report.rounds["played_monthly_spend"].iloc[-1]
+    assert 0 <= validated <= 1000.0 * (1 + BUDGET_SLACK) or any("still spends" in note for note in report.notes)
     assert spend > 0 or any("spend nothing" in note for note in report.notes)  # a zero plan says why
 
 

@@ -170,7 +170,7 @@ def test_knockout_shares_by_hand():
             {"variant": v, "replication": r, "profit": x}
             for v, x in (("full", full), ("rival", rival), ("ko", without))
         ]
-    k = knockout_shares(pd.DataFrame(rows), "full", "rival", {"mechanism": "ko"}).iloc[0]
+    k = knockout_shares(pd.DataFrame(rows), "full", "rival", {"mechanism": "ko"}, kpi="profit").iloc[0]
     assert k.gap == 10.0 and k.contribution == pytest.approx(5.0)  # (5 + 4.5 + 5.5) / 3
     assert k.share_of_gap == pytest.approx(0.5)
     assert k.contribution_low < 5.0 < k.contribution_high and k.share_low <= 0.5 <= k.share_high

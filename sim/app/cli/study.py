@@ -38,6 +38,8 @@ from sim.app.outputs import (
 )
 from sim.errors import UsageError
 
+DECOMPOSED = ("customer_equity", "profit")  # the gaps decomposition.csv splits by knock-out: value and flow
+
 
 @app.command()
 def compare(
@@ -80,8 +82,11 @@ def compare(
     differences.csv (one row per variant and KPI: difference from the
     baseline, its 95% interval, significance) and comparison.png.
     """
+    import pandas as pd
+
     from sim.experiments import COMPARE_KPIS, compare_steps, knockout_shares, paired_differences
     from sim.experiments import compare as run_compare
+    from sim.results.kpis import kpi_label
     from sim.scenario import parse_variant
     from sim.viz.plotting import plot_comparison, save_figure
 
@@ -113,14 +118,15 @@ def compare(
     tables = {"comparison.csv": table, "differences.csv": diff}
     cmp = sc.compare
     if cmp.knockouts and (baseline or cmp.baseline or None) == diff.baseline.iloc[0]:
-        tables["decomposition.csv"] = knockout_shares(table, diff.baseline.iloc[0], cmp.rival, cmp.knockouts)
+        shares = [knockout_shares(table, diff.baseline.iloc[0], cmp.rival, cmp.knockouts, kpi) for kpi in DECOMPOSED]
+        tables["decomposition.csv"] = pd.concat(shares, ignore_index=True)
     write_tables(out, tables)
     save_figure(plot_comparison(diff), out / "comparison")
     if not quiet:
         if "decomposition.csv" in tables:
-            out_console.print(
-                decomposition_table(tables["decomposition.csv"], f"profit gap to {cmp.rival}, by knock-out")
-            )
+            for kpi, part in tables["decomposition.csv"].groupby("kpi", sort=False):
+                title = f"{kpi_label(kpi, sc.valuation.residual != 'none')} gap to {cmp.rival}, by knock-out"
+                out_console.print(decomposition_table(part, title))
         show = diff[diff.kpi.isin(COMPARE_KPIS[:6])]
         out_console.print(
             differences_tables(
