@@ -101,11 +101,11 @@ class Market:
     def run(self, env: Clock) -> Episode:
         """Advance all customers month by month until the horizon, then value what they bring after it."""
         sc, c = self.scenario, self.customers
-        chain = (
-            StateChain(len(sc.segments), c.capacity, self.mode.revenue_from_wallet)
-            if sc.valuation.residual == "state"
-            else None
-        )
+        by_state = sc.valuation.residual == "state"
+        exact = by_state and self.mode.residual_in_closed_form
+        chain = None
+        if by_state and not exact:
+            chain = StateChain(len(sc.segments), c.capacity, self.mode.revenue_from_wallet)
         if chain:
             chain.start(c, self._valued())
         for t in range(sc.horizon_months):
@@ -117,7 +117,9 @@ class Market:
             if chain:  # the month's episodes have run: its flows and moves are complete
                 chain.observe(c, self._valued(), self.closing(t)[0])
         self._close_month(sc.horizon_months - 1)
-        if chain:
+        if exact:
+            c.residual[: c.n] = self.mode.expected_residual(self, self.discount, sc.horizon_months)
+        elif chain:
             months = 12 * sc.valuation.max_years
             c.residual[: c.n] = chain.residual(c, self._valued(), self.discount, sc.horizon_months, months)
         elif sc.valuation.residual == "run_off":

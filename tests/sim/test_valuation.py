@@ -13,6 +13,7 @@ from sim.engine.market import run_off_goes_on
 from sim.engine.simulate import simulate
 from sim.experiments import run
 from sim.stages import Stage
+from tests.conftest import small
 from tests.sim.test_markov import LADDER_MARGINS, LADDER_WITH_CHURN, markov_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,3 +121,32 @@ def test_run_off_goes_on_while_those_left_matter():
     months = np.log(0.01) / np.log(d)  # with nobody leaving, discounting alone ends it
     assert run_off_goes_on(100, 100, int(months), d, 0.01) and not run_off_goes_on(100, 100, int(months) + 1, d, 0.01)
     assert run_off_goes_on(1, 100, 0, 1.0, 0.01) and not run_off_goes_on(1, 101, 0, 1.0, 0.01)  # a zero rate
+
+
+@pytest.mark.slow
+def test_bgnbd_residual_is_its_discounted_expected_residual_lifetime():
+    """In bgnbd mode the run-off gives each customer alive at the horizon its closed-form DERL (the "state" residual).
+
+    Both run on the same seeds, so they value the same customers in the same state at the horizon; customers
+    are independent in this mode, so the SE of the mean difference comes from the customers.
+    """
+    # Frequent buyers who drop out often (about 3 purchases a month, p about 0.15), so that the month's purchases
+    # (1 - e^(-rate p)) / p and its survival e^(-rate p) differ from their small-p approximations (rate, (1-p)^rate).
+    frequent = {"r": 30.0, "alpha": 10.0, "time_unit_days": 365.25 / 12, "a": 15.0, "b": 85.0}
+    sc = small(
+        behaviour="bgnbd",
+        segments=[{"buy_till_you_die": frequent}],
+        horizon_months=3,
+        population={"customers": 40000, "referral_pool": 0.0},
+        valuation={"tolerance": 1e-6, "max_years": 60},
+    )
+    run_off = simulate(sc.with_overrides(valuation={"residual": "run_off"}), 0).customers
+    closed = simulate(sc.with_overrides(valuation={"residual": "state"}), 0).customers
+    n = run_off.n
+    alive = run_off.stage[:n] != Stage.DISSOLUTION
+    assert np.array_equal(alive, closed.stage[:n] != Stage.DISSOLUTION) and alive.sum() > 6000
+    assert (closed.residual[:n][~alive] == 0).all() and (closed.residual[:n][alive] > 0).all()
+    d = run_off.residual[:n][alive] - closed.residual[:n][alive]
+    se = d.std(ddof=1) / np.sqrt(len(d))
+    assert abs(d.mean()) < 3 * se, (run_off.residual[:n][alive].mean(), closed.residual[:n][alive].mean(), se)
+    assert se < 0.015 * closed.residual[:n][alive].mean()  # a test that can fail: the SE is small beside the value

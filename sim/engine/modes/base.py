@@ -36,6 +36,8 @@ class Mode:
     books_revenue = True
     #: A customer's revenue is proportional to its own wallet (the state-based residual scales by it).
     revenue_from_wallet = False
+    #: The mode values a customer after the horizon in closed form (expected_residual), not by an estimated chain.
+    residual_in_closed_form = False
     #: KPIs this mode does not model: they are left out of its tables rather than reported as constants.
     unmodelled_kpis: frozenset[str] = frozenset()
     #: Dotted scenario paths (prefixes) this mode never reads: changing them in a variant or sweep is an error.
@@ -64,3 +66,8 @@ class Mode:
     def valued_after_horizon(self, stage: np.ndarray) -> np.ndarray:
         """Which customers, by stage at the horizon, go on earning after it (the run-off): all not dissolved."""
         return stage != Stage.DISSOLUTION
+
+    def expected_residual(self, market: MarketView, discount: float, horizon: int) -> np.ndarray:
+        """Each customer's expected margin after `horizon`, discounted to month 0, in closed form from its state
+        (only where `residual_in_closed_form`; ``residual = "state"`` then uses it instead of estimating a chain)."""
+        raise NotImplementedError

@@ -24,6 +24,7 @@ class BuyTillYouDie(Mode):
     """A fitted BG/NBD and Gamma-Gamma population (``segments[*].buy_till_you_die``)."""
 
     name = "bgnbd"
+    residual_in_closed_form = True
     unmodelled_kpis = BEHAVIOURAL_KPIS | {
         "acquired",
         "acquisition_cost",
@@ -76,24 +77,42 @@ class BuyTillYouDie(Mode):
         c.rung[places] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)
         c.initial_rung[places] = c.rung[places]
 
+    def expected_residual(self, market: MarketView, discount: float, horizon: int) -> np.ndarray:
+        """The discounted expected residual lifetime value of each customer alive at the horizon, from its traits.
+
+        The monthly form of DERL (Fader, Hardie and Lee 2005, "RFM and CLV", JMR 42(4)): a customer alive at
+        the start of a month makes W ~ Poisson(rate) purchase attempts and drops out after each purchase with
+        chance p, so it makes E[min(W, L)] = (1 - exp(-rate p)) / p purchases (L geometric) and is still alive
+        at the month's end with chance q = exp(-rate p) = E[(1 - p)^W].  Each purchase earns the gross margin on
+        the Gamma-Gamma mean spend shape / rate, so the months from the horizon H on are worth
+        d^H m / (1 - d q) with m the month's expected margin and d the monthly discount factor.
+        """
+        c, n = market.customers, market.customers.n
+        p = np.maximum(self.dropout[:n], 1e-300)
+        hazard = self.rate[:n] * p
+        purchases = -np.expm1(-hazard) / p
+        margin = self.scenario.firm.gross_margin * purchases * self.spend_shape[:n] / self.spend_rate[:n]
+        value = discount**horizon * margin / (1.0 - discount * np.exp(-hazard))
+        return np.where(c.stage[:n] != Stage.DISSOLUTION, value, 0.0)
+
     def step(self, market: MarketView, env: Clock, t: int) -> None:
         """A month of BG/NBD: Poisson purchases while active, dropout after each with the customer's p (memoryless)."""
         c, n = market.customers, market.customers.n
-        alive = c.stage[:n] != Stage.DISSOLUTION
-        wanted = stats.poisson.ppf(market.draws("bgnbd.purchases"), self.rate[:n]).astype(np.int64)
+        alive = np.flatnonzero(c.stage[:n] != Stage.DISSOLUTION)  # only they draw: the same numbers as a full draw
+        rate, dropout, draws = self.rate[alive], self.dropout[alive], market.draws
+        wanted = stats.poisson.ppf(draws.at("bgnbd.purchases", alive), rate).astype(np.int64)
         # The purchase after which the customer drops out: geometric in the dropout probability.
         with np.errstate(divide="ignore"):
-            last = np.ceil(np.log1p(-market.draws("bgnbd.dropout")) / np.log1p(-self.dropout[:n])).astype(np.int64)
-        last = np.maximum(last, 1)
-        made = np.where(alive, np.minimum(wanted, last), 0)
-        shape = np.maximum(self.spend_shape[:n] * made, 1e-12)
-        spend = np.where(made > 0, gammaincinv(shape, market.draws("bgnbd.spend")) / self.spend_rate[:n], 0.0)
-        c.revenue[:n] += spend
-        c.month_purchases[:n] += made
-        c.purchases[:n] += made
+            last = np.ceil(np.log1p(-draws.at("bgnbd.dropout", alive)) / np.log1p(-dropout)).astype(np.int64)
+        made = np.minimum(wanted, np.maximum(last, 1))
+        shape = np.maximum(self.spend_shape[alive] * made, 1e-12)
+        spend = np.where(made > 0, gammaincinv(shape, draws.at("bgnbd.spend", alive)) / self.spend_rate[alive], 0.0)
+        c.revenue[alive] += spend
+        c.month_purchases[alive] += made
+        c.purchases[alive] += made
         stage = c.stage[:n]
-        stage[alive & (c.purchases[:n] >= 2)] = Stage.EXPANSION
-        reached = alive & (c.purchases[:n] >= 5)
-        c.commitment_month[:n][reached & (c.commitment_month[:n] < 0)] = t
+        stage[alive[c.purchases[alive] >= 2]] = Stage.EXPANSION
+        reached = alive[c.purchases[alive] >= 5]
+        c.commitment_month[reached[c.commitment_month[reached] < 0]] = t
         stage[reached] = Stage.COMMITMENT
-        market.dissolve(np.flatnonzero(alive & (wanted >= last)), Cause.DISSATISFACTION, t)
+        market.dissolve(alive[wanted >= np.maximum(last, 1)], Cause.DISSATISFACTION, t)
