@@ -157,8 +157,8 @@ def search(
         target = here + step * (flat - here)
         shift = moved(here, target, response.monthly)
         sims = reps * (len({id(r) for r in runs.values()}) + DESIGN_RUNS)
-        played = _spent(runs["centre"])
-        rows.append(_round_row(k, sims, tested, accepted, source, gain, played, response.monthly @ target, shift, step))
+        spent = _spent(runs["centre"])
+        rows.append(_round_row(k, sims, tested, accepted, source, gain, spent, response.monthly @ target, shift, step))
         if shift < SETTLED:
             settled = True
             break
@@ -166,11 +166,8 @@ def search(
     if not settled:
         centre, row = _last_step(play, centre, incumbent, seed + MAX_ROUNDS * ROUND_SEEDS + LAST_STEP_SEEDS, len(rows))
         rows.append(row)
-    centre, validation, spent, sims = _validate(play, centre, budget, seed + MAX_ROUNDS * ROUND_SEEDS)
-    nan = float("nan")
-    rows.append(
-        _round_row(len(rows), sims * reps, validation.mean(), True, "validation", validation, spent, nan, nan, nan)
-    )
+    centre, validation, row = _validate(play, centre, budget, seed + MAX_ROUNDS * ROUND_SEEDS, len(rows))
+    rows.append(row)
     rounds = pd.DataFrame(rows)
     rounds["validation"] = np.arange(len(rounds)) == len(rounds) - 1
     names = [scenario.segments[m[0]].name if by_segment else "all" for m in groups]
@@ -247,8 +244,10 @@ def _last_step(play: Callable, centre: np.ndarray, incumbent: np.ndarray, block:
     return plan, _round_row(k, sims, tested.mean(), keep, source, gain, spent, nan, nan, nan)
 
 
-def _validate(play: Callable, plan: np.ndarray, budget: float, block: int) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Simulate the plan on seeds no choice was made on: (plan, its paired gain there, its spend, runs used).
+def _validate(
+    play: Callable, plan: np.ndarray, budget: float, block: int, k: int
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Simulate the plan on seeds no choice was made on: the plan, its paired gain there and its rounds.csv row.
 
     Its gain there is the prediction.  Moving customers up puts more of them where the plan spends, so a plan
     can spend more than its budget: then it is scaled down to the budget and validated again on the same seeds,
@@ -261,7 +260,8 @@ def _validate(play: Callable, plan: np.ndarray, budget: float, block: int) -> tu
         plan = plan * (budget / spent)
         played = play(plan, block)
         spent, runs = _spent(played), runs + 1
-    return plan, paired_gain(played, none), spent, runs
+    gain, nan = paired_gain(played, none), float("nan")
+    return plan, gain, _round_row(k, runs * len(none), gain.mean(), True, "validation", gain, spent, nan, nan, nan)
 
 
 def _spent(runs: list[Outcome]) -> float:
