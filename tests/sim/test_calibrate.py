@@ -57,6 +57,12 @@ def summary(log):
     return summarize(log, CAL_END)
 
 
+def test_cdnow_is_a_continuous_time_log(log):
+    from sim.calibration.bgbb import discrete_calendar
+
+    assert discrete_calendar(log) is None  # purchases on 546 days, often two a month: BG/NBD, not BG/BB
+
+
 def test_summary_from_the_raw_log_matches_the_published_summary(summary):
     ref = load_cdnow_summary(index_col=[0])
     ref.index = ref.index.map(lambda i: f"{i:04d}")

@@ -138,9 +138,9 @@ def test_bgnbd_residual_is_its_discounted_expected_residual_lifetime():
         segments=[{"buy_till_you_die": frequent}],
         horizon_months=3,
         population={"customers": 40000, "referral_pool": 0.0},
-        valuation={"tolerance": 1e-6, "max_years": 60},
     )
-    run_off = simulate(sc.with_overrides(valuation={"residual": "run_off"}), 0).customers
+    long = {"tolerance": 1e-6, "max_years": 60}  # with_overrides replaces the whole table: say it all
+    run_off = simulate(sc.with_overrides(valuation={"residual": "run_off", **long}), 0).customers
     closed = simulate(sc.with_overrides(valuation={"residual": "state"}), 0).customers
     n = run_off.n
     alive = run_off.stage[:n] != Stage.DISSOLUTION

@@ -6,11 +6,12 @@ import re
 
 from sim.engine.modes.agent import Agent
 from sim.engine.modes.base import Mode
+from sim.engine.modes.bgbb import DiscreteBuyTillYouDie
 from sim.engine.modes.bgnbd import BuyTillYouDie
 from sim.engine.modes.markov import Markov
 from sim.scenario import Scenario, ScenarioError
 
-MODES: dict[str, type[Mode]] = {mode.name: mode for mode in (Agent, Markov, BuyTillYouDie)}
+MODES: dict[str, type[Mode]] = {mode.name: mode for mode in (Agent, Markov, BuyTillYouDie, DiscreteBuyTillYouDie)}
 
 
 def mode_for(scenario: Scenario) -> Mode:

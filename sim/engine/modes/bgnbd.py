@@ -58,6 +58,9 @@ class BuyTillYouDie(Mode):
         self.u = traits.random((c.capacity + market.entrants.capacity, 3))  # by identity (see Customers.identity)
         self.rate, self.dropout, self.spend_rate, self.spend_shape = (np.empty(c.capacity) for _ in range(4))
         self._traits(c, slice(0, c.n))  # no referrals here: the pool's places are never taken
+        # A cohort starts at its first purchase: its purchases count repeat transactions from there (the agent
+        # model's settled past purchases of an existing base would move every customer to expansion at once).
+        c.purchases[: c.n] = 0
 
     def admit(self, market: MarketView, places: slice) -> None:
         """A cohort's customers draw their traits from their own segment's distributions."""

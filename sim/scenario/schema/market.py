@@ -37,6 +37,29 @@ class BuyTillYouDie(_Model):
         return self.alpha * self.time_unit_days / (365.25 / 12.0)
 
 
+class DiscreteTime(_Model):
+    """Fitted BG/BB and Gamma-Gamma parameters of a segment (behaviour = "bgbb"; crmsim calibrate --model bgbb)."""
+
+    alpha: Pos = Field(
+        1.204, description="BG/BB: Beta alpha of the chance to transact at an opportunity (FHS 2010 donations: 1.204)"
+    )
+    beta: Pos = Field(0.750, description="BG/BB: Beta beta of the chance to transact (donations: 0.750)")
+    gamma: Pos = Field(
+        0.657, description="BG/BB: Beta gamma of the chance to drop out before an opportunity (donations: 0.657)"
+    )
+    delta: Pos = Field(2.783, description="BG/BB: Beta delta of the chance to drop out (donations: 2.783)")
+    period_months: int = Field(
+        12, ge=1, le=120, description="months between transaction opportunities (12: a yearly appeal)"
+    )
+    spend_p: Pos = Field(6.25, description="Gamma-Gamma: shape of a transaction's value (CDNOW: 6.25)")
+    spend_q: float = Field(
+        3.74, gt=1.0, description="Gamma-Gamma: shape of the spend-rate Gamma; > 1 for a finite mean (CDNOW: 3.74)"
+    )
+    spend_scale: Pos = Field(
+        15.44, description="Gamma-Gamma: scale of the spend-rate Gamma, in currency (CDNOW: 15.44)"
+    )
+
+
 class Segment(_Model):
     """A group of customers sharing the distributions their characteristics are drawn from."""
 
@@ -83,6 +106,9 @@ class Segment(_Model):
     )
     buy_till_you_die: BuyTillYouDie | None = Field(
         None, description='fitted BG/NBD and Gamma-Gamma parameters, used when behaviour = "bgnbd"'
+    )
+    discrete_time: DiscreteTime | None = Field(
+        None, description='fitted BG/BB and Gamma-Gamma parameters, used when behaviour = "bgbb"'
     )
 
     @field_validator("initial_rungs", "initial_stages")

@@ -108,10 +108,11 @@ class Scenario(_Model):
 
     name: str = Field("baseline", min_length=1, description="scenario label used in result tables")
     description: str = Field("", description="free text shown in reports")
-    behaviour: Literal["agent", "markov", "bgnbd"] = Field(
+    behaviour: Literal["agent", "markov", "bgnbd", "bgbb"] = Field(
         "agent",
         description='"agent" for the behavioural model, "markov" for measured rung transitions, '
-        '"bgnbd" for a fitted buy-till-you-die population (crmsim calibrate)',
+        '"bgnbd" for a fitted buy-till-you-die population (crmsim calibrate), "bgbb" for one fitted to a '
+        "discrete-time customer file (crmsim calibrate --model bgbb)",
     )
     horizon_months: int = Field(60, ge=1, le=1200, description="months simulated")
     replications: int = Field(10, ge=1, le=100_000, description="independent replications")
@@ -187,11 +188,12 @@ class Scenario(_Model):
                 f"compare.baseline: {self.compare.baseline!r} is not one of the variants "
                 f"{sorted(self.compare.variants)}"
             )
-        if self.behaviour == "bgnbd":
-            lacking = [s.name for s in self.segments if s.buy_till_you_die is None]
+        fitted = {"bgnbd": "buy_till_you_die", "bgbb": "discrete_time"}.get(self.behaviour)
+        if fitted:
+            lacking = [s.name for s in self.segments if getattr(s, fitted) is None]
             if lacking:
                 raise ValueError(
-                    f'behaviour = "bgnbd" needs segments[*].buy_till_you_die for segments {lacking} '
+                    f'behaviour = "{self.behaviour}" needs segments[*].{fitted} for segments {lacking} '
                     "(crmsim calibrate writes them)"
                 )
         pop = self.population

@@ -17,7 +17,8 @@ class Valuation(_Model):
         description="run_off: customers in a relationship at the horizon go on under the same strategy, with nobody "
         "new entering, and what they earn after the horizon is their residual value; state: the value of each "
         "customer's state (segment, stage, rung) at the horizon, in a Markov chain estimated from the run's own "
-        "moves and margins (faster, an approximation); none: value stops at the horizon",
+        "moves and margins (faster, an approximation; in bgnbd and bgbb mode the exact closed form from each "
+        "customer's traits); none: value stops at the horizon",
     )
     tolerance: float = Field(
         0.01,
