@@ -44,12 +44,14 @@ class Calibration:
     conditional: pd.DataFrame | None = None  # by calibration frequency: predicted vs actual holdout purchases
     errors: dict[str, float] | None = None
     notes: list[str] = field(default_factory=list)  # estimates taken at a limit, and why
+    model: str = "BG/NBD"  # the purchasing and dropout model: BG/NBD, or BG/BB for a discrete-time file
+    period: str = ""  # BG/BB: the calendar period of one transaction opportunity (year, quarter, month)
 
     def parameters(self) -> pd.DataFrame:
         """One row per segment, model and parameter: estimate, standard error, log-likelihood, customers."""
         rows = []
         for seg, (bg, gg) in self.fits.items():
-            for model, fit in (("BG/NBD", bg), ("Gamma-Gamma", gg)):
+            for model, fit in ((self.model, bg), ("Gamma-Gamma", gg)):
                 t = fit.table().assign(segment=seg, model=model, log_likelihood=fit.log_likelihood, customers=fit.n)
                 rows.append(t)
         return pd.concat(rows, ignore_index=True)[
@@ -134,19 +136,32 @@ def _homogeneous_limits(params: dict[str, float]) -> tuple[dict[str, float], lis
     return out, notes
 
 
-def provenance(cal: Calibration, source: str, calibration_end: str) -> str:
-    """The header comment of a calibrated scenario: where every number came from."""
-    lines = [
-        f"Calibrated by crmsim from {source}, calibration period ending {calibration_end}.",
+#: What each model's scenario says it simulates, in its header (BG/BB's opportunity is filled in).
+DESCRIPTIONS = {
+    "BG/NBD": [
         'behaviour = "bgnbd": each customer buys as a Poisson process while active and drops out after a purchase',
         "with its own probability (BG/NBD, Fader, Hardie and Lee 2005); spend per purchase is Gamma-Gamma.",
         "Rungs: a customer's rung is the octile of its purchase rate in its segment (rung 8 = heaviest buyers).",
         "Stages: exploration after the first purchase, expansion after 2 repeat purchases, commitment after 5.",
         "Maximum-likelihood estimates (standard error), time unit: weeks:",
-    ]
+    ],
+    "BG/BB": [
+        'behaviour = "bgbb": one transaction opportunity a {period}; at each, a customer still alive transacts with',
+        "its own chance p, and before each it drops out for good with its own chance theta (BG/BB, Fader, Hardie",
+        "and Shang 2010); spend per transaction is Gamma-Gamma. Rungs: the octile of p in its segment.",
+        "Stages: exploration after the first transaction, expansion after 2 repeat transactions, commitment after 5.",
+        "Maximum-likelihood estimates (standard error), periods: {period}s:",
+    ],
+}
+
+
+def provenance(cal: Calibration, source: str, calibration_end: str) -> str:
+    """The header comment of a calibrated scenario: where every number came from."""
+    lines = [f"Calibrated by crmsim from {source}, calibration period ending {calibration_end}."]
+    lines += [line.format(period=cal.period) for line in DESCRIPTIONS[cal.model]]
     for seg, (bg, gg) in cal.fits.items():
-        est, gst = _estimates(bg), _estimates(gg)
-        lines.append(f"  segment {seg}: {bg.n:,} customers; BG/NBD {est}; log-likelihood {bg.log_likelihood:,.2f}")
+        est, gst = estimates_text(bg), estimates_text(gg)
+        lines.append(f"  segment {seg}: {bg.n:,} customers; {cal.model} {est}; log-likelihood {bg.log_likelihood:,.2f}")
         lines.append(f"  segment {seg}: Gamma-Gamma on {gg.n:,} repeat buyers: {gst}")
     for line in [*cal.notes, *not_identified(cal)]:
         lines.append(f"  {line}")
@@ -189,15 +204,25 @@ def validate(
     )
     tracking = _tracking(cal, daily, log["date"].min(), cal_end, end, seg_of, replications, seed)
     cond, pred, hold = _conditional(cal, daily, cal_end, end, seg_of)
-    h = tracking[tracking.period == "holdout"]
     cal.tracking = tracking
     cal.conditional = cond
-    cal.errors = {
+    cal.errors = holdout_errors(tracking, pred, hold)
+    return cal
+
+
+def holdout_errors(tracking: pd.DataFrame, predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
+    """The holdout check's figures: tracking error (mean and at the end) and the conditional expectations' MAE.
+
+    The MAE is NaN when a fit that is not identified gives no finite expectation (it is then not reported).
+    """
+    h = tracking[tracking.period == "holdout"]
+    with np.errstate(invalid="ignore"):
+        mae = float(np.mean(np.abs(predicted - actual)))
+    return {
         "holdout_cumulative_mape": float(np.mean(np.abs(h.simulated - h.actual) / np.maximum(h.actual, 1.0))),
         "holdout_final_error": float((h.simulated.iloc[-1] - h.actual.iloc[-1]) / max(h.actual.iloc[-1], 1.0)),
-        "conditional_mae": float(np.mean(np.abs(pred - hold))),
+        "conditional_mae": mae if np.isfinite(mae) else float("nan"),
     }
-    return cal
 
 
 def _tracking(cal, daily, start, cal_end, end, seg_of, replications: int, seed: int) -> pd.DataFrame:
@@ -249,7 +274,7 @@ def _conditional(cal, daily, cal_end, end, seg_of) -> tuple[pd.DataFrame, np.nda
     return cond, pred, hold
 
 
-def _estimates(fit: Fit) -> str:
+def estimates_text(fit: Fit) -> str:
     """Estimates with their standard errors, or a note that the data do not identify them."""
     text = ", ".join(
         f"{k} = {v:.4g}" + (f" ({fit.se[k]:.2g})" if fit.identified else "") for k, v in fit.params.items()
@@ -263,6 +288,6 @@ def not_identified(cal: Calibration) -> list[str]:
         f"segment {seg}: {model} not identified: the likelihood is flat or ill-conditioned at the estimates, "
         "so they have no standard errors; use a longer calibration period or more customers"
         for seg, fits in cal.fits.items()
-        for model, fit in zip(("BG/NBD", "Gamma-Gamma"), fits, strict=True)
+        for model, fit in zip((cal.model, "Gamma-Gamma"), fits, strict=True)
         if not fit.identified
     ]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.calibration import bgbb
 from sim.calibration.bgnbd import fit_gamma_gamma
-from sim.calibration.calibrate import Calibration, holdout_errors, not_identified
+from sim.calibration.calibrate import Calibration, holdout_errors
 from sim.calibration.transactions import LogError
 from sim.scenario import build_scenario
 
@@ -81,6 +81,7 @@ def validate_discrete(
     lo, hi = np.percentile(sims, [2.5, 97.5], axis=0)
     tracking = pd.DataFrame(
         {
+            "opportunity": periods - start,
             cal.period: [str(pd.Period(ordinal=int(p), freq=code)) for p in periods],
             "actual": actual,
             "simulated": sims.mean(axis=0),
@@ -134,27 +135,11 @@ def _simulated(cal: Calibration, first: np.ndarray, periods: np.ndarray, reps: i
     return out
 
 
-def provenance(cal: Calibration, source: str, calibration_end: str) -> str:
-    """The header comment of a BG/BB scenario: where every number came from."""
-    lines = [
-        f"Calibrated by crmsim from {source}, calibration period ending {calibration_end}.",
-        f'behaviour = "bgbb": one transaction opportunity a {cal.period}; at each, a customer still alive '
-        "transacts with its own p and, before it,",
-        "drops out for good with its own theta (BG/BB, Fader, Hardie and Shang 2010); spend is Gamma-Gamma.",
-        "Rungs: a customer's rung is the octile of its p in its segment. Stages as in the BG/NBD mode.",
-        f"Maximum-likelihood estimates (standard error), periods: {cal.period}s:",
-    ]
-    for seg, (bb, gg) in cal.fits.items():
-        lines.append(f"  segment {seg}: {bb.n:,} customers; BG/BB {_estimates(bb)}")
-        lines.append(f"  segment {seg}: Gamma-Gamma on {gg.n:,} repeat buyers: {_estimates(gg)}")
-    lines += [f"  {line}" for line in not_identified(cal)]
-    if cal.errors:
-        lines.append("Holdout check: " + ", ".join(f"{k} {v:.3g}" for k, v in cal.errors.items()))
-    lines.append("Acquisition cost and gross margin are not in a transaction log: set them yourself.")
-    return "\n".join(lines)
-
-
-def _estimates(fit) -> str:
-    from sim.calibration.calibrate import _estimates as estimates
-
-    return estimates(fit)
+def refuse_discrete(log: pd.DataFrame, name: str, why: str) -> None:
+    """Refuse a continuous-time fit of a log whose timing is discrete, naming the model and period that fit it."""
+    period = bgbb.discrete_calendar(log)
+    if period is not None:
+        raise LogError(
+            f"{name}: its timing is discrete (at most one transaction a customer per {period}, on a few dates), and "
+            f"{why}, so it would misread the file: fit it with --model bgbb --period {period}"
+        )

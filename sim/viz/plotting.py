@@ -496,12 +496,12 @@ def _emptiest_spot(
 
 @styled
 def plot_tracking(tracking: pd.DataFrame, ax: Axes | None = None, band: str = "95%") -> Figure:
-    """Cumulative repeat purchases, week by week or month by month: actual against each calibrated model's simulation.
+    """Cumulative repeat purchases by week, month or opportunity (BG/BB): actual against each model's simulation.
 
     A `model` column draws one simulated line and band per model (the agent model and BG/NBD side by side).
     """
     fig, ax = _axes(ax)
-    unit = "week" if "week" in tracking else "month"
+    unit = next(u for u in ("week", "month", "opportunity") if u in tracking)  # BG/BB: one a period
     models = list(tracking.groupby("model", sort=False)) if "model" in tracking else [("calibrated", tracking)]
     first = models[0][1]
     ax.plot(first[unit], first["actual"], color="black", label="Actual")
@@ -516,7 +516,8 @@ def plot_tracking(tracking: pd.DataFrame, ax: Axes | None = None, band: str = "9
         ax.annotate(" holdout", (hold[unit].iloc[0], ax.get_ylim()[1] * 0.05), color="#D55E00")
     ax.set_xlabel(unit.capitalize())
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_ylabel("Cumulative repeat purchases" if unit == "week" else "Cumulative repeat purchase-months")
+    what = {"week": "purchases", "month": "purchase-months", "opportunity": "transactions"}[unit]
+    ax.set_ylabel(f"Cumulative repeat {what}")
     ax.yaxis.set_major_formatter(NUMBER)
     ax.set_title("Tracking: calibration and holdout")
     ax.legend(frameon=False, loc="upper left")

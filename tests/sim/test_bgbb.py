@@ -116,11 +116,11 @@ def test_calibrate_bgbb_writes_the_parameters_and_a_scenario_that_runs(tmp_path)
     assert res.exit_code == 0, res.output
 
 
-def test_models_of_continuous_time_refuse_or_warn_on_a_discrete_log(tmp_path):
+def test_models_of_continuous_time_refuse_a_discrete_log_and_name_the_one_that_fits(tmp_path):
     path = tmp_path / "donations.csv"
     donations_log().rename(columns={"customer": "customer_id"}).to_csv(path, index=False)
     args = ["calibrate", str(path), "--calibration-end", "1998-12-31", "--out", str(tmp_path / "a.toml")]
-    res = runner.invoke(app, [*args, "--model", "agent"])
-    assert res.exit_code != 0 and "--model bgbb --period year" in " ".join(res.output.split())
-    res = runner.invoke(app, [*args, "-r", "2"])  # BG/NBD: fitted, with a note that says which model fits
-    assert "--model bgbb --period year" in " ".join(res.output.split())
+    for model in ("agent", "bgnbd"):
+        res = runner.invoke(app, [*args, "--model", model])
+        assert res.exit_code != 0 and "--model bgbb --period year" in " ".join(res.output.split()), res.output
+        assert "Traceback" not in res.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -67,9 +68,17 @@ def calibrate(
     model: Annotated[
         str,
         typer.Option(
-            "--model", help="bgnbd: BG/NBD and Gamma-Gamma; agent: the agent model itself, by ABC-SMC (pyabc)."
+            "--model",
+            help="bgnbd: BG/NBD and Gamma-Gamma; bgbb: BG/BB and Gamma-Gamma for a discrete-time file (one "
+            "opportunity a --period); agent: the agent model itself, by ABC-SMC (pyabc).",
         ),
     ] = "bgnbd",
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period", help="bgbb: the calendar period of one transaction opportunity: year, quarter or month."
+        ),
+    ] = None,
     seed: Annotated[
         int, typer.Option("--seed", "-s", help="Seed of the fit and the tracking runs.", min=0, max=MAX_SEED)
     ] = 0,
@@ -90,31 +99,36 @@ def calibrate(
     """Fit a transaction log and write a scenario that crmsim run accepts.
 
     --model bgnbd (the default) fits BG/NBD and Gamma-Gamma and writes
-    behaviour = "bgnbd".  --model agent fits the agent model's purchase,
+    behaviour = "bgnbd"; --model bgbb --period year fits BG/BB to a file with
+    one transaction opportunity a period and writes behaviour = "bgbb" (the
+    continuous-time models refuse such a file and say so).  --model agent fits the agent model's purchase,
     ladder, dissolution and spend parameters by ABC-SMC on the log's own
     cohorts and writes behaviour = "agent", where every strategy runs.  Also
     writes, next to the scenario: NAME.parameters.csv (estimates with
     standard errors, or 90% intervals for the agent model), NAME.rfm.csv
     (the RFM table), NAME.tracking.csv and NAME.tracking.png/.svg (simulated
     against actual cumulative repeat purchases; the agent model's beside
-    BG/NBD's, month by month), and for BG/NBD NAME.conditional.csv (holdout
+    BG/NBD's, month by month), and for BG/NBD and BG/BB NAME.conditional.csv (holdout
     purchases predicted from each customer's history against actual).
     """
-    from sim.calibration.calibrate import fit_log, not_identified, provenance, validate
+    from sim.calibration.calibrate import fit_log, provenance, validate
+    from sim.calibration.discrete import fit_discrete_log, refuse_discrete, validate_discrete
     from sim.calibration.transactions import Columns, check_date_format, read_log, rfm
     from sim.viz.plotting import plot_tracking
 
     if out.suffix != ".toml":
         raise UsageError(f"--out {out}: give a .toml file name for the scenario")
-    if model not in ("bgnbd", "agent"):
-        raise UsageError(f"--model {model}: use bgnbd or agent")
+    if model not in ("bgnbd", "bgbb", "agent"):
+        raise UsageError(f"--model {model}: use bgnbd, bgbb or agent")
+    if (model == "bgbb") != (period is not None):
+        raise UsageError("--period: give it with --model bgbb (year, quarter or month), and only then")
     last = date_option("--holdout-end", holdout_end) if holdout_end is not None else dt.date.max
     if date_option("--calibration-end", calibration_end) >= last:
         raise UsageError(f"--holdout-end {holdout_end}: give a date after --calibration-end {calibration_end}")
     if date_format is not None:
         check_date_format(date_format)
     sidecars = ["parameters.csv", "rfm.csv", "tracking.csv", "tracking.png", "tracking.svg"]
-    sidecars += ["conditional.csv"] if model == "bgnbd" else []
+    sidecars += ["conditional.csv"] if model != "agent" else []
     staging = prepare_files(out, [*(f"{out.stem}.{name}" for name in sidecars), out.name], force, [log])
     note_input(log)
     columns = Columns(customer, date, amount, segment=segment)
@@ -136,30 +150,46 @@ def calibrate(
             quiet,
         )
         return
-    bar, tick = progress(quiet, 3, "reading the log, fitting BG/NBD and Gamma-Gamma, simulating the holdout")
+    fitted = "BG/BB" if model == "bgbb" else "BG/NBD"
+    bar, tick = progress(quiet, 3, f"reading the log, fitting {fitted} and Gamma-Gamma, simulating the holdout")
     with bar:
         data = read_log(log, columns, date_format, allow_duplicates)
         tick(1)
-        cal = fit_log(data, calibration_end, name=out.stem, gross_margin=gross_margin)
-        tick(1)
-        cal = validate(cal, data, holdout_end, replications=replications)
-        tick(1)
+        if model == "bgbb":
+            cal = fit_discrete_log(data, calibration_end, period, name=out.stem, gross_margin=gross_margin)
+            cal = validate_discrete(cal, data, holdout_end, replications=replications)
+        else:
+            refuse_discrete(data, log.name, "BG/NBD lets customers buy at any time")
+            cal = fit_log(data, calibration_end, name=out.stem, gross_margin=gross_margin)
+            cal = validate(cal, data, holdout_end, replications=replications)
+        tick(2)
     tables = {"parameters": cal.parameters(), "tracking": cal.tracking, "conditional": cal.conditional}
     header = provenance(cal, log.name, calibration_end)
     _write_calibration(
         staging, out, cal.scenario, header, tables, rfm(data, calibration_end), plot_tracking(cal.tracking)
     )
     if not quiet:
-        out_console.print(estimates_table(cal.parameters(), f"{log.name}: maximum-likelihood estimates"))
-        for line in [*cal.notes, *not_identified(cal)]:
-            err_console.print(f"note: {line}", highlight=False)
-        e = cal.errors
-        out_console.print(
-            f"holdout: cumulative repeat purchases off by {e['holdout_cumulative_mape']:.1%} on average "
-            f"({e['holdout_final_error']:+.1%} at the end); "
+        _report_fit(cal, log.name, out)
+
+
+def _report_fit(cal, source: str, out: Path) -> None:
+    """The console summary of a BG/NBD or BG/BB calibration: estimates, notes and the holdout check."""
+    from sim.calibration.calibrate import not_identified
+
+    out_console.print(estimates_table(cal.parameters(), f"{source}: maximum-likelihood estimates"))
+    for line in [*cal.notes, *not_identified(cal)]:
+        err_console.print(f"note: {line}", highlight=False)
+    e = cal.errors
+    out_console.print(
+        f"holdout: cumulative repeat purchases off by {e['holdout_cumulative_mape']:.1%} on average "
+        f"({e['holdout_final_error']:+.1%} at the end); "
+        + (
             f"conditional expectation MAE {e['conditional_mae']:.2f} purchases"
+            if math.isfinite(e["conditional_mae"])
+            else "no conditional expectations (the fit is not identified)"
         )
-        out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
+    )
+    out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
 
 
 def _calibrate_agent(
@@ -179,11 +209,13 @@ def _calibrate_agent(
     import pandas as pd
 
     from sim.calibration import agent
+    from sim.calibration.discrete import refuse_discrete
     from sim.calibration.transactions import LogError, read_log, rfm
     from sim.scenario import Scenario
     from sim.viz.plotting import plot_tracking
 
     data = read_log(log, columns, date_format, allow_duplicates)
+    refuse_discrete(data, log.name, "the agent model lets customers buy in any month")
     try:
         end = pd.Timestamp(calibration_end)
     except ValueError:
