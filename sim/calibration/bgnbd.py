@@ -85,6 +85,9 @@ def _hessian(f, x: np.ndarray) -> np.ndarray:
     return H
 
 
+EDGES = (1e-6, 1e6)  # estimates outside these are taken to have run to a bound (not identified)
+
+
 def _mle(nll, names: list[str], start: np.ndarray, n: int) -> Fit:
     """Minimise a negative log-likelihood over positive parameters (on the log scale), then take SEs."""
     res = optimize.minimize(
@@ -99,7 +102,9 @@ def _mle(nll, names: list[str], start: np.ndarray, n: int) -> Fit:
         raise CalibrationError(
             "the likelihood could not be maximised; check the summary for extreme or degenerate values"
         )
-    se = _standard_errors(nll, theta)
+    # An estimate beyond EDGES has run towards 0 or infinity on the log scale: the data do not pin it, and a
+    # Hessian there can give a tiny, meaningless standard error (b = 9e10 with SE 9e-15).
+    se = np.where((theta > EDGES[0]) & (theta < EDGES[1]), _standard_errors(nll, theta), np.nan)
     estimates = dict(zip(names, map(float, theta), strict=True))
     identified = bool(np.all(np.isfinite(se)))
     return Fit(estimates, dict(zip(names, map(float, se), strict=True)), float(-res.fun), n, identified)

@@ -285,8 +285,9 @@ def estimates_text(fit: Fit) -> str:
 def not_identified(cal: Calibration) -> list[str]:
     """One warning per fit whose estimates the log does not identify (a flat or ill-conditioned likelihood)."""
     return [
-        f"segment {seg}: {model} not identified: the likelihood is flat or ill-conditioned at the estimates, "
-        "so they have no standard errors; use a longer calibration period or more customers"
+        f"segment {seg}: {model} not identified: the likelihood is flat or ill-conditioned at the estimates, or an "
+        "estimate ran towards 0 or infinity, so they have no standard errors; use a longer calibration period or "
+        "more customers, or a model that fits the file's timing"
         for seg, fits in cal.fits.items()
         for model, fit in zip((cal.model, "Gamma-Gamma"), fits, strict=True)
         if not fit.identified

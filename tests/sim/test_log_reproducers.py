@@ -132,3 +132,13 @@ def test_a_flat_likelihood_is_not_identified_rather_than_a_crash():
     assert np.isnan(_standard_errors(broken, np.array([1.0, 2.0]))).all()
     bowl = lambda theta: float(np.sum((theta - 1.0) ** 2) * 50.0)  # noqa: E731  (se = 1/sqrt(100) = 0.1)
     np.testing.assert_allclose(_standard_errors(bowl, np.array([1.0, 1.0])), [0.1, 0.1], rtol=1e-4)
+
+
+def test_an_estimate_that_runs_to_a_bound_is_not_identified():
+    from sim.calibration.bgnbd import _mle
+
+    # The first estimate lies beyond the edge (1e7), with a sharp, well-conditioned optimum: a standard error of
+    # 0.7 on 10 million would read as precise, which is what b = 9e10 with SE 9e-15 looked like.
+    fit = _mle(lambda th: float((th[0] - 1e7) ** 2 + (th[1] - 2.0) ** 2), ["far", "near"], np.ones(2), 1)
+    assert fit.params["far"] > 1e6 and np.isnan(fit.se["far"]) and not fit.identified
+    assert fit.params["near"] == pytest.approx(2.0, rel=1e-4) and np.isfinite(fit.se["near"])
