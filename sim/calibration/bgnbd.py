@@ -90,13 +90,18 @@ EDGES = (1e-6, 1e6)  # estimates outside these are taken to have run to a bound 
 
 def _mle(nll, names: list[str], start: np.ndarray, n: int) -> Fit:
     """Minimise a negative log-likelihood over positive parameters (on the log scale), then take SEs."""
-    res = optimize.minimize(
-        lambda z: nll(np.exp(z)),
-        np.log(start),
-        method="Nelder-Mead",
-        options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000, "maxfev": 40_000},
-    )
-    res = optimize.minimize(lambda z: nll(np.exp(z)), res.x, method="L-BFGS-B")  # polish
+
+    def on_log_scale(z: np.ndarray) -> float:
+        return nll(np.exp(z))
+
+    # Quasi-Newton first, then the simplex from where it stopped: L-BFGS-B can report convergence on a steep
+    # or overflowing likelihood far from the optimum, and a simplex started near the optimum ends in few steps
+    # (CDNOW's BG/NBD: 4 times faster than the simplex from the start), then a last polish.
+    res = optimize.minimize(on_log_scale, np.log(start), method="L-BFGS-B")
+    z = res.x if np.all(np.isfinite(res.x)) and np.isfinite(res.fun) else np.log(start)
+    options = {"xatol": 1e-8, "fatol": 1e-8, "maxiter": 20_000, "maxfev": 40_000}
+    res = optimize.minimize(on_log_scale, z, method="Nelder-Mead", options=options)
+    res = optimize.minimize(on_log_scale, res.x, method="L-BFGS-B")
     theta = np.exp(res.x)
     if not np.all(np.isfinite(theta)) or not np.isfinite(res.fun):
         raise CalibrationError(
