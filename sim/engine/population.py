@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 from numba import njit
-from scipy.special import betaincinv, ndtri
+from scipy.special import betaincinv, gammaincinv, ndtri
 
 from sim.engine.mechanisms.commitment import calculative_target
 from sim.engine.mechanisms.purchases import share_of_wallet_target
@@ -162,7 +162,7 @@ class Pool:
         places = slice(c.drawn, min(max(stop, c.drawn + self.CHUNK), c.capacity))
         c.clear(places)
         c.identity[places] += self.offset
-        u = self.rng.random((places.stop - places.start, 8))
+        u = self.rng.random((places.stop - places.start, uniforms_per_place(self.scenario)))
         _fill(Customers.of(c.records[places]), self.scenario, u)  # all enter later: no mode's initial stages
         c.drawn = places.stop
 
@@ -173,7 +173,7 @@ def _draw(scenario: Scenario, rng: np.random.Generator, mode: Mode, n: int, cap:
     The places after the first `n`, with identities `offset` after their places, are left to a :class:`Pool`.
     """
     c = Customers.blank(n, cap, ready=n)
-    _fill(c, scenario, rng.random((n, 8)), mode)
+    _fill(c, scenario, rng.random((n, uniforms_per_place(scenario))), mode)
     _settle_existing(c, scenario)
     c.pool = Pool(scenario, rng, offset)
     return c
@@ -199,9 +199,30 @@ def _fill(c: Customers, scenario: Scenario, u: np.ndarray, mode: Mode | None = N
     starts = (_cumulative([s.initial_rungs for s in segs]), _cumulative([s.initial_stages for s in segs]))
     _place(c.records, u, traits, starts, (rung, stage))
     _invert_tails(c, scenario, u)
+    _lifelong(c, scenario, u)
     if mode is not None:
         stage = mode.initial_stages(stage, rung).astype(np.int8)
     _start(c, scenario, c.n, stage, rung)
+
+
+def uniforms_per_place(scenario: Scenario) -> int:
+    """Uniforms in a place's row: 8 for its traits, and 2 more (the same row) when a segment draws multipliers.
+
+    Both multipliers come from the place's own row, so a customer is the same customer whatever the chunks
+    the pool is drawn in; without heterogeneity the rows are as they always were (the reference pins hold).
+    """
+    return 10 if any(s.heterogeneity.on for s in scenario.segments) else 8
+
+
+def _lifelong(c: Customers, scenario: Scenario, u: np.ndarray) -> None:
+    """Each place's lifelong purchase and hazard multipliers: Gamma with mean 1 and the segment's shape, or 1."""
+    if u.shape[1] < 10:
+        return
+    k, seg = np.arange(len(u)), c.segment[: len(u)]
+    for field, col, shape in (("buying", 8, "purchase_shape"), ("staying", 9, "hazard_shape")):
+        shapes = np.array([getattr(s.heterogeneity, shape) or np.nan for s in scenario.segments])[seg]
+        drawn = ~np.isnan(shapes)
+        getattr(c, field)[k[drawn]] = gammaincinv(shapes[drawn], u[k[drawn], col]) / shapes[drawn]
 
 
 @njit(cache=True)

@@ -79,6 +79,8 @@ _EMPTY: dict[str, tuple[type, float]] = {
     "segment": (np.int16, 0),
     **dict.fromkeys(("wallet", "need_u", "market_u", "transaction_u"), (np.float64, 0.0)),
     "fit": (np.float64, 0.0),  # product-need fit
+    # lifelong multipliers of the purchase chance and the dissolution hazard (segments[*].heterogeneity; 1: none)
+    **dict.fromkeys(("buying", "staying"), (np.float64, 1.0)),
     "existing": (np.bool_, False),  # acquired before month 0
     "entered": (np.int32, 0),  # month the customer entered the market
     "referred_by": (np.int32, -1),  # referrer's place, -1 if none

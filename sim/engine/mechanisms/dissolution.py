@@ -66,4 +66,4 @@ def step(r, p, u, stage, sat, trust, dependence, unresolved):  # noqa: ANN001, A
         p.dissolution,
         (p.staged.hazard_factor[stage], p.staged.failure_sensitivity[stage]),
     )
-    return draw(u, U_DISSOLUTION, r) < hazard
+    return draw(u, U_DISSOLUTION, r) < hazard * r.staying  # its lifelong multiplier (1 without heterogeneity)

@@ -41,7 +41,8 @@ def step(r, p, u, new, rung, stage, terms):  # noqa: ANN001, ANN201
     """
     price, cost_factor, demand = terms
     pu = p.purchasing
-    chance = min(pu.purchase_probability[rung] * p.staged.purchase_factor[stage] * demand, 1.0)
+    # r.buying: the customer's lifelong multiplier (1 unless segments[*].heterogeneity draws one)
+    chance = min(pu.purchase_probability[rung] * p.staged.purchase_factor[stage] * demand * r.buying, 1.0)
     buy = new or draw(u, U_PURCHASE, r) < chance
     coverage = r.products / p.firm.max_products
     target = share_of_wallet_target(

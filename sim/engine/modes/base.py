@@ -21,6 +21,7 @@ BEHAVIOURAL_LEVERS = (
     "segments[*].transaction_uncertainty",
     "segments[*].product_need_fit",
     "segments[*].initial_stages",
+    "segments[*].heterogeneity",
 )
 #: KPIs only the agent model can measure.
 BEHAVIOURAL_KPIS = frozenset(

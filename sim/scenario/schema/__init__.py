@@ -24,7 +24,16 @@ from sim.scenario.schema.behaviour import (  # noqa: F401
     Stages,
     Trust,
 )
-from sim.scenario.schema.market import BuyTillYouDie, Demand, DiscreteTime, Events, Firm, Population, Segment  # noqa: F401
+from sim.scenario.schema.market import (  # noqa: F401
+    BuyTillYouDie,
+    Demand,
+    DiscreteTime,
+    Events,
+    Firm,
+    Heterogeneity,
+    Population,
+    Segment,
+)
 from sim.scenario.schema.scenario import SECTIONS, SET_FIRST, Scenario, _format_error, _model_at, build_scenario  # noqa: F401
 from sim.scenario.schema.strategy import (  # noqa: F401
     DEFAULT_ACTIONS,

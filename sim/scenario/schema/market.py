@@ -60,6 +60,30 @@ class DiscreteTime(_Model):
     )
 
 
+class Heterogeneity(_Model):
+    """Lifelong differences between a segment's customers beyond their rung (NBD, Pareto/NBD and BG/NBD style)."""
+
+    purchase_shape: float | None = Field(
+        None,
+        gt=0.0,
+        le=1e6,
+        description="shape k of each customer's lifelong purchase multiplier, Gamma with mean 1 (variance 1/k): "
+        "it scales the rung's purchase chance for life; none: every customer of a rung buys alike",
+    )
+    hazard_shape: float | None = Field(
+        None,
+        gt=0.0,
+        le=1e6,
+        description="shape k of each customer's lifelong dissolution multiplier, Gamma with mean 1: it scales the "
+        "monthly hazard for life; none: every customer in the same state is as likely to leave",
+    )
+
+    @property
+    def on(self) -> bool:
+        """Whether any multiplier is drawn."""
+        return self.purchase_shape is not None or self.hazard_shape is not None
+
+
 class Segment(_Model):
     """A group of customers sharing the distributions their characteristics are drawn from."""
 
@@ -109,6 +133,9 @@ class Segment(_Model):
     )
     discrete_time: DiscreteTime | None = Field(
         None, description='fitted BG/BB and Gamma-Gamma parameters, used when behaviour = "bgbb"'
+    )
+    heterogeneity: Heterogeneity = Field(
+        Heterogeneity(), description="lifelong differences between customers beyond their rung (agent model)"
     )
 
     @field_validator("initial_rungs", "initial_stages")
