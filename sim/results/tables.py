@@ -91,6 +91,8 @@ def lifetimes_table(rep: Replication, scenario: Scenario) -> pd.DataFrame:
             "market_uncertainty": c.market_u[:n],
             "transaction_uncertainty": c.transaction_u[:n],
             "product_need_fit": c.fit[:n],
+            "purchase_multiplier": c.buying[:n],  # lifelong, segments[*].heterogeneity (1 without it)
+            "hazard_multiplier": c.staying[:n],
             "entered": c.entered[:n],
             "existing": c.existing[:n],
             "referred_by": c.referred_by[:n],

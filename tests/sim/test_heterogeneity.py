@@ -60,3 +60,13 @@ def test_customers_with_a_higher_hazard_multiplier_leave_sooner():
     a, b = gone[high], gone[~high]
     se = np.sqrt(a.var() / len(a) + b.var() / len(b))
     assert a.mean() - b.mean() > 3 * se, (a.mean(), b.mean())
+
+
+def test_the_lifetimes_table_carries_each_customers_multipliers():
+    from sim.experiments import run
+
+    sc = market(300, 12, purchase_shape=2.0)
+    lt = run(sc.with_overrides(replications=1)).lifetimes
+    c = simulate(sc, 0).customers
+    np.testing.assert_array_equal(lt.purchase_multiplier.to_numpy(), c.buying[: c.n])
+    assert (lt.hazard_multiplier == 1.0).all()
