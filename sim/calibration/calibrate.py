@@ -65,9 +65,7 @@ def fit_log(
     """Fit the log up to `calibration_end` and build the scenario (no holdout check)."""
     end = pd.Timestamp(calibration_end)
     summary = summarize(log, end)
-    groups = (
-        summary.groupby("segment") if "segment" in summary and summary["segment"].notna().any() else [("all", summary)]
-    )
+    groups = segment_groups(summary)
     fits, segments, notes = {}, [], []
     total = len(summary)
     for seg, part in groups:
@@ -197,11 +195,7 @@ def validate(
             f"--holdout-end {end.date()} is not after the calibration end {cal_end.date()}; give a later date"
         )
     daily = log[log["date"] <= end].groupby(["customer", "date"]).size().reset_index()[["customer", "date"]]
-    seg_of = (
-        summary["segment"].astype(str).to_numpy()
-        if "segment" in summary and len(cal.fits) > 1
-        else np.full(len(summary), next(iter(cal.fits)))
-    )
+    seg_of = segment_of(cal)
     tracking = _tracking(cal, daily, log["date"].min(), cal_end, end, seg_of, replications, seed)
     cond, pred, hold = _conditional(cal, daily, cal_end, end, seg_of)
     cal.tracking = tracking
@@ -264,14 +258,32 @@ def _conditional(cal, daily, cal_end, end, seg_of) -> tuple[pd.DataFrame, np.nda
         idx = seg_of == seg
         s = summary[idx]
         pred[idx] = conditional_expected_purchases(t_hold, s["frequency"], s["recency"], s["T"], **bg.params)
-    by = np.minimum(summary["frequency"].to_numpy(), 7)
-    cond = pd.DataFrame({"calibration_frequency": by, "predicted": pred, "actual": hold})
-    cond = (
+    return by_frequency(summary["frequency"], pred, hold), pred, hold
+
+
+def by_frequency(frequency: pd.Series, predicted: np.ndarray, actual: np.ndarray) -> pd.DataFrame:
+    """Predicted against actual holdout purchases, averaged by calibration frequency (0 to 7 and over)."""
+    by = np.minimum(frequency.to_numpy(), 7)
+    cond = pd.DataFrame({"calibration_frequency": by, "predicted": predicted, "actual": actual})
+    return (
         cond.groupby("calibration_frequency")
         .agg(customers=("actual", "size"), predicted=("predicted", "mean"), actual=("actual", "mean"))
         .reset_index()
     )
-    return cond, pred, hold
+
+
+def segment_groups(summary: pd.DataFrame):
+    """The summary by segment, or as one segment "all" when the log has no segment column."""
+    if "segment" in summary and summary["segment"].notna().any():
+        return summary.groupby("segment")
+    return [("all", summary)]
+
+
+def segment_of(cal: Calibration) -> np.ndarray:
+    """Each customer's fit, by segment label (one fit: every customer's)."""
+    if "segment" in cal.summary and len(cal.fits) > 1:
+        return cal.summary["segment"].astype(str).to_numpy()
+    return np.full(len(cal.summary), next(iter(cal.fits)))
 
 
 def estimates_text(fit: Fit) -> str:

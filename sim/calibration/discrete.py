@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.calibration import bgbb
 from sim.calibration.bgnbd import fit_gamma_gamma
-from sim.calibration.calibrate import Calibration, holdout_errors
+from sim.calibration.calibrate import Calibration, by_frequency, holdout_errors, segment_groups, segment_of
 from sim.calibration.transactions import LogError
 from sim.scenario import build_scenario
 
@@ -25,7 +25,7 @@ def fit_discrete_log(
     if period not in bgbb.PERIODS:
         raise LogError(f"--period {period}: use {', '.join(bgbb.PERIODS)}")
     summary = bgbb.period_summary(log, calibration_end, period)
-    groups = summary.groupby("segment") if "segment" in summary else [("all", summary)]
+    groups = segment_groups(summary)
     months = bgbb.PERIODS[period][1]
     fits, segments = {}, []
     for seg, part in groups:
@@ -93,34 +93,21 @@ def validate_discrete(
     future = last - cal_last
     hold = (full["frequency"] - summary["frequency"]).to_numpy(dtype=float)
     pred = np.zeros(len(summary))
-    seg_of = _segments(cal)
+    seg_of = segment_of(cal)
     for seg, (bb, _) in cal.fits.items():
         s = summary[seg_of == seg]
         pred[seg_of == seg] = bgbb.conditional_expected_purchases(
             future, s["frequency"], s["recency"], s["n"], **bb.params
         )
-    by = np.minimum(summary["frequency"].to_numpy(), 7)
-    cond = pd.DataFrame({"calibration_frequency": by, "predicted": pred, "actual": hold})
-    cal.conditional = (
-        cond.groupby("calibration_frequency")
-        .agg(customers=("actual", "size"), predicted=("predicted", "mean"), actual=("actual", "mean"))
-        .reset_index()
-    )
+    cal.conditional = by_frequency(summary["frequency"], pred, hold)
     cal.tracking = tracking
     cal.errors = holdout_errors(tracking, pred, hold)
     return cal
 
 
-def _segments(cal: Calibration) -> np.ndarray:
-    """Each customer's fit, by segment label (one fit: every customer's)."""
-    if "segment" in cal.summary and len(cal.fits) > 1:
-        return cal.summary["segment"].astype(str).to_numpy()
-    return np.full(len(cal.summary), next(iter(cal.fits)))
-
-
 def _simulated(cal: Calibration, first: np.ndarray, periods: np.ndarray, reps: int, rng) -> np.ndarray:
     """Cumulative repeat transactions by period in `reps` simulations of the fitted BG/BB from each first period."""
-    seg_of = _segments(cal)
+    seg_of = segment_of(cal)
     out = np.zeros((reps, len(periods)))
     for seg, (bb, _) in cal.fits.items():
         f = first[seg_of == seg]

@@ -218,11 +218,11 @@ def _lifelong(c: Customers, scenario: Scenario, u: np.ndarray) -> None:
     """Each place's lifelong purchase and hazard multipliers: Gamma with mean 1 and the segment's shape, or 1."""
     if u.shape[1] < 10:
         return
-    k, seg = np.arange(len(u)), c.segment[: len(u)]
+    seg = c.segment[: len(u)]
     for field, col, shape in (("buying", 8, "purchase_shape"), ("staying", 9, "hazard_shape")):
         shapes = np.array([getattr(s.heterogeneity, shape) or np.nan for s in scenario.segments])[seg]
-        drawn = ~np.isnan(shapes)
-        getattr(c, field)[k[drawn]] = gammaincinv(shapes[drawn], u[k[drawn], col]) / shapes[drawn]
+        k = np.flatnonzero(~np.isnan(shapes))  # the places of segments that draw this multiplier
+        getattr(c, field)[k] = gammaincinv(shapes[k], u[k, col]) / shapes[k]
 
 
 @njit(cache=True)

@@ -124,3 +124,17 @@ def test_models_of_continuous_time_refuse_a_discrete_log_and_name_the_one_that_f
         res = runner.invoke(app, [*args, "--model", model])
         assert res.exit_code != 0 and "--model bgbb --period year" in " ".join(res.output.split()), res.output
         assert "Traceback" not in res.output
+
+
+def test_each_mode_refuses_a_fitted_table_it_never_reads_as_a_lever():
+    from sim.engine.modes import check_levers
+    from sim.scenario import ScenarioError
+
+    for sc, path in [
+        (small(), "segments[0].discrete_time.alpha"),
+        (bgbb_market(10, 1), "segments[0].buy_till_you_die.r"),
+        (small(behaviour="bgnbd", segments=[{"buy_till_you_die": {}}]), "segments[0].discrete_time.alpha"),
+    ]:
+        with pytest.raises(ScenarioError, match="never reads"):
+            check_levers(sc, [path], "a variant")
+    check_levers(bgbb_market(10, 1), ["segments[0].discrete_time.alpha"], "a variant")  # its own table: read

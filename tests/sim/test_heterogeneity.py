@@ -25,7 +25,8 @@ def test_multipliers_have_mean_one_and_the_segments_shape(shape):
     for x in (c.buying[: c.n], c.staying[: c.n]):
         assert abs(x.mean() - 1.0) < 3 * np.sqrt(1.0 / shape / len(x))  # Gamma(k, 1/k): variance 1/k
         assert stats.kstest(x, stats.gamma(shape, scale=1.0 / shape).cdf).pvalue > 1e-3
-    assert np.corrcoef(c.buying[: c.n], c.staying[: c.n])[0, 1] < 4 / np.sqrt(c.n)  # drawn apart
+    # drawn apart: under independence the sample correlation has SE 1/sqrt(n); 4 SE, one-sided
+    assert np.corrcoef(c.buying[: c.n], c.staying[: c.n])[0, 1] < 4 / np.sqrt(c.n)
 
 
 def test_without_heterogeneity_every_multiplier_is_one_and_the_rows_are_unchanged():

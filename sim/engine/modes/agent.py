@@ -29,7 +29,7 @@ class Agent(Mode):
     """Stages, ladder, trust, satisfaction, commitment, episodes and strategies: the full behavioural model."""
 
     name = "agent"
-    ignores = ("markov", "segments[*].buy_till_you_die")
+    ignores = ("markov", "segments[*].buy_till_you_die", "segments[*].discrete_time")
     revenue_from_wallet = True  # wallet x share of wallet x basket
     opens_months = True  # the compiled pass counts and zeroes each customer as it reaches it
 

@@ -26,6 +26,11 @@ class DiscreteBuyTillYouDie(BuyTillYouDie):
     """A fitted BG/BB population with Gamma-Gamma spend (``segments[*].discrete_time``)."""
 
     name = "bgbb"
+    fitted = "discrete_time"
+    # BG/NBD's ignored levers, with the other fitted table in place of its own
+    ignores = tuple(p for p in BuyTillYouDie.ignores if p != "segments[*].discrete_time") + (
+        "segments[*].buy_till_you_die",
+    )
 
     @cached_property
     def period(self) -> np.ndarray:
@@ -33,17 +38,13 @@ class DiscreteBuyTillYouDie(BuyTillYouDie):
         return np.array([s.discrete_time.period_months for s in self.scenario.segments])
 
     def _traits(self, c: Customers, places: slice) -> None:
-        u, seg = self.u[c.identity[places]], c.segment[places]
-        fits = [s.discrete_time for s in self.scenario.segments]
-
-        def per_customer(attr: str) -> np.ndarray:
-            return np.array([getattr(f, attr) for f in fits])[seg]
-
-        self.rate[places] = betaincinv(per_customer("alpha"), per_customer("beta"), u[:, 0])  # p: chance to buy
-        self.dropout[places] = betaincinv(per_customer("gamma"), per_customer("delta"), u[:, 1])  # theta
-        self.spend_rate[places] = gammaincinv(per_customer("spend_q"), u[:, 2]) / per_customer("spend_scale")
-        self.spend_shape[places] = per_customer("spend_p")
-        c.rung[places] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)
+        """Each place's chances to buy (p) and to drop out (theta) and its spend, by inverse CDF of its uniforms."""
+        u, of = self.u[c.identity[places]], self._fitted(c, places)
+        self.rate[places] = betaincinv(of("alpha"), of("beta"), u[:, 0])  # p: the chance to buy at an opportunity
+        self.dropout[places] = betaincinv(of("gamma"), of("delta"), u[:, 1])  # theta
+        self.spend_rate[places] = gammaincinv(of("spend_q"), u[:, 2]) / of("spend_scale")
+        self.spend_shape[places] = of("spend_p")
+        c.rung[places] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)  # the octile of p
         c.initial_rung[places] = c.rung[places]
 
     def step(self, market: MarketView, env: Clock, t: int) -> None:
@@ -59,13 +60,7 @@ class DiscreteBuyTillYouDie(BuyTillYouDie):
         due = due[~gone]
         buys = due[draws.at("bgbb.purchase", due) < self.rate[due]]
         spend = gammaincinv(self.spend_shape[buys], draws.at("bgbb.spend", buys)) / self.spend_rate[buys]
-        c.revenue[buys] += spend
-        c.month_purchases[buys] += 1
-        c.purchases[buys] += 1
-        c.stage[buys[c.purchases[buys] >= 2]] = Stage.EXPANSION
-        reached = buys[c.purchases[buys] >= 5]
-        c.commitment_month[reached[c.commitment_month[reached] < 0]] = t
-        c.stage[reached] = Stage.COMMITMENT
+        self._book(c, buys, 1, spend, t)
 
     def expected_residual(self, market: MarketView, discount: float, horizon: int) -> np.ndarray:
         """Each alive customer's expected margin from its opportunities after the horizon, discounted to month 0.
@@ -79,7 +74,5 @@ class DiscreteBuyTillYouDie(BuyTillYouDie):
         period = self.period[c.segment[:n]]
         after = horizon - entered  # months from entry to the horizon: the next opportunity is the next multiple
         first = entered + np.maximum(-(-after // period), 1) * period
-        stay = 1.0 - self.dropout[:n]
-        margin = self.scenario.firm.gross_margin * self.rate[:n] * self.spend_shape[:n] / self.spend_rate[:n]
-        value = discount**first * stay * margin / (1.0 - stay * discount**period)
-        return np.where(c.stage[:n] != Stage.DISSOLUTION, value, 0.0)
+        stay, margin = 1.0 - self.dropout[:n], self.rate[:n] * self._margin_per_purchase(n)
+        return self._alive_only(c, discount**first * stay * margin / (1.0 - stay * discount**period))

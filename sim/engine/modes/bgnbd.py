@@ -9,6 +9,8 @@ documented convention).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import stats
 from scipy.special import betaincinv, gammaincinv
@@ -24,6 +26,7 @@ class BuyTillYouDie(Mode):
     """A fitted BG/NBD and Gamma-Gamma population (``segments[*].buy_till_you_die``)."""
 
     name = "bgnbd"
+    fitted = "buy_till_you_die"  # the segments' table of fitted parameters this mode reads
     residual_in_closed_form = True
     unmodelled_kpis = BEHAVIOURAL_KPIS | {
         "acquired",
@@ -42,6 +45,7 @@ class BuyTillYouDie(Mode):
         "firm.capacity",
         "segments[*].acquisition_cost",
         "segments[*].initial_rungs",
+        "segments[*].discrete_time",
     )
 
     def initial_stages(self, stage: np.ndarray, rung: np.ndarray) -> np.ndarray:
@@ -67,18 +71,40 @@ class BuyTillYouDie(Mode):
         self._traits(market.customers, places)
 
     def _traits(self, c: Customers, places: slice) -> None:
-        u, seg = self.u[c.identity[places]], c.segment[places]
-        fits = [s.buy_till_you_die for s in self.scenario.segments]
-
-        def per_customer(attr: str) -> np.ndarray:
-            return np.array([getattr(f, attr) for f in fits])[seg]
-
-        self.rate[places] = gammaincinv(per_customer("r"), u[:, 0]) / per_customer("alpha_per_month")
-        self.dropout[places] = betaincinv(per_customer("a"), per_customer("b"), u[:, 1])
-        self.spend_rate[places] = gammaincinv(per_customer("q"), u[:, 2]) / per_customer("gamma")
-        self.spend_shape[places] = per_customer("p")
-        c.rung[places] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)
+        """Each place's purchase rate, dropout probability and spend, by inverse CDF of its own uniforms."""
+        u, of = self.u[c.identity[places]], self._fitted(c, places)
+        self.rate[places] = gammaincinv(of("r"), u[:, 0]) / of("alpha_per_month")
+        self.dropout[places] = betaincinv(of("a"), of("b"), u[:, 1])
+        self.spend_rate[places] = gammaincinv(of("q"), u[:, 2]) / of("gamma")
+        self.spend_shape[places] = of("p")
+        c.rung[places] = np.minimum((u[:, 0] * 8).astype(np.int8), 7)  # the octile of the first trait
         c.initial_rung[places] = c.rung[places]
+
+    def _fitted(self, c: Customers, places: slice) -> Callable[[str], np.ndarray]:
+        """A function giving each place's value of one fitted parameter of its segment (the mode's table)."""
+        fits = [getattr(s, self.fitted) for s in self.scenario.segments]
+        seg = c.segment[places]
+        return lambda attr: np.array([getattr(f, attr) for f in fits])[seg]
+
+    def _margin_per_purchase(self, n: int) -> np.ndarray:
+        """Each customer's expected margin on one purchase: the gross margin on its Gamma-Gamma mean spend."""
+        return self.scenario.firm.gross_margin * self.spend_shape[:n] / self.spend_rate[:n]
+
+    @staticmethod
+    def _book(c: Customers, buyers: np.ndarray, made: np.ndarray | int, spend: np.ndarray, t: int) -> None:
+        """Book month t's purchases of `buyers`; repeat purchases move the stage (2: expansion, 5: commitment)."""
+        c.revenue[buyers] += spend
+        c.month_purchases[buyers] += made
+        c.purchases[buyers] += made
+        c.stage[buyers[c.purchases[buyers] >= 2]] = Stage.EXPANSION
+        reached = buyers[c.purchases[buyers] >= 5]
+        c.commitment_month[reached[c.commitment_month[reached] < 0]] = t
+        c.stage[reached] = Stage.COMMITMENT
+
+    @staticmethod
+    def _alive_only(c: Customers, value: np.ndarray) -> np.ndarray:
+        """`value` for customers still in a relationship, 0 for the others (the dissolved are worth nothing)."""
+        return np.where(c.stage[: c.n] != Stage.DISSOLUTION, value, 0.0)
 
     def expected_residual(self, market: MarketView, discount: float, horizon: int) -> np.ndarray:
         """The discounted expected residual lifetime value of each customer alive at the horizon, from its traits.
@@ -93,29 +119,21 @@ class BuyTillYouDie(Mode):
         c, n = market.customers, market.customers.n
         p = np.maximum(self.dropout[:n], 1e-300)
         hazard = self.rate[:n] * p
-        purchases = -np.expm1(-hazard) / p
-        margin = self.scenario.firm.gross_margin * purchases * self.spend_shape[:n] / self.spend_rate[:n]
-        value = discount**horizon * margin / (1.0 - discount * np.exp(-hazard))
-        return np.where(c.stage[:n] != Stage.DISSOLUTION, value, 0.0)
+        margin = -np.expm1(-hazard) / p * self._margin_per_purchase(n)
+        return self._alive_only(c, discount**horizon * margin / (1.0 - discount * np.exp(-hazard)))
 
     def step(self, market: MarketView, env: Clock, t: int) -> None:
         """A month of BG/NBD: Poisson purchases while active, dropout after each with the customer's p (memoryless)."""
-        c, n = market.customers, market.customers.n
-        alive = np.flatnonzero(c.stage[:n] != Stage.DISSOLUTION)  # only they draw: the same numbers as a full draw
+        c = market.customers
+        alive = np.flatnonzero(c.stage[: c.n] != Stage.DISSOLUTION)  # only they draw: the same numbers as a full draw
         rate, dropout, draws = self.rate[alive], self.dropout[alive], market.draws
         wanted = stats.poisson.ppf(draws.at("bgnbd.purchases", alive), rate).astype(np.int64)
         # The purchase after which the customer drops out: geometric in the dropout probability.
         with np.errstate(divide="ignore"):
             last = np.ceil(np.log1p(-draws.at("bgnbd.dropout", alive)) / np.log1p(-dropout)).astype(np.int64)
-        made = np.minimum(wanted, np.maximum(last, 1))
+        last = np.maximum(last, 1)
+        made = np.minimum(wanted, last)
         shape = np.maximum(self.spend_shape[alive] * made, 1e-12)
         spend = np.where(made > 0, gammaincinv(shape, draws.at("bgnbd.spend", alive)) / self.spend_rate[alive], 0.0)
-        c.revenue[alive] += spend
-        c.month_purchases[alive] += made
-        c.purchases[alive] += made
-        stage = c.stage[:n]
-        stage[alive[c.purchases[alive] >= 2]] = Stage.EXPANSION
-        reached = alive[c.purchases[alive] >= 5]
-        c.commitment_month[reached[c.commitment_month[reached] < 0]] = t
-        stage[reached] = Stage.COMMITMENT
-        market.dissolve(alive[wanted >= np.maximum(last, 1)], Cause.DISSATISFACTION, t)
+        self._book(c, alive, made, spend, t)
+        market.dissolve(alive[wanted >= last], Cause.DISSATISFACTION, t)

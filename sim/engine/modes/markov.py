@@ -22,7 +22,12 @@ class Markov(Mode):
     name = "markov"
     books_revenue = False  # margins per rung are already net
     unmodelled_kpis = BEHAVIOURAL_KPIS | {"acquired", "acquisition_cost", "time_to_commitment", "reached_commitment"}
-    ignores = BEHAVIOURAL_LEVERS + ("firm", "segments[*].acquisition_cost", "segments[*].buy_till_you_die")
+    ignores = BEHAVIOURAL_LEVERS + (
+        "firm",
+        "segments[*].acquisition_cost",
+        "segments[*].buy_till_you_die",
+        "segments[*].discrete_time",
+    )
 
     def __init__(self, scenario: Scenario) -> None:
         super().__init__(scenario)
