@@ -31,7 +31,7 @@ def simulated_file(seed: int) -> pd.DataFrame:
     truth = Scenario(
         horizon_months=18, record="customers", population={"customers": 0, "cohorts": [333] * 6, "referral_pool": 0.0}
     )
-    truth = agent.with_parameters(truth, {k: np.log(v) if k == agent.WALLET else v for k, v in TRUTH.items()})
+    truth = agent.with_parameters(truth, {k: agent.sampled(k, v) for k, v in TRUTH.items()})
     res = run(truth, 1, seed)
     return read_log("sim", frame=simulated_log(res.customers, "2025-01-01", seed), allow_duplicates=True)
 

@@ -12,7 +12,9 @@ units (Prangle 2017).
 What a transaction log identifies is how often customers buy, how long they
 keep buying and how much they spend; so the fit covers the purchase chances of
 the rungs new customers start on, the ladder's up and down rates, the
-dissolution hazard, the basket variation and the wallet distribution.  The
+dissolution hazard, the basket variation, the wallet distribution, and how much
+customers differ for life in how often they buy and how soon they leave (the
+lasting heterogeneity of NBD and BG/NBD: `segments[*].heterogeneity`).  The
 rest (trust, satisfaction, strategies...) stays at the scenario's documented
 values: a log of purchases says nothing about them.
 
@@ -34,7 +36,6 @@ from sim.engine.simulate import simulate
 from sim.errors import UsageError
 from sim.scenario import Scenario
 from sim.scenario.overrides import apply
-from sim.scenario.paths import get_path
 
 #: Fitted parameters (dotted scenario paths) and their uniform priors (low, high).  The wallet's prior is set
 #: from the log's spend (:func:`priors`).
@@ -46,9 +47,15 @@ PRIORS: dict[str, tuple[float, float]] = {
     "dissolution.base_hazard": (0.0, 0.5),
     "purchasing.basket_cv": (0.05, 1.5),
     "segments[0].wallet_sigma": (0.05, 2.0),
+    # Lifelong multipliers, sampled as their coefficient of variation 1/sqrt(shape): 0 is no heterogeneity, and 3
+    # spans NBD's shape for CDNOW's weekly purchase rates (r = 0.24, CV 2.0; Fader, Hardie and Lee 2005).
+    "segments[0].heterogeneity.purchase_shape": (0.0, 3.0),
+    "segments[0].heterogeneity.hazard_shape": (0.0, 3.0),
 }
 WALLET = "segments[0].wallet_median"
 WALLET_SPREAD = 5.0  # the wallet's log-uniform prior spans its pilot value / this to x this
+SHAPES = ("segments[0].heterogeneity.purchase_shape", "segments[0].heterogeneity.hazard_shape")
+CV_FLOOR = 1e-3  # a sampled CV below this is shape 1e6, the schema's largest: no heterogeneity to speak of
 REPEAT_BINS = (0, 1, 2, 3, 5, 9)  # repeat purchase-months per customer: 0, 1, 2, 3-4, 5-8, 9+
 
 
@@ -115,8 +122,11 @@ def statistics(cm: CustomerMonths, months: int) -> dict[str, float]:
     Shares of customers by repeat purchase-months (0, 1, 2, 3-4, 5-8, 9+);
     shares silent in the last 3 and 6 months (of those acquired before);
     the mean gap between purchase-months; repeat purchase-months per customer
-    acquired so far, month by month; and the mean and spread of log spend per
-    purchase-month, across and within customers.
+    acquired so far, month by month; the mean and spread of log spend per
+    purchase-month, across and within customers; and what tells customers
+    who differ for life from customers who differ by chance: the variance
+    over the mean of repeat purchase-months, and the correlation of a
+    customer's purchase-months in the window's first and second halves.
     """
     bought, spend, entry = cm.bought[:months], cm.spend[:months], cm.entry
     repeat = _repeats(bought, entry)
@@ -132,7 +142,27 @@ def statistics(cm: CustomerMonths, months: int) -> dict[str, float]:
     out["log_spend_mean"] = float(logs.mean()) if len(logs) else 0.0
     out["log_spend_sd"] = float(logs.std()) if len(logs) else 0.0
     out["log_spend_sd_within"] = _within_spread(np.where(paid, np.log(np.maximum(spend, 1e-12)), np.nan))
+    counts = repeat.sum(axis=0)
+    out["repeat_dispersion"] = float(counts.var() / counts.mean()) if counts.sum() else 0.0
+    out["early_late_correlation"] = _early_late(repeat, entry, months)
     return out
+
+
+def _early_late(repeat: np.ndarray, entry: np.ndarray, months: int) -> float:
+    """Correlation of repeat purchase-months in the window's first and second halves, over customers with both.
+
+    Customers who differ only by chance (the same chance for all on a rung)
+    give a correlation that comes from the ladder and the stages alone;
+    lifelong multipliers raise it (NBD: Ehrenberg 1959).
+    """
+    half = months // 2
+    old = entry < half - 1  # at least one repeat chance in the first half
+    if old.sum() < 3:
+        return 0.0
+    early, late = repeat[:half, old].sum(axis=0), repeat[half:months, old].sum(axis=0)
+    if early.std() == 0 or late.std() == 0:
+        return 0.0
+    return float(np.corrcoef(early, late)[0, 1])
 
 
 def weights(names: list[str]) -> dict[str, float]:
@@ -188,9 +218,27 @@ def priors(base: Scenario, observed: CustomerMonths, months: int, seed: int) -> 
     return {**PRIORS, WALLET: (np.log(centre / WALLET_SPREAD), np.log(centre * WALLET_SPREAD))}
 
 
+def natural(name: str, x: float | np.ndarray) -> float | np.ndarray:
+    """A sampled value in the scenario's units: the wallet is sampled on the log scale, a shape as its CV."""
+    if name == WALLET:
+        return np.exp(x)
+    if name in SHAPES:
+        return 1.0 / np.maximum(x, CV_FLOOR) ** 2
+    return x
+
+
+def sampled(name: str, value: float) -> float:
+    """The inverse of :func:`natural`: a scenario value on the scale the fit samples it on."""
+    if name == WALLET:
+        return float(np.log(value))
+    if name in SHAPES:
+        return float(1.0 / np.sqrt(value))
+    return float(value)
+
+
 def with_parameters(base: Scenario, values: dict[str, float]) -> Scenario:
-    """The scenario with fitted values set (the wallet's is sampled on the log scale)."""
-    return apply(base, {k: float(np.exp(v)) if k == WALLET else float(v) for k, v in values.items()})
+    """The scenario with fitted values set, each given on the scale it is sampled on (:func:`natural`)."""
+    return apply(base, {k: float(natural(k, v)) for k, v in values.items()})
 
 
 Progress = Callable[[int], None] | None
@@ -200,7 +248,7 @@ Progress = Callable[[int], None] | None
 class AgentFit:
     """The posterior of the fitted parameters and what it was fitted on."""
 
-    parameters: pd.DataFrame  # parameter, estimate, lower, upper, prior_low, prior_high, identified
+    parameters: pd.DataFrame  # parameter, estimate, median, lower, upper, prior_low, prior_high, identified
     scenario: Scenario  # the scenario with the estimates in force
     cohorts: Cohorts
     simulations: int
@@ -222,8 +270,13 @@ def fit_agent(
     progress: Progress = None,
     population: int = POPULATION,
     generations: int = GENERATIONS,
+    fixed: tuple[str, ...] = (),
 ) -> AgentFit:
-    """Fit the agent model's log-identified parameters to `log` by ABC-SMC (pyabc), starting from `scenario`."""
+    """Fit the agent model's log-identified parameters to `log` by ABC-SMC (pyabc), starting from `scenario`.
+
+    Parameters named in `fixed` keep the scenario's value (a knock-out: ``fixed=SHAPES`` fits customers who
+    differ by rung only).
+    """
     import logging
     import tempfile
 
@@ -240,6 +293,10 @@ def fit_agent(
     months = log_cohorts.months
     base = base_scenario(scenario, log_cohorts, months)
     bounds = priors(base, log_cohorts.observed, months, seed)
+    unknown = set(fixed) - set(bounds)
+    if unknown:
+        raise UsageError(f"fixed: {', '.join(sorted(unknown))} not fitted; the fitted parameters are {list(bounds)}")
+    bounds = {k: v for k, v in bounds.items() if k not in fixed}
     names = list(bounds)
     key = {name: f"p{i}" for i, name in enumerate(names)}
     prior = pyabc.Distribution(**{key[k]: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in bounds.items()})
@@ -260,12 +317,11 @@ def fit_agent(
         sims = int(history.total_nr_simulations)
         done = int(history.max_t) + 1
     draws = draws.rename(columns={v: k for k, v in key.items()})[names].assign(weight=weight)
-    data = scenario.model_dump()
-    kept = {name: get_path(data, name) for name in names}
-    kept[WALLET] = float(np.exp(np.mean(bounds[WALLET])))  # the wallet's prior is centred on the log's spend
-    table = _posterior_table(draws, bounds, kept)
-    fitted = {r.parameter: r.estimate for r in table.itertuples() if r.identified}
-    shown = {k: (np.log(v) if k == WALLET else v) for k, v in fitted.items()}
+    # The scenario takes one particle whole, identified parameters or not: parameters the log barely narrows on
+    # their own trade off with each other (the base hazard with the hazard multipliers' spread), and a default
+    # in place of one, or each parameter's marginal median, can combine into a point the log rejects.
+    shown = medoid(draws[names], draws["weight"].to_numpy())
+    table = _posterior_table(draws, bounds, shown)
     whole = base_scenario(scenario, log_cohorts, log_cohorts.total).with_overrides(record=scenario.record)
     final = with_parameters(whole, shown)
     return AgentFit(table, final, log_cohorts, sims, done, draws)
@@ -331,14 +387,29 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(np.interp(q, cum - w[order] / (2 * w.sum()), x[order]))
 
 
+def medoid(draws: pd.DataFrame, weight: np.ndarray) -> dict[str, float]:
+    """The particle with the least weighted distance to all the others: a joint point at the posterior's centre.
+
+    Each parameter is scaled by its posterior spread first, so none counts
+    more for its units.
+    """
+    x = draws.to_numpy(dtype=float)
+    w = weight / weight.sum()
+    spread = np.sqrt(np.average((x - np.average(x, axis=0, weights=w)) ** 2, axis=0, weights=w))
+    z = x / np.where(spread > 0, spread, 1.0)
+    distance = np.sqrt(((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=-1)) @ w
+    return dict(zip(draws.columns, x[int(np.argmin(distance))].tolist(), strict=True))
+
+
 def _posterior_table(
-    draws: pd.DataFrame, bounds: dict[str, tuple[float, float]], defaults: dict[str, float]
+    draws: pd.DataFrame, bounds: dict[str, tuple[float, float]], point: dict[str, float]
 ) -> pd.DataFrame:
-    """One row per parameter: posterior median and 90% interval, the prior's range, and whether the log pins it.
+    """One row per parameter: the scenario's value (`point`), the posterior median and 90% interval, the prior's
+    range, and whether the log pins it.
 
     A parameter whose 90% interval is not much narrower than its prior's is
-    not identified by the log: it keeps its value in `defaults` (the
-    scenario's, or for the wallet the prior's centre), with no interval.
+    not identified by the log on its own: its interval says how little the
+    log narrowed it.
     """
     rows = []
     w = draws["weight"].to_numpy()
@@ -346,18 +417,19 @@ def _posterior_table(
         x = draws[name].to_numpy()
         low, mid, high = (weighted_quantile(x, w, q) for q in (0.05, 0.5, 0.95))
         identified = (high - low) < IDENTIFIED * 0.9 * (hi - lo)
-        if name == WALLET:  # sampled on the log scale; reported in currency
-            low, mid, high, lo, hi = np.exp([low, mid, high, lo, hi])
-        if not identified:
-            low, mid, high = float("nan"), float(defaults[name]), float("nan")
+        # reported in the scenario's units; a shape falls as its CV rises, so its ends swap
+        low, high = sorted(natural(name, np.array([low, high])))
+        lo, hi = sorted(natural(name, np.array([lo, hi])))
+        mid = natural(name, mid)
         rows.append(
             {
                 "parameter": name,
-                "estimate": mid,
-                "lower": low,
-                "upper": high,
-                "prior_low": lo,
-                "prior_high": hi,
+                "estimate": float(natural(name, point[name])),
+                "median": float(mid),
+                "lower": float(low),
+                "upper": float(high),
+                "prior_low": float(lo),
+                "prior_high": float(hi),
                 "identified": bool(identified),
             }
         )
@@ -396,10 +468,45 @@ def holdout_error(track: pd.DataFrame) -> float:
     return float(np.mean(np.abs(h.simulated - h.actual) / np.maximum(h.actual, 1.0))) if len(h) else float("nan")
 
 
-def agent_tracking(fit: AgentFit, replications: int, seed: int) -> pd.DataFrame:
-    """The fitted agent model simulated on the log's cohorts to the end of the log, against the log."""
-    sims = np.array([repeat_months(from_simulation(fit.scenario, r, seed)) for r in range(replications)])
-    return tracking(repeat_months(fit.cohorts.observed), sims, fit.cohorts.months)
+def holdout_profile(cm: CustomerMonths, months: int) -> dict[str, float]:
+    """How the best customers of the calibration months go on buying: what lasting differences decide.
+
+    The share with 5 or more repeat purchase-months in the calibration
+    months, the correlation of a customer's calibration repeats with its
+    holdout purchase-months, and the holdout purchase-months of those with 3
+    or more calibration repeats.
+    """
+    cal = _repeats(cm.bought, cm.entry)[:months].sum(axis=0)
+    hold = cm.bought[months:].sum(axis=0)
+    heavy = cal >= 3
+    corr = float(np.corrcoef(cal, hold)[0, 1]) if cal.std() > 0 and hold.std() > 0 else 0.0
+    return {
+        "share_5plus_repeat_months": float((cal >= 5).mean()),
+        "calibration_holdout_correlation": corr,
+        "holdout_months_of_3plus_repeaters": float(hold[heavy].mean()) if heavy.any() else float("nan"),
+    }
+
+
+def _profiles(actual: CustomerMonths, simulated: list[CustomerMonths], months: int, model: str) -> pd.DataFrame:
+    """One row per statistic of :func:`holdout_profile`: the log's value, the simulations' median and 90% band."""
+    sims = pd.DataFrame([holdout_profile(cm, months) for cm in simulated])
+    low, mid, high = (sims.quantile(q) for q in (0.05, 0.5, 0.95))
+    real = holdout_profile(actual, months)
+    return (
+        pd.DataFrame(
+            {"statistic": list(real), "actual": list(real.values()), "simulated": mid, "low": low, "high": high}
+        )
+        .assign(model=model)
+        .reset_index(drop=True)
+    )
+
+
+def agent_tracking(fit: AgentFit, replications: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The fitted agent model simulated on the log's cohorts to the end of the log, against the log; its profile."""
+    sims = [from_simulation(fit.scenario, r, seed) for r in range(replications)]
+    observed, months = fit.cohorts.observed, fit.cohorts.months
+    track = tracking(repeat_months(observed), np.array([repeat_months(cm) for cm in sims]), months)
+    return track, _profiles(observed, sims, months, "agent")
 
 
 def bgnbd_tracking(log: pd.DataFrame, log_cohorts: Cohorts, calibration_end, replications: int, seed: int):
@@ -413,16 +520,22 @@ def bgnbd_tracking(log: pd.DataFrame, log_cohorts: Cohorts, calibration_end, rep
     end = log["date"].max()
     horizon = (end - first).dt.days.to_numpy() / DAYS_PER_WEEK
     entry = month_index(first, log_cohorts.start)
+    total = log_cohorts.total
     rng = np.random.default_rng(seed)
-    sims = np.zeros((replications, log_cohorts.total))
-    for r in range(replications):
+    sims = []
+    for _ in range(replications):
         times = simulate_transactions(len(summary), horizon, **bg.params, rng=rng)
         k = np.repeat(np.arange(len(times)), [len(ts) for ts in times])
         days = np.concatenate(times) * DAYS_PER_WEEK if len(k) else np.zeros(0)
         month = month_index(first.to_numpy()[k] + pd.to_timedelta(days, unit="D"), log_cohorts.start)
-        pairs = np.unique(np.c_[k, month][month > entry[k]], axis=0) if len(k) else np.zeros((0, 2), dtype=np.int64)
-        sims[r] = np.bincount(pairs[:, 1], minlength=log_cohorts.total)[: log_cohorts.total]
-    return tracking(repeat_months(log_cohorts.observed), sims, log_cohorts.months)
+        bought = np.zeros((total, len(summary)), dtype=bool)
+        bought[entry, np.arange(len(summary))] = True  # the first purchase
+        inside = month < total
+        bought[month[inside], k[inside]] = True
+        sims.append(CustomerMonths(bought, np.zeros(bought.shape), entry))
+    observed, months = log_cohorts.observed, log_cohorts.months
+    track = tracking(repeat_months(observed), np.array([repeat_months(cm) for cm in sims]), months)
+    return track, _profiles(observed, sims, months, "BG/NBD")
 
 
 @dataclass
@@ -432,6 +545,7 @@ class AgentCalibration:
     fit: AgentFit
     tracking: pd.DataFrame  # month, actual, simulated mean and band, period, model ("agent" or "BG/NBD")
     errors: dict[str, float]  # model -> mean absolute percentage error over the holdout months
+    profile: pd.DataFrame  # statistic, actual, simulated median and 90% band, model: holdout_profile
 
 
 def calibrate_agent(
@@ -445,15 +559,11 @@ def calibrate_agent(
     """``crmsim calibrate --model agent``: fit by ABC-SMC, then track the holdout beside BG/NBD on the same log."""
     fit = fit_agent(log, calibration_end, scenario, progress=progress, **fit_options)
     seed = fit_options.get("seed", 0)
-    track = pd.concat(
-        [
-            agent_tracking(fit, replications, seed).assign(model="agent"),
-            bgnbd_tracking(log, fit.cohorts, calibration_end, replications, seed).assign(model="BG/NBD"),
-        ],
-        ignore_index=True,
-    )
+    ours, our_profile = agent_tracking(fit, replications, seed)
+    theirs, their_profile = bgnbd_tracking(log, fit.cohorts, calibration_end, replications, seed)
+    track = pd.concat([ours.assign(model="agent"), theirs.assign(model="BG/NBD")], ignore_index=True)
     errors = {name: holdout_error(part) for name, part in track.groupby("model", sort=False)}
-    return AgentCalibration(fit, track, errors)
+    return AgentCalibration(fit, track, errors, pd.concat([our_profile, their_profile], ignore_index=True))
 
 
 def provenance(fit: AgentFit, source: str, calibration_end: str, errors: dict[str, float]) -> str:
@@ -464,15 +574,14 @@ def provenance(fit: AgentFit, source: str, calibration_end: str, errors: dict[st
         f"{calibration_end}.",
         f"{sum(c.sizes):,} customers in {c.months} monthly cohorts from {c.start} (population.cohorts); they enter at",
         "their first purchase. Referrals are off (referral_pool = 0): the cohorts already hold whom referrals brought.",
-        f"{fit.simulations:,} simulations in {fit.generations} generations. Posterior medians, 90% intervals:",
+        f"{fit.simulations:,} simulations in {fit.generations} generations. The values set (the posterior's medoid",
+        "particle: one joint draw at its centre), and each parameter's posterior median and 90% interval:",
     ]
     for r in fit.parameters.itertuples():
-        if r.identified:
-            lines.append(f"  {r.parameter} = {r.estimate:.4g} ({r.lower:.4g} to {r.upper:.4g})")
-        else:
-            lines.append(
-                f"  {r.parameter}: not identified by this log (interval near the prior's); kept at {r.estimate:.4g}"
-            )
+        note = "" if r.identified else ": not identified by this log alone (its interval is near the prior's)"
+        lines.append(
+            f"  {r.parameter} = {r.estimate:.4g} (median {r.median:.4g}, {r.lower:.4g} to {r.upper:.4g}){note}"
+        )
     lines += [
         "Fixed at their documented defaults: trust, satisfaction, commitment, service, competition, stages,",
         "postures and strategies. A purchase log carries no information on them; set them from what you know.",

@@ -12,6 +12,7 @@ from sim.calibration import agent
 from sim.calibration.transactions import read_log, simulated_log
 from sim.experiments import run
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.paths import get_path
 from tests.conftest import small
 
 TRUTH = {
@@ -23,6 +24,8 @@ TRUTH = {
     "segments[0].wallet_sigma": 0.5,
     "ladder.up_rate": 0.25,
     "ladder.down_rate": 0.05,
+    "segments[0].heterogeneity.purchase_shape": 1.5,  # customers differ for life in how often they buy
+    "segments[0].heterogeneity.hazard_shape": 3.0,
 }
 
 
@@ -41,6 +44,40 @@ def test_statistics_of_a_hand_made_file():
     assert stats["log_spend_mean"] == pytest.approx(logs.mean())
     within = np.mean([np.log([10, 20, 40]).std(), 0.0])
     assert stats["log_spend_sd_within"] == pytest.approx(within)
+    assert stats["repeat_dispersion"] == pytest.approx((2 / 3) / 1)  # repeats 2, 0, 1: variance 2/3, mean 1
+    # Only A had a repeat chance in the first half: too few customers for a correlation.
+    assert stats["early_late_correlation"] == 0.0
+    # Months 0-1 are the calibration: A has 1 repeat and buys once after; B none; C none, then 2 purchase-months.
+    profile = agent.holdout_profile(agent.CustomerMonths(bought, spend, np.array([0, 1, 2])), 2)
+    assert profile["calibration_holdout_correlation"] == pytest.approx(np.corrcoef([1, 0, 0], [1, 0, 2])[0, 1])
+    assert profile["share_5plus_repeat_months"] == 0.0 and np.isnan(profile["holdout_months_of_3plus_repeaters"])
+
+
+def test_early_and_late_purchase_months_correlate_when_customers_differ():
+    # Four customers from month 0, six months: two buy every month, two buy only in their first.
+    bought = np.zeros((6, 4), dtype=bool)
+    bought[0] = True
+    bought[:, :2] = True
+    bought[4, 2] = True  # one light buyer comes back once late
+    repeat = agent._repeats(bought, np.zeros(4, dtype=int))
+    assert agent._early_late(repeat, np.zeros(4, dtype=int), 6) == pytest.approx(
+        np.corrcoef([2, 2, 0, 0], [3, 3, 1, 0])[0, 1]
+    )
+
+
+def test_the_scenario_takes_the_posterior_particle_at_the_centre():
+    # On a ridge (b = 2a), the medoid is a particle on it; weights pull it towards the heavy particles.
+    draws = pd.DataFrame({"a": [0.0, 1.0, 10.0], "b": [0.0, 2.0, 20.0]})
+    assert agent.medoid(draws, np.ones(3)) == {"a": 1.0, "b": 2.0}
+    assert agent.medoid(draws, np.array([1.0, 1.0, 10.0])) == {"a": 10.0, "b": 20.0}
+
+
+@pytest.mark.parametrize("name", [agent.WALLET, *agent.SHAPES, "ladder.up_rate"])
+def test_parameters_are_sampled_on_their_own_scale_and_come_back(name):
+    for value in (0.2, 1.5, 40.0):
+        assert agent.natural(name, agent.sampled(name, value)) == pytest.approx(value)
+    if name in agent.SHAPES:  # a CV of 0 is no heterogeneity: the schema's largest shape
+        assert agent.natural(name, 0.0) == pytest.approx(1e6)
 
 
 def test_groups_of_statistics_weigh_the_same():
@@ -50,7 +87,7 @@ def test_groups_of_statistics_weigh_the_same():
 
 def cohort_truth(sizes=(300, 300, 300, 300), months=12) -> Scenario:
     sc = small(population={"customers": 0, "cohorts": list(sizes), "referral_pool": 0.0}, horizon_months=months)
-    return agent.with_parameters(sc, {k: (np.log(v) if k == agent.WALLET else v) for k, v in TRUTH.items()})
+    return agent.with_parameters(sc, {k: agent.sampled(k, v) for k, v in TRUTH.items()})
 
 
 def test_a_simulated_log_reads_back_as_the_simulation_it_came_from():
@@ -77,8 +114,11 @@ def test_the_fit_recovers_known_parameters_within_its_intervals():
     assert len(fitted) >= 3, table  # at full size (2,000 customers, 12 months) six are: README, Calibration
     covered = [(fitted.lower[k] <= TRUTH[k] <= fitted.upper[k]) for k in fitted.index]
     assert np.mean(covered) >= 0.7, table
-    # What the log cannot identify keeps the scenario's value, with no interval.
-    assert table[~table.identified][["lower", "upper"]].isna().all(axis=None)
+    # Every parameter, identified or not, takes its posterior median in the written scenario.
+    written = fit.scenario.model_dump()
+    for name in agent.PRIORS:
+        assert get_path(written, name) == pytest.approx(table.estimate[name]), name
+    assert (table.lower <= table.median).all() and (table.median <= table.upper).all()
     assert fit.scenario.behaviour == "agent" and fit.scenario.population.cohorts[:4] == [500] * 4
 
 
@@ -113,6 +153,9 @@ def test_calibrate_agent_writes_a_scenario_every_strategy_runs_on(tmp_path):
     assert {"parameter", "estimate", "lower", "upper"} <= set(params.columns) and len(params) == len(agent.PRIORS) + 1
     track = pd.read_csv(tmp_path / "cal.tracking.csv")
     assert set(track.model) == {"agent", "BG/NBD"} and set(track.period) == {"calibration", "holdout"}
+    profile = pd.read_csv(tmp_path / "cal.profile.csv")
+    assert set(profile.model) == {"agent", "BG/NBD"} and len(profile) == 6
+    assert (profile.low <= profile.simulated).all() and (profile.simulated <= profile.high).all()
     assert "not in a transaction log" in cal.read_text()
     done = runner.invoke(
         app,

@@ -109,7 +109,9 @@ def calibrate(
     (the RFM table), NAME.tracking.csv and NAME.tracking.png/.svg (simulated
     against actual cumulative repeat purchases; the agent model's beside
     BG/NBD's, month by month), and for BG/NBD and BG/BB NAME.conditional.csv (holdout
-    purchases predicted from each customer's history against actual).
+    purchases predicted from each customer's history against actual); for the agent model
+    NAME.profile.csv (how the calibration months' best customers buy in the holdout, both models
+    against the log).
     """
     from sim.calibration.calibrate import fit_log, provenance, validate
     from sim.calibration.discrete import fit_discrete_log, refuse_discrete, validate_discrete
@@ -128,7 +130,7 @@ def calibrate(
     if date_format is not None:
         check_date_format(date_format)
     sidecars = ["parameters.csv", "rfm.csv", "tracking.csv", "tracking.png", "tracking.svg"]
-    sidecars += ["conditional.csv"] if model != "agent" else []
+    sidecars += ["conditional.csv"] if model != "agent" else ["profile.csv"]
     staging = prepare_files(out, [*(f"{out.stem}.{name}" for name in sidecars), out.name], force, [log])
     note_input(log)
     columns = Columns(customer, date, amount, segment=segment)
@@ -226,7 +228,7 @@ def _calibrate_agent(
         done = agent.calibrate_agent(data, end, start, replications, progress=tick, **fit_options)
     fit, track, errors = done.fit, done.tracking, done.errors
     header = agent.provenance(fit, log.name, calibration_end, errors)
-    tables = {"parameters": fit.parameters, "tracking": track}
+    tables = {"parameters": fit.parameters, "tracking": track, "profile": done.profile}
     figure = plot_tracking(track, band="90%")
     _write_calibration(staging, out, fit.scenario, header, tables, rfm(data, calibration_end), figure)
     if not quiet:
@@ -237,6 +239,9 @@ def _calibrate_agent(
             + f" on average; {fit.simulations:,} simulations in {fit.generations} generations",
             highlight=False,
         )
+        shown = done.profile.pivot(index="statistic", columns="model", values="simulated")
+        shown.insert(0, "actual", done.profile.groupby("statistic").actual.first())
+        out_console.print(shown.round(3).to_string(), highlight=False)
         out_console.print(f"wrote [bold]{out}[/] and its tables and tracking plot", highlight=False)
 
 
