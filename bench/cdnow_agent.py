@@ -1,7 +1,7 @@
 """The agent model calibrated to the CDNOW sample, beside BG/NBD: the holdout and the best customers.
 
     pip install '.[test]'    # the CDNOW sample ships in the lifetimes wheel
-    python bench/cdnow_agent.py [--seeds 1 2 3] [--jobs 2] [--knock-out] [--out runs/cdnow_agent.csv]
+    python bench/cdnow_agent.py [--seeds 1 2 3] [--jobs 2] [--heterogeneity fitted|none|both] [--out F.csv]
 
 Fits the agent model to CDNOW's 2,357 customers as `crmsim calibrate --model
 agent` does (calibration period ending 1997-09-30, holdout to June 1998;
@@ -9,8 +9,8 @@ agent` does (calibration period ending 1997-09-30, holdout to June 1998;
 each model's mean holdout error and the holdout profile (share of
 5+-repeat customers, calibration-to-holdout correlation, holdout
 purchase-months of 3+-repeat customers) against the log's, with README's
-targets.  --knock-out fits again with the lifelong multipliers fixed at none
-(customers differ by rung only), on the same seeds.
+targets.  --heterogeneity none fits with the lifelong multipliers fixed at
+none (customers differ by rung only: the knock-out), both fits each way.
 """
 
 from __future__ import annotations
@@ -59,12 +59,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--knock-out", action="store_true", help="also fit with the multipliers fixed at none")
+    ap.add_argument("--heterogeneity", choices=["fitted", "none", "both"], default="fitted")
     ap.add_argument("--out", type=Path, default=Path("runs/cdnow_agent.csv"))
     args = ap.parse_args()
     log = cdnow()
     rows = []
-    for fixed in [(), agent.SHAPES][: 2 if args.knock_out else 1]:
+    arms = {"fitted": [()], "none": [agent.SHAPES], "both": [(), agent.SHAPES]}[args.heterogeneity]
+    for fixed in arms:
         for seed in args.seeds:
             rows.append(one(log, seed, args.jobs, fixed))
             r = rows[-1]

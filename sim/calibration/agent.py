@@ -123,7 +123,8 @@ def statistics(cm: CustomerMonths, months: int) -> dict[str, float]:
     shares silent in the last 3 and 6 months (of those acquired before);
     the mean gap between purchase-months; repeat purchase-months per customer
     acquired so far, month by month; the mean and spread of log spend per
-    purchase-month, across and within customers; and what tells customers
+    purchase-month, across and within customers; repeat purchase-months per
+    customer over the window (the volume a holdout goes on from); and what tells customers
     who differ for life from customers who differ by chance: the variance
     over the mean of repeat purchase-months, and the correlation of a
     customer's purchase-months in the window's first and second halves.
@@ -143,6 +144,7 @@ def statistics(cm: CustomerMonths, months: int) -> dict[str, float]:
     out["log_spend_sd"] = float(logs.std()) if len(logs) else 0.0
     out["log_spend_sd_within"] = _within_spread(np.where(paid, np.log(np.maximum(spend, 1e-12)), np.nan))
     counts = repeat.sum(axis=0)
+    out["repeat_months_per_customer"] = float(counts.mean()) if len(counts) else 0.0  # the volume a holdout tracks
     out["repeat_dispersion"] = float(counts.var() / counts.mean()) if counts.sum() else 0.0
     out["early_late_correlation"] = _early_late(repeat, entry, months)
     return out
@@ -248,7 +250,7 @@ Progress = Callable[[int], None] | None
 class AgentFit:
     """The posterior of the fitted parameters and what it was fitted on."""
 
-    parameters: pd.DataFrame  # parameter, estimate, median, lower, upper, prior_low, prior_high, identified
+    parameters: pd.DataFrame  # parameter, estimate, lower, upper, prior_low, prior_high, identified
     scenario: Scenario  # the scenario with the estimates in force
     cohorts: Cohorts
     simulations: int
@@ -317,11 +319,11 @@ def fit_agent(
         sims = int(history.total_nr_simulations)
         done = int(history.max_t) + 1
     draws = draws.rename(columns={v: k for k, v in key.items()})[names].assign(weight=weight)
-    # The scenario takes one particle whole, identified parameters or not: parameters the log barely narrows on
-    # their own trade off with each other (the base hazard with the hazard multipliers' spread), and a default
-    # in place of one, or each parameter's marginal median, can combine into a point the log rejects.
-    shown = medoid(draws[names], draws["weight"].to_numpy())
-    table = _posterior_table(draws, bounds, shown)
+    table = _posterior_table(draws, bounds)
+    # Every parameter takes its posterior median, identified or not: parameters the log barely narrows on their
+    # own trade off with each other (the base hazard with the hazard multipliers' spread), and a default in
+    # place of one breaks the combination the log pins down (README, Calibrating the agent model itself).
+    shown = {r.parameter: sampled(r.parameter, r.estimate) for r in table.itertuples()}
     whole = base_scenario(scenario, log_cohorts, log_cohorts.total).with_overrides(record=scenario.record)
     final = with_parameters(whole, shown)
     return AgentFit(table, final, log_cohorts, sims, done, draws)
@@ -387,25 +389,8 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(np.interp(q, cum - w[order] / (2 * w.sum()), x[order]))
 
 
-def medoid(draws: pd.DataFrame, weight: np.ndarray) -> dict[str, float]:
-    """The particle with the least weighted distance to all the others: a joint point at the posterior's centre.
-
-    Each parameter is scaled by its posterior spread first, so none counts
-    more for its units.
-    """
-    x = draws.to_numpy(dtype=float)
-    w = weight / weight.sum()
-    spread = np.sqrt(np.average((x - np.average(x, axis=0, weights=w)) ** 2, axis=0, weights=w))
-    z = x / np.where(spread > 0, spread, 1.0)
-    distance = np.sqrt(((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=-1)) @ w
-    return dict(zip(draws.columns, x[int(np.argmin(distance))].tolist(), strict=True))
-
-
-def _posterior_table(
-    draws: pd.DataFrame, bounds: dict[str, tuple[float, float]], point: dict[str, float]
-) -> pd.DataFrame:
-    """One row per parameter: the scenario's value (`point`), the posterior median and 90% interval, the prior's
-    range, and whether the log pins it.
+def _posterior_table(draws: pd.DataFrame, bounds: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """One row per parameter: posterior median and 90% interval, the prior's range, and whether the log pins it.
 
     A parameter whose 90% interval is not much narrower than its prior's is
     not identified by the log on its own: its interval says how little the
@@ -424,8 +409,7 @@ def _posterior_table(
         rows.append(
             {
                 "parameter": name,
-                "estimate": float(natural(name, point[name])),
-                "median": float(mid),
+                "estimate": float(mid),
                 "lower": float(low),
                 "upper": float(high),
                 "prior_low": float(lo),
@@ -574,14 +558,11 @@ def provenance(fit: AgentFit, source: str, calibration_end: str, errors: dict[st
         f"{calibration_end}.",
         f"{sum(c.sizes):,} customers in {c.months} monthly cohorts from {c.start} (population.cohorts); they enter at",
         "their first purchase. Referrals are off (referral_pool = 0): the cohorts already hold whom referrals brought.",
-        f"{fit.simulations:,} simulations in {fit.generations} generations. The values set (the posterior's medoid",
-        "particle: one joint draw at its centre), and each parameter's posterior median and 90% interval:",
+        f"{fit.simulations:,} simulations in {fit.generations} generations. Posterior medians, 90% intervals:",
     ]
     for r in fit.parameters.itertuples():
         note = "" if r.identified else ": not identified by this log alone (its interval is near the prior's)"
-        lines.append(
-            f"  {r.parameter} = {r.estimate:.4g} (median {r.median:.4g}, {r.lower:.4g} to {r.upper:.4g}){note}"
-        )
+        lines.append(f"  {r.parameter} = {r.estimate:.4g} ({r.lower:.4g} to {r.upper:.4g}){note}")
     lines += [
         "Fixed at their documented defaults: trust, satisfaction, commitment, service, competition, stages,",
         "postures and strategies. A purchase log carries no information on them; set them from what you know.",

@@ -44,6 +44,7 @@ def test_statistics_of_a_hand_made_file():
     assert stats["log_spend_mean"] == pytest.approx(logs.mean())
     within = np.mean([np.log([10, 20, 40]).std(), 0.0])
     assert stats["log_spend_sd_within"] == pytest.approx(within)
+    assert stats["repeat_months_per_customer"] == pytest.approx(1.0)
     assert stats["repeat_dispersion"] == pytest.approx((2 / 3) / 1)  # repeats 2, 0, 1: variance 2/3, mean 1
     # Only A had a repeat chance in the first half: too few customers for a correlation.
     assert stats["early_late_correlation"] == 0.0
@@ -63,13 +64,6 @@ def test_early_and_late_purchase_months_correlate_when_customers_differ():
     assert agent._early_late(repeat, np.zeros(4, dtype=int), 6) == pytest.approx(
         np.corrcoef([2, 2, 0, 0], [3, 3, 1, 0])[0, 1]
     )
-
-
-def test_the_scenario_takes_the_posterior_particle_at_the_centre():
-    # On a ridge (b = 2a), the medoid is a particle on it; weights pull it towards the heavy particles.
-    draws = pd.DataFrame({"a": [0.0, 1.0, 10.0], "b": [0.0, 2.0, 20.0]})
-    assert agent.medoid(draws, np.ones(3)) == {"a": 1.0, "b": 2.0}
-    assert agent.medoid(draws, np.array([1.0, 1.0, 10.0])) == {"a": 10.0, "b": 20.0}
 
 
 @pytest.mark.parametrize("name", [agent.WALLET, *agent.SHAPES, "ladder.up_rate"])
@@ -118,7 +112,7 @@ def test_the_fit_recovers_known_parameters_within_its_intervals():
     written = fit.scenario.model_dump()
     for name in agent.PRIORS:
         assert get_path(written, name) == pytest.approx(table.estimate[name]), name
-    assert (table.lower <= table.median).all() and (table.median <= table.upper).all()
+    assert (table.lower <= table.estimate).all() and (table.estimate <= table.upper).all()
     assert fit.scenario.behaviour == "agent" and fit.scenario.population.cohorts[:4] == [500] * 4
 
 
