@@ -563,6 +563,12 @@ def provenance(fit: AgentFit, source: str, calibration_end: str, errors: dict[st
     for r in fit.parameters.itertuples():
         note = "" if r.identified else ": not identified by this log alone (its interval is near the prior's)"
         lines.append(f"  {r.parameter} = {r.estimate:.4g} ({r.lower:.4g} to {r.upper:.4g}){note}")
+    if SHAPES[1] in set(fit.parameters.parameter):
+        lines += [
+            "On simulated logs this fit overstates the hazard multipliers' spread (it runs to its prior's edge",
+            "with the base hazard raised: README, Calibrating the agent model itself, Recovery): read hazard_shape",
+            "as 'customers differ a lot in how long they stay', not as a measurement.",
+        ]
     lines += [
         "Fixed at their documented defaults: trust, satisfaction, commitment, service, competition, stages,",
         "postures and strategies. A purchase log carries no information on them; set them from what you know.",

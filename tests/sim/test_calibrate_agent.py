@@ -151,6 +151,7 @@ def test_calibrate_agent_writes_a_scenario_every_strategy_runs_on(tmp_path):
     assert set(profile.model) == {"agent", "BG/NBD"} and len(profile) == 6
     assert (profile.low <= profile.simulated).all() and (profile.simulated <= profile.high).all()
     assert "not in a transaction log" in cal.read_text()
+    assert "overstates the hazard multipliers' spread" in cal.read_text()  # README, Recovery: said where it is used
     done = runner.invoke(
         app,
         [
