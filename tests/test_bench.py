@@ -65,3 +65,13 @@ def test_loops_table(tmp_path):
 def test_dashboard_bench_times_a_strategists_waits(tmp_path):
     text = run("dashboard.py", "--repeat", "1", cwd=tmp_path)
     assert all(key in text for key in ("start", "first KPIs", "new run", "cached"))
+
+
+def test_cdnow_agent_bench_reports_both_arms_against_the_targets(tmp_path):
+    pytest.importorskip("lifetimes")
+    out = tmp_path / "cdnow.csv"
+    args = ["--seeds", "1", "--jobs", "1", "--particles", "20", "--generations", "1", "--replications", "2"]
+    text = run("cdnow_agent.py", *args, "--heterogeneity", "both", "--out", str(out), cwd=tmp_path)
+    assert text.count("holdout error agent") == 2 and "heterogeneity none" in text
+    table = pd.read_csv(out)
+    assert list(table.heterogeneity) == [True, False] and (table["error_BG/NBD"] > 0).all()
