@@ -125,6 +125,18 @@ def test_help_explains_every_command():
         assert opt in res.output
 
 
+def test_every_command_takes_h_for_help():
+    """-h is --help everywhere, as in pip, git and most of the ecosystem."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    commands = [[name] for name in group.commands]
+    commands += [["optimize", name] for name in group.commands["optimize"].commands]
+    for command in [[], *commands]:
+        short, long = runner.invoke(app, [*command, "-h"]), runner.invoke(app, [*command, "--help"])
+        assert short.exit_code == 0 and short.output == long.output, command
+
+
 @pytest.mark.parametrize(
     "command, shown",
     [
