@@ -137,6 +137,21 @@ def test_every_command_takes_h_for_help():
         assert short.exit_code == 0 and short.output == long.output, command
 
 
+def test_a_short_option_means_one_thing_in_every_command():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    commands = {name: cmd for name, cmd in group.commands.items() if name != "optimize"}
+    commands |= {f"optimize {name}": cmd for name, cmd in group.commands["optimize"].commands.items()}
+    meaning: dict[str, set[str]] = {}
+    for cmd in commands.values():
+        for param in cmd.params:
+            long = max(param.opts, key=len)
+            for short in (o for o in param.opts if len(o) == 2):
+                meaning.setdefault(short, set()).add(long)
+    assert {k: v for k, v in meaning.items() if len(v) > 1} == {}
+
+
 @pytest.mark.parametrize(
     "command, shown",
     [

@@ -74,7 +74,7 @@ def dashboard(
     scenario: Annotated[
         Path | None, typer.Argument(help="Scenario TOML file to open (default: the baseline market).")
     ] = None,
-    port: Annotated[int, typer.Option("--port", "-p", help="Port to serve on.", min=1, max=65535)] = 8000,
+    port: Annotated[int, typer.Option("--port", help="Port to serve on.", min=1, max=65535)] = 8000,
     host: Annotated[
         str, typer.Option("--host", help="Address to bind: 127.0.0.1 serves this machine only; 0.0.0.0 every network.")
     ] = "127.0.0.1",
