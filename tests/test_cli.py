@@ -137,6 +137,35 @@ def test_every_command_takes_h_for_help():
         assert short.exit_code == 0 and short.output == long.output, command
 
 
+@pytest.mark.parametrize(
+    "command, option, bad, choices",
+    [
+        (["run", "x.toml"], "--format", "xlsx", ["csv", "parquet"]),
+        (
+            ["calibrate", "x.csv", "--calibration-end", "2020-01-01", "--out", "c.toml"],
+            "--model",
+            "arima",
+            ["bgnbd", "bgbb", "agent"],
+        ),
+        (
+            ["calibrate", "x.csv", "--calibration-end", "2020-01-01", "--out", "c.toml"],
+            "--period",
+            "week",
+            ["year", "quarter", "month"],
+        ),
+        (["optimize", "portfolio", "x.toml"], "--level", "planet", ["segment", "customer"]),
+        (["sweep", "x.toml"], "--method", "random", ["grid", "lhs"]),
+        (["sensitivity", "x.toml"], "--method", "fast", ["morris", "sobol"]),
+    ],
+)
+def test_choice_options_list_their_values_in_help_and_in_one_error_line(command, option, bad, choices):
+    words = [w for w in command if not w.startswith(("x.", "--", "2020", "c."))]
+    assert "|".join(choices) in runner.invoke(app, [*words, "-h"]).output
+    res = runner.invoke(app, [*command, option, bad])
+    assert res.exit_code == 2 and res.output.startswith("error:") and len(res.output.strip().splitlines()) == 1
+    assert all(repr(c) in res.output for c in choices) and f"crmsim {' '.join(words)} -h" in res.output
+
+
 def test_a_short_option_means_one_thing_in_every_command():
     import typer.main
 

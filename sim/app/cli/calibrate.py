@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 import typer.core
@@ -66,7 +66,7 @@ def calibrate(
         int, typer.Option("--replications", "-r", help="Simulations for the tracking plot.", min=2, max=MAX_COUNT)
     ] = 20,
     model: Annotated[
-        str,
+        Literal["bgnbd", "bgbb", "agent"],
         typer.Option(
             "--model",
             help="bgnbd: BG/NBD and Gamma-Gamma; bgbb: BG/BB and Gamma-Gamma for a discrete-time file (one "
@@ -74,7 +74,7 @@ def calibrate(
         ),
     ] = "bgnbd",
     period: Annotated[
-        str | None,
+        Literal["year", "quarter", "month"] | None,
         typer.Option(
             "--period", help="bgbb: the calendar period of one transaction opportunity: year, quarter or month."
         ),
@@ -120,8 +120,6 @@ def calibrate(
 
     if out.suffix != ".toml":
         raise UsageError(f"--out {out}: give a .toml file name for the scenario")
-    if model not in ("bgnbd", "bgbb", "agent"):
-        raise UsageError(f"--model {model}: use bgnbd, bgbb or agent")
     if (model == "bgbb") != (period is not None):
         raise UsageError("--period: give it with --model bgbb (year, quarter or month), and only then")
     last = date_option("--holdout-end", holdout_end) if holdout_end is not None else dt.date.max

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 import typer.core
@@ -42,7 +42,9 @@ app.add_typer(optimize_app, name="optimize")
 @optimize_app.command("portfolio")
 def optimize_portfolio(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    level: Annotated[str, typer.Option("--level", help="Assets: segment or customer.")] = "segment",
+    level: Annotated[
+        Literal["segment", "customer"], typer.Option("--level", help="Assets: segments or customers.")
+    ] = "segment",
     capacity: Annotated[
         float, typer.Option("--capacity", help="Capacity as a share of the cost to serve everyone (0-1].")
     ] = 0.5,

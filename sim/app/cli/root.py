@@ -35,6 +35,11 @@ class OneHandler(typer.core.TyperGroup):
         except USER_ERRORS as exc:
             discard_outputs()
             fail(str(exc))
+        except typer.BadParameter as exc:  # a value outside an option's choices: one line, like every user error
+            discard_outputs()
+            path = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []  # the root may run as another name
+            where = f" (see `{' '.join(['crmsim', *path])} -h`)"
+            fail(exc.format_message().replace("Value error, ", "") + where)
         except OSError as exc:  # a full disk, a read-only folder: one line, and no half-written folder
             discard_outputs()
             if exc.errno not in DISK_ERRNOS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 import typer.core
@@ -47,7 +47,8 @@ def run(
     out: OutFolder = None,
     force: ForceOut = False,
     fmt: Annotated[
-        str, typer.Option("--format", help="Table format: csv or parquet (parquet needs crmsim\\[parquet]).")
+        Literal["csv", "parquet"],
+        typer.Option("--format", help="Table format: csv or parquet (parquet needs crmsim\\[parquet])."),
     ] = "csv",
     jobs: Annotated[
         int,

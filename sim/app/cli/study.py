@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 import typer.core
@@ -152,7 +152,9 @@ def sweep(
             help="PATH=V1,V2,... (grid) or PATH=LOW,HIGH (lhs); repeatable; replaces \\[sweep.parameters].",
         ),
     ] = None,
-    method: Annotated[str | None, typer.Option("--method", help="grid or lhs (Latin hypercube).")] = None,
+    method: Annotated[
+        Literal["grid", "lhs"] | None, typer.Option("--method", help="grid or lhs (Latin hypercube).")
+    ] = None,
     samples: Annotated[
         int | None, typer.Option("--samples", help="Points of a Latin hypercube sample.", min=1, max=MAX_COUNT)
     ] = None,
@@ -229,7 +231,8 @@ def sensitivity(
         typer.Option("--param", "-p", help="PATH=LOW,HIGH, repeatable; replaces \\[sensitivity.parameters]."),
     ] = None,
     method: Annotated[
-        str | None, typer.Option("--method", help="morris (screening) or sobol (variance shares).")
+        Literal["morris", "sobol"] | None,
+        typer.Option("--method", help="morris (screening) or sobol (variance shares)."),
     ] = None,
     samples: Annotated[
         int | None,
