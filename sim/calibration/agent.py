@@ -131,7 +131,8 @@ def statistics(cm: CustomerMonths, months: int) -> dict[str, float]:
     """
     bought, spend, entry = cm.bought[:months], cm.spend[:months], cm.entry
     repeat = _repeats(bought, entry)
-    hist = np.histogram(repeat.sum(axis=0), bins=[*REPEAT_BINS, np.inf])[0] / max(len(entry), 1)
+    counts = repeat.sum(axis=0)  # repeat purchase-months per customer
+    hist = np.histogram(counts, bins=[*REPEAT_BINS, np.inf])[0] / max(len(entry), 1)
     acquired = np.maximum(np.cumsum(np.bincount(entry, minlength=months)[:months]), 1)
     per_month = repeat.sum(axis=1) / acquired
     paid = bought & (spend > 0)
@@ -143,7 +144,6 @@ def statistics(cm: CustomerMonths, months: int) -> dict[str, float]:
     out["log_spend_mean"] = float(logs.mean()) if len(logs) else 0.0
     out["log_spend_sd"] = float(logs.std()) if len(logs) else 0.0
     out["log_spend_sd_within"] = _within_spread(np.where(paid, np.log(np.maximum(spend, 1e-12)), np.nan))
-    counts = repeat.sum(axis=0)
     out["repeat_months_per_customer"] = float(counts.mean()) if len(counts) else 0.0  # the volume a holdout tracks
     out["repeat_dispersion"] = float(counts.var() / counts.mean()) if counts.sum() else 0.0
     out["early_late_correlation"] = _early_late(repeat, entry, months)
@@ -161,10 +161,12 @@ def _early_late(repeat: np.ndarray, entry: np.ndarray, months: int) -> float:
     old = entry < half - 1  # at least one repeat chance in the first half
     if old.sum() < 3:
         return 0.0
-    early, late = repeat[:half, old].sum(axis=0), repeat[half:months, old].sum(axis=0)
-    if early.std() == 0 or late.std() == 0:
-        return 0.0
-    return float(np.corrcoef(early, late)[0, 1])
+    return _correlation(repeat[:half, old].sum(axis=0), repeat[half:months, old].sum(axis=0))
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's correlation of `a` and `b`, 0 when either does not vary (numpy would give NaN and warn)."""
+    return float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else 0.0
 
 
 def weights(names: list[str]) -> dict[str, float]:
@@ -460,13 +462,12 @@ def holdout_profile(cm: CustomerMonths, months: int) -> dict[str, float]:
     holdout purchase-months, and the holdout purchase-months of those with 3
     or more calibration repeats.
     """
-    cal = _repeats(cm.bought, cm.entry)[:months].sum(axis=0)
+    cal = _repeats(cm.bought[:months], cm.entry).sum(axis=0)
     hold = cm.bought[months:].sum(axis=0)
     heavy = cal >= 3
-    corr = float(np.corrcoef(cal, hold)[0, 1]) if cal.std() > 0 and hold.std() > 0 else 0.0
     return {
         "share_5plus_repeat_months": float((cal >= 5).mean()),
-        "calibration_holdout_correlation": corr,
+        "calibration_holdout_correlation": _correlation(cal, hold),
         "holdout_months_of_3plus_repeaters": float(hold[heavy].mean()) if heavy.any() else float("nan"),
     }
 

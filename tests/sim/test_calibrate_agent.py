@@ -150,6 +150,12 @@ def test_calibrate_agent_writes_a_scenario_every_strategy_runs_on(tmp_path):
     profile = pd.read_csv(tmp_path / "cal.profile.csv")
     assert set(profile.model) == {"agent", "BG/NBD"} and len(profile) == 6
     assert (profile.low <= profile.simulated).all() and (profile.simulated <= profile.high).all()
+    # The log's column is the log's own profile, read as the fit reads it, for both models.
+    log = read_log(tmp_path / "run" / "transactions.csv", allow_duplicates=True)
+    read = agent.cohorts(log, pd.Timestamp("2025-05-31"))
+    real = agent.holdout_profile(read.observed, read.months)
+    for _, part in profile.groupby("model"):
+        assert part.set_index("statistic").actual.to_dict() == pytest.approx(real, nan_ok=True)
     assert "not in a transaction log" in cal.read_text()
     assert "overstates the hazard multipliers' spread" in cal.read_text()  # README, Recovery: said where it is used
     done = runner.invoke(
