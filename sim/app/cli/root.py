@@ -39,9 +39,8 @@ class OneHandler(typer.core.TyperGroup):
             discard_outputs()
             path = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []  # the root may run as another name
             where = f" (see `{' '.join(['crmsim', *path])} -h`)"
-            fail(
-                exc.format_message().replace("Value error, ", "") + where
-            )  # typer's Literal check adds "Value error, "
+            message = exc.format_message().replace("Value error, ", "")  # typer's Literal check prefixes this
+            fail(message + where)
         except OSError as exc:  # a full disk, a read-only folder: one line, and no half-written folder
             discard_outputs()
             if exc.errno not in DISK_ERRNOS:
